@@ -1,0 +1,134 @@
+// The one place the environment is read: a zod schema parsed once at process start, then passed down.
+import { z } from 'zod';
+import { GPU_STAGES } from './stages.js';
+
+const json = <T extends z.ZodType>(schema: T) =>
+  z.string().transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `not valid JSON: ${(err as Error).message}` });
+      return z.NEVER;
+    }
+  }).pipe(schema);
+
+const boolish = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+export const gpuNodeSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'lower-case letters, digits and dashes'),
+  url: z.url(),
+  capacity: z.number().int().min(1).max(256),
+  stages: z.array(z.enum(GPU_STAGES)).min(1).default(['lid', 'stt']),
+  apiKey: z.string().optional(),
+  /** STT model name sent in the request (servers that serve one model ignore it). */
+  model: z.string().default('whisper-1'),
+  /** A dedicated language-identification endpoint (e.g. `/detect-language`); else LID uses transcriptions. */
+  lidPath: z.string().startsWith('/').optional(),
+});
+export type GpuNode = z.infer<typeof gpuNodeSchema>;
+
+export const llmEndpointSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'lower-case letters, digits and dashes'),
+  url: z.url(),
+  capacity: z.number().int().min(1).max(1024),
+  model: z.string().default('cofi-llm'),
+  apiKey: z.string().optional(),
+});
+export type LlmEndpoint = z.infer<typeof llmEndpointSchema>;
+
+export const fleetSchema = z
+  .object({
+    nodes: z.array(gpuNodeSchema).min(1),
+    llm: z.array(llmEndpointSchema).min(1),
+  })
+  .superRefine((fleet, ctx) => {
+    const ids = [...fleet.nodes.map((n) => n.id), ...fleet.llm.map((l) => l.id)];
+    const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (dup) ctx.addIssue({ code: 'custom', message: `duplicate node id "${dup}"` });
+  });
+export type Fleet = z.infer<typeof fleetSchema>;
+
+/** The embedded default: three simulated GPU nodes and one simulated LLM endpoint on loopback. */
+export const SIMULATED_FLEET: Fleet = {
+  nodes: [
+    { id: 'sim-gpu-1', url: 'http://127.0.0.1:9101', capacity: 4, stages: ['lid', 'stt'], model: 'whisper-1' },
+    { id: 'sim-gpu-2', url: 'http://127.0.0.1:9102', capacity: 4, stages: ['lid', 'stt'], model: 'whisper-1' },
+    { id: 'sim-gpu-3', url: 'http://127.0.0.1:9103', capacity: 2, stages: ['lid', 'stt'], model: 'whisper-1' },
+  ],
+  llm: [{ id: 'sim-llm-1', url: 'http://127.0.0.1:9110', capacity: 16, model: 'cofi-simulated-llm' }],
+};
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
+
+  DATABASE_URL: z
+    .url()
+    .refine((u) => u.startsWith('mysql://'), 'must be a mysql:// URL')
+    .default('mysql://cofi:cofi@127.0.0.1:3307/cofi'),
+
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_API_KEY: z.string().optional(),
+  TEMPORAL_TLS: boolish.default(false),
+  /** Where people open the Temporal Web UI; used for links in API answers and the dashboard. */
+  TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
+  /** Prefix of every task queue this deployment uses (tests use their own). */
+  COFI_TASK_QUEUE: z.string().regex(/^[a-zA-Z0-9_.-]+$/).default('cofi'),
+
+  API_HOST: z.string().default('127.0.0.1'),
+  API_PORT: z.coerce.number().int().min(1).max(65535).default(5064),
+
+  /** Where uploaded audio is kept (the audio store). */
+  AUDIO_DIR: z.string().min(1).default('.data/audio'),
+  MAX_UPLOAD_FILES: z.coerce.number().int().min(1).max(10000).default(500),
+  MAX_FILE_BYTES: z.coerce.number().int().min(1024).default(200 * 1024 * 1024),
+
+  /** GPU fleet as JSON `{nodes: [...], llm: [...]}`, or a path to such a file; default: the simulated fleet. */
+  COFI_FLEET: z.string().optional(),
+  /** Start the GPU-node simulator inside `npm start` for the fleet's loopback URLs. */
+  COFI_SIMULATOR: boolish.default(true),
+
+  /** Children (calls) in flight per batch workflow; bounds history size and memory. */
+  BATCH_WINDOW: z.coerce.number().int().min(1).max(1000).default(100),
+  /** Languages the STT stage accepts; others are recorded as unsupported by LID. */
+  LANGUAGES: z
+    .string()
+    .default('en,hi,es')
+    .transform((s) => s.split(',').map((l) => l.trim()).filter(Boolean)),
+});
+
+export type Env = z.infer<typeof envSchema>;
+export type Config = Env & { fleet: Fleet };
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; throws ConfigError naming each bad variable. */
+export function loadConfig(
+  source: Record<string, string | undefined> = process.env,
+  readFile: (path: string) => string = () => {
+    throw new ConfigError('COFI_FLEET: reading files is not available here');
+  },
+): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return { ...parsed.data, fleet: parseFleet(parsed.data.COFI_FLEET, readFile) };
+}
+
+function parseFleet(value: string | undefined, readFile: (path: string) => string): Fleet {
+  if (!value) return SIMULATED_FLEET;
+  const text = value.trimStart().startsWith('{') ? value : readFile(value);
+  const result = json(fleetSchema).safeParse(text);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `COFI_FLEET.${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,57 @@
+// Loads the reference data (processes and questionnaires, category mappings, languages) idempotently.
+import { readFileSync } from 'node:fs';
+import { sql } from 'drizzle-orm';
+import type { AnswerType } from './schema/reference.js';
+import type { Db } from './client.js';
+import { auditQuestion, category, categoryMapping, language, process } from './schema/index.js';
+
+type ProcessSeed = {
+  id: number;
+  name: string;
+  description: string;
+  questions: { id: number; code: string; text: string; answerType: AnswerType; weight: number; guidance: string }[];
+};
+type CategorySeed = { id: number; code: string; name: string; children?: CategorySeed[] };
+type MappingSeed = { id: number; name: string; description: string; categories: CategorySeed[] };
+type LanguageSeed = { code: string; name: string; enabled: boolean };
+
+const read = <T>(file: string): T => JSON.parse(readFileSync(new URL(`./reference/${file}`, import.meta.url), 'utf8')) as T;
+
+export function referenceData() {
+  return {
+    processes: read<ProcessSeed[]>('processes.json'),
+    mappings: read<MappingSeed[]>('categoryMappings.json'),
+    languages: read<LanguageSeed[]>('languages.json'),
+  };
+}
+
+/** Upserts by primary key, so a second load changes nothing and an edited file updates the rows. */
+export async function loadReferenceData(db: Db): Promise<void> {
+  const data = referenceData();
+  await db.transaction(async (tx) => {
+    for (const p of data.processes) {
+      await tx
+        .insert(process)
+        .values({ id: p.id, name: p.name, description: p.description })
+        .onDuplicateKeyUpdate({ set: { name: p.name, description: p.description } });
+      for (const [position, q] of p.questions.entries()) {
+        const row = { ...q, processId: p.id, position: position + 1 };
+        await tx.insert(auditQuestion).values(row).onDuplicateKeyUpdate({ set: row });
+      }
+    }
+    for (const m of data.mappings) {
+      await tx
+        .insert(categoryMapping)
+        .values({ id: m.id, name: m.name, description: m.description })
+        .onDuplicateKeyUpdate({ set: { name: m.name, description: m.description } });
+      const rows = m.categories.flatMap((top) => [
+        { id: top.id, categoryMappingId: m.id, parentId: null, code: top.code, name: top.name },
+        ...(top.children ?? []).map((c) => ({ id: c.id, categoryMappingId: m.id, parentId: top.id, code: c.code, name: c.name })),
+      ]);
+      for (const row of rows) await tx.insert(category).values(row).onDuplicateKeyUpdate({ set: row });
+    }
+    for (const l of data.languages) {
+      await tx.insert(language).values(l).onDuplicateKeyUpdate({ set: { name: l.name, enabled: sql`values(enabled)` } });
+    }
+  });
+}

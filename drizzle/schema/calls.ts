@@ -1,0 +1,103 @@
+// Calls and where they were distributed: call, fileDistribution, and the reaudit links and locks.
+import { type InferSelectModel, relations } from 'drizzle-orm';
+import {
+  bigint,
+  datetime,
+  double,
+  index,
+  int,
+  mysqlTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+  varchar,
+} from 'drizzle-orm/mysql-core';
+import { CALL_STATUSES, STAGES } from '../../core/stages.js';
+import { batchStatus } from './batches.js';
+import { createdAt, doneFlag, updatedAt } from './columns.js';
+
+export const call = mysqlTable(
+  'call',
+  {
+    id: int('id').autoincrement().primaryKey(),
+    batchId: int('batchId').notNull(),
+    /** The recording's file name as the client sent it (display only; never used as a path). */
+    audioName: varchar('audioName', { length: 255 }).notNull(),
+    /** Path in the audio store, derived by cofi. */
+    storedPath: varchar('storedPath', { length: 1024 }).notNull(),
+    processId: int('processId').notNull(),
+    categoryMappingId: int('categoryMappingId'),
+    status: varchar('status', { length: 24, enum: CALL_STATUSES }).notNull().default('Queued'),
+    /** The stage the call is in, or last finished. */
+    stage: varchar('stage', { length: 16, enum: STAGES }),
+    lang: varchar('lang', { length: 16 }),
+    audioDuration: double('audioDuration'),
+    audioFormat: varchar('audioFormat', { length: 32 }),
+    audioBytes: bigint('audioBytes', { mode: 'number' }),
+    gpuNode: varchar('gpuNode', { length: 64 }),
+    failedStage: varchar('failedStage', { length: 16, enum: STAGES }),
+    errorMessage: text('errorMessage'),
+    /** Weighted questionnaire score, 0..100, written by llm2. */
+    auditScore: double('auditScore'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('call_batch_audio').on(t.batchId, t.audioName),
+    index('call_audioName').on(t.audioName),
+    index('call_status').on(t.batchId, t.status),
+  ],
+);
+
+export const fileDistribution = mysqlTable(
+  'fileDistribution',
+  {
+    id: int('id').autoincrement().primaryKey(),
+    batchId: int('batchId').notNull(),
+    callId: int('callId').notNull(),
+    file: varchar('file', { length: 255 }).notNull(),
+    gpuNode: varchar('gpuNode', { length: 64 }).notNull(),
+    gpuUrl: varchar('gpuUrl', { length: 512 }).notNull(),
+    denoiseDone: doneFlag('denoiseDone'),
+    ivrDone: doneFlag('ivrDone'),
+    lidDone: doneFlag('lidDone'),
+    sttDone: doneFlag('sttDone'),
+    llm1Done: doneFlag('llm1Done'),
+    llm2Done: doneFlag('llm2Done'),
+    /** The stage at which the call failed in its latest run, if it did. */
+    failedStage: varchar('failedStage', { length: 16, enum: STAGES }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('fileDistribution_call').on(t.callId), index('fileDistribution_batch').on(t.batchId)],
+);
+
+/** Which calls a reaudit batch covers, and the batch each came from. */
+export const reauditCall = mysqlTable(
+  'reauditCall',
+  {
+    batchId: int('batchId').notNull(),
+    callId: int('callId').notNull(),
+    originalBatchId: int('originalBatchId').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.batchId, t.callId] }), index('reauditCall_call').on(t.callId)],
+);
+
+/**
+ * A call held by a running reaudit. The primary key makes taking a lock atomic across API replicas and
+ * restarts (the predecessor kept this in process memory).
+ */
+export const callLock = mysqlTable('callLock', {
+  callId: int('callId').primaryKey(),
+  batchId: int('batchId').notNull(),
+  lockedAt: datetime('lockedAt', { mode: 'date', fsp: 3 }).notNull().$defaultFn(() => new Date()),
+});
+
+export const callRelations = relations(call, ({ one }) => ({
+  batch: one(batchStatus, { fields: [call.batchId], references: [batchStatus.id] }),
+  distribution: one(fileDistribution, { fields: [call.id], references: [fileDistribution.callId] }),
+}));
+
+export type CallRow = InferSelectModel<typeof call>;
+export type FileDistributionRow = InferSelectModel<typeof fileDistribution>;

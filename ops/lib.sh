@@ -1,0 +1,31 @@
+# Shared shell helpers for the provisioning scripts: paths, ports, logging, waiting.
+# Sourced, never run. Every value can be overridden from the environment (see .env.example).
+
+COFI_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+COFI_DATA_DIR="${COFI_DATA_DIR:-$COFI_ROOT/.data}"
+# Binaries we build are kept outside the clone so that a fresh clone on the same machine reuses them.
+COFI_CACHE_DIR="${COFI_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/cofi}"
+TEMPORAL_CLI_VERSION="v1.5.1"
+TEMPORAL_PORT="${TEMPORAL_PORT:-7233}"
+TEMPORAL_UI_PORT="${TEMPORAL_UI_PORT:-8233}"
+MARIADB_PORT="${MARIADB_PORT:-3307}"
+
+say() { printf '[cofi] %s\n' "$*" >&2; }
+die() { printf '[cofi] error: %s\n' "$*" >&2; exit 1; }
+
+# wait_for SECONDS DESCRIPTION COMMAND...: poll until COMMAND succeeds.
+wait_for() {
+  local seconds=$1 what=$2; shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    [ "$SECONDS" -ge "$deadline" ] && return 1
+    sleep 0.3
+  done
+  say "$what is up"
+}
+
+# pid_alive FILE: the process whose pid FILE holds is running.
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# port_open PORT: something listens on 127.0.0.1:PORT.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
