@@ -23,8 +23,14 @@ export const call = mysqlTable(
     batchId: int('batchId').notNull(),
     /** The recording's file name as the client sent it (display only; never used as a path). */
     audioName: varchar('audioName', { length: 255 }).notNull(),
-    /** Path in the audio store, derived by cofi. */
+    /** Path in the audio store, derived by cofi: the audio the inference stages read (after denoise/ivr). */
     storedPath: varchar('storedPath', { length: 1024 }).notNull(),
+    /** The audio as received, when denoise/ivr wrote a processed copy. */
+    originalPath: varchar('originalPath', { length: 1024 }),
+    /** Daily batch: the file's path under DAILY_DIR, so a file is ingested once. */
+    sourcePath: varchar('sourcePath', { length: 512 }),
+    /** Seconds of IVR prompt cut from the start by the ivr stage. */
+    ivrOffset: double('ivrOffset'),
     processId: int('processId').notNull(),
     categoryMappingId: int('categoryMappingId'),
     status: varchar('status', { length: 24, enum: CALL_STATUSES }).notNull().default('Queued'),
@@ -46,6 +52,7 @@ export const call = mysqlTable(
     uniqueIndex('call_batch_audio').on(t.batchId, t.audioName),
     index('call_audioName').on(t.audioName),
     index('call_status').on(t.batchId, t.status),
+    index('call_sourcePath').on(t.sourcePath),
   ],
 );
 

@@ -1,0 +1,76 @@
+// POST /batches: run the daily batch on demand for a date (or a folder under DAILY_DIR).
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { mainQueue } from '../../core/fleet.js';
+import { SEARCH_ATTRIBUTES, workflowIds } from '../../workflows/definitions.js';
+import { dailyBatch } from '../../workflows/dailyBatch.js';
+import type { ApiDeps } from '../deps.js';
+import { ApiError, badRequest } from '../errors.js';
+
+export const dailyBatchRequest = z
+  .object({
+    date: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'date must be YYYY-MM-DD')
+      .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'not a calendar date')
+      .optional(),
+    folder: z.string().min(1).max(255).optional(),
+    audio_stages: z.array(z.enum(['denoise', 'ivr'])).refine((s) => new Set(s).size === s.length, 'duplicates').optional(),
+  })
+  .strict();
+
+export function dailyBatchRoutes(deps: ApiDeps) {
+  const app = new Hono();
+  const prefix = deps.config.COFI_TASK_QUEUE;
+
+  app.post('/batches', async (c) => {
+    if (!(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')) {
+      throw new ApiError('unsupported_media_type', 'expected an application/json body');
+    }
+    const raw = await c.req.json().catch(() => {
+      throw badRequest('the body is not valid JSON');
+    });
+    const parsed = dailyBatchRequest.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new ApiError('validation_error', `${issue.path.join('.') || 'body'}: ${issue.message}`);
+    }
+    const body = parsed.data;
+    const date = body.date ?? new Date().toISOString().slice(0, 10);
+    const root = path.resolve(deps.config.DAILY_DIR);
+    const dir = path.resolve(root, body.folder ?? date);
+    if (dir !== root && !dir.startsWith(root + path.sep)) throw new ApiError('validation_error', 'folder must be inside DAILY_DIR');
+    if (!existsSync(dir)) {
+      throw new ApiError('not_found', `no recordings folder ${path.relative(root, dir) || '.'} under DAILY_DIR`);
+    }
+    const workflowId = workflowIds.dailyBatch(prefix, date);
+    try {
+      await deps.temporal.workflow.start(dailyBatch, {
+        workflowId,
+        taskQueue: mainQueue(prefix),
+        args: [
+          {
+            date,
+            folder: body.folder,
+            audioStages: body.audio_stages ?? deps.config.DAILY_AUDIO_STAGES,
+            window: deps.config.BATCH_WINDOW,
+          },
+        ],
+        workflowIdConflictPolicy: 'FAIL',
+        typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.kind, value: 'daily' }],
+        memo: { date, folder: body.folder ?? null },
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        throw new ApiError('conflict', `the daily batch of ${date} is already running`);
+      }
+      throw new ApiError('unavailable', `could not start the daily batch: ${(err as Error).message}`);
+    }
+    return c.json({ status: 'queued', task_id: `daily-${date}`, workflow_id: workflowId }, 202);
+  });
+
+  return app;
+}

@@ -1,0 +1,115 @@
+// Speech-to-text over the OpenAI-compatible `POST /v1/audio/transcriptions` (verbose_json), as
+// faster-whisper servers, whisper.cpp's server, vLLM and hosted APIs speak it.
+import { openAsBlob } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { z } from 'zod';
+import type { TranscriptSegment } from '../../drizzle/schema/results.js';
+import type { GpuNode } from '../config.js';
+import { stageFailure } from '../errors.js';
+import { cutText, postInference } from './http.js';
+import { normaliseLanguage } from './languages.js';
+
+export const verboseJsonSchema = z.object({
+  text: z.string(),
+  language: z.string().nullish(),
+  duration: z.number().nullish(),
+  segments: z
+    .array(
+      z.object({
+        id: z.number().int().optional(),
+        start: z.number(),
+        end: z.number(),
+        text: z.string(),
+        avg_logprob: z.number().nullish(),
+        no_speech_prob: z.number().nullish(),
+        compression_ratio: z.number().nullish(),
+        speaker: z.string().nullish(),
+      }),
+    )
+    .nullish(),
+});
+export type VerboseJson = z.infer<typeof verboseJsonSchema>;
+
+export type Transcription = {
+  text: string;
+  /** ISO 639-1 code, normalised from the server's name or code. */
+  language: string | null;
+  duration: number | null;
+  segments: TranscriptSegment[];
+  model: string;
+};
+
+export type TranscribeInput = {
+  node: GpuNode;
+  audioPath: string;
+  fileName: string;
+  language?: string;
+  /** Default: 10 minutes (a long call on a busy node). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+};
+
+export async function transcribeRaw(input: TranscribeInput): Promise<{ body: VerboseJson; url: string }> {
+  const url = `${input.node.url.replace(/\/$/, '')}/v1/audio/transcriptions`;
+  const form = new FormData();
+  // The file is streamed from disk, never read whole into memory.
+  form.append('file', await openAsBlob(input.audioPath), input.fileName);
+  form.append('model', input.node.model);
+  form.append('response_format', 'verbose_json');
+  if (input.language) form.append('language', input.language);
+  const payload = {
+    file: input.fileName,
+    bytes: (await stat(input.audioPath)).size,
+    model: input.node.model,
+    response_format: 'verbose_json',
+    language: input.language ?? null,
+  };
+  const { text, context } = await postInference({
+    url,
+    body: form,
+    apiKey: input.node.apiKey,
+    timeoutMs: input.timeoutMs ?? 600_000,
+    signal: input.signal,
+    payload,
+  });
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw stageFailure('invalid_output', `${url} did not answer JSON`, {
+      ...context,
+      rawResponse: cutText(text),
+    });
+  }
+  const parsed = verboseJsonSchema.safeParse(json);
+  if (!parsed.success) {
+    throw stageFailure(
+      'invalid_output',
+      `${url} answered JSON that is not verbose_json: ${parsed.error.issues[0]?.message}`,
+      {
+        ...context,
+        rawResponse: cutText(text),
+      },
+    );
+  }
+  return { body: parsed.data, url };
+}
+
+export async function transcribe(input: TranscribeInput): Promise<Transcription> {
+  const { body } = await transcribeRaw(input);
+  return {
+    text: body.text.trim(),
+    language: normaliseLanguage(body.language),
+    duration: body.duration ?? null,
+    segments: (body.segments ?? []).map((s, i) => ({
+      id: s.id ?? i,
+      start: s.start,
+      end: s.end,
+      text: s.text.trim(),
+      ...(s.speaker ? { speaker: s.speaker } : {}),
+      ...(s.avg_logprob != null ? { avgLogprob: s.avg_logprob } : {}),
+      ...(s.no_speech_prob != null ? { noSpeechProb: s.no_speech_prob } : {}),
+    })),
+    model: input.node.model,
+  };
+}
