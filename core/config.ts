@@ -3,14 +3,17 @@ import { z } from 'zod';
 import { GPU_STAGES } from './stages.js';
 
 const json = <T extends z.ZodType>(schema: T) =>
-  z.string().transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: `not valid JSON: ${(err as Error).message}` });
-      return z.NEVER;
-    }
-  }).pipe(schema);
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `not valid JSON: ${(err as Error).message}` });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
 
 const boolish = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
@@ -53,12 +56,73 @@ export type Fleet = z.infer<typeof fleetSchema>;
 /** The embedded default: three simulated GPU nodes and one simulated LLM endpoint on loopback. */
 export const SIMULATED_FLEET: Fleet = {
   nodes: [
-    { id: 'sim-gpu-1', url: 'http://127.0.0.1:9101', capacity: 4, stages: ['lid', 'stt'], model: 'whisper-1' },
-    { id: 'sim-gpu-2', url: 'http://127.0.0.1:9102', capacity: 4, stages: ['lid', 'stt'], model: 'whisper-1' },
-    { id: 'sim-gpu-3', url: 'http://127.0.0.1:9103', capacity: 2, stages: ['lid', 'stt'], model: 'whisper-1' },
+    {
+      id: 'sim-gpu-1',
+      url: 'http://127.0.0.1:9101',
+      capacity: 4,
+      stages: ['lid', 'stt'],
+      model: 'whisper-1',
+    },
+    {
+      id: 'sim-gpu-2',
+      url: 'http://127.0.0.1:9102',
+      capacity: 4,
+      stages: ['lid', 'stt'],
+      model: 'whisper-1',
+    },
+    {
+      id: 'sim-gpu-3',
+      url: 'http://127.0.0.1:9103',
+      capacity: 2,
+      stages: ['lid', 'stt'],
+      model: 'whisper-1',
+    },
   ],
   llm: [{ id: 'sim-llm-1', url: 'http://127.0.0.1:9110', capacity: 16, model: 'cofi-simulated-llm' }],
 };
+
+/** Roles of API keys: `read` may GET (dashboard, status), `operator` may also upload, reaudit and cancel. */
+export const API_ROLES = ['read', 'operator'] as const;
+export type ApiRole = (typeof API_ROLES)[number];
+export type ApiKey = { role: ApiRole; hash: string };
+
+/** `role:<sha256-hex>` entries, comma-separated: keys are configured hashed, never in clear. */
+const apiKeys = z
+  .string()
+  .default('')
+  .transform((text, ctx): ApiKey[] => {
+    const keys: ApiKey[] = [];
+    for (const [i, entry] of text
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean)
+      .entries()) {
+      const [role, hash, ...rest] = entry.split(':');
+      if (
+        !(API_ROLES as readonly string[]).includes(role ?? '') ||
+        !/^[0-9a-fA-F]{64}$/.test(hash ?? '') ||
+        rest.length
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `entry ${i + 1} must be "read:<sha256-hex>" or "operator:<sha256-hex>" (hash a key with: npx tsx api/hashKey.ts <key>)`,
+        });
+        continue;
+      }
+      keys.push({ role: role as ApiRole, hash: (hash as string).toLowerCase() });
+    }
+    return keys;
+  });
+
+const commaList = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean),
+  );
 
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -76,15 +140,37 @@ export const envSchema = z.object({
   /** Where people open the Temporal Web UI; used for links in API answers and the dashboard. */
   TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
   /** Prefix of every task queue this deployment uses (tests use their own). */
-  COFI_TASK_QUEUE: z.string().regex(/^[a-zA-Z0-9_.-]+$/).default('cofi'),
+  COFI_TASK_QUEUE: z
+    .string()
+    .regex(/^[a-zA-Z0-9_.-]+$/)
+    .default('cofi'),
 
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: z.coerce.number().int().min(1).max(65535).default(5064),
+  /** API keys with their role, hashed (see apiKeys); none: the API runs open (loopback only, or ALLOW_OPEN). */
+  API_KEYS: apiKeys,
+  /** Let the API run without keys on a non-loopback API_HOST (e.g. behind a proxy that authenticates). */
+  ALLOW_OPEN: boolish.default(false),
+  /** Origins allowed to call the API from a browser (comma-separated); empty: no CORS headers at all. */
+  CORS_ORIGINS: commaList,
+  /** Time limit of a request other than an upload; a slower one gets 504 `{detail}`. */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** Largest JSON request body (bytes); larger gets 413 `{detail}`. Uploads have their own limits. */
+  JSON_BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
 
   /** Where uploaded audio is kept (the audio store). */
   AUDIO_DIR: z.string().min(1).default('.data/audio'),
   MAX_UPLOAD_FILES: z.coerce.number().int().min(1).max(10000).default(500),
-  MAX_FILE_BYTES: z.coerce.number().int().min(1024).default(200 * 1024 * 1024),
+  MAX_FILE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(200 * 1024 * 1024),
 
   /** GPU fleet as JSON `{nodes: [...], llm: [...]}`, or a path to such a file; default: the simulated fleet. */
   COFI_FLEET: z.string().optional(),
@@ -93,11 +179,33 @@ export const envSchema = z.object({
 
   /** Children (calls) in flight per batch workflow; bounds history size and memory. */
   BATCH_WINDOW: z.coerce.number().int().min(1).max(1000).default(100),
+  /** Daily batch: recordings arrive in DAILY_DIR/<YYYY-MM-DD>/ (any depth); see README. */
+  DAILY_DIR: z.string().min(1).default('.data/daily'),
+  /** When the Temporal Schedule runs the daily batch (cron, server time zone UTC); empty: no schedule. */
+  DAILY_CRON: z.string().default('30 1 * * *'),
+  DAILY_PROCESS_ID: z.coerce.number().int().min(1).default(1),
+  DAILY_CATEGORY_MAPPING_ID: z.coerce.number().int().min(1).default(1),
+  /** Audio clean-up stages of the daily batch (comma-separated subset of denoise,ivr; empty for none). */
+  DAILY_AUDIO_STAGES: z
+    .string()
+    .default('denoise,ivr')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(['denoise', 'ivr']))),
   /** Languages the STT stage accepts; others are recorded as unsupported by LID. */
   LANGUAGES: z
     .string()
     .default('en,hi,es')
-    .transform((s) => s.split(',').map((l) => l.trim()).filter(Boolean)),
+    .transform((s) =>
+      s
+        .split(',')
+        .map((l) => l.trim())
+        .filter(Boolean),
+    ),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -29,3 +29,17 @@ pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 # port_open PORT: something listens on 127.0.0.1:PORT.
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# ensure_apt COMMAND PACKAGE: installs a Debian package when its command is missing (as root), else says how.
+ensure_apt() {
+  local cmd=$1 pkg=$2
+  command -v "$cmd" >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing $pkg from Debian's packages..."
+    { [ -n "${COFI_APT_UPDATED:-}" ] || apt-get update -qq; } >&2 && export COFI_APT_UPDATED=1 \
+      && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg" >&2 \
+      || die "apt-get install $pkg failed"
+  else
+    die "$cmd is missing: run 'sudo apt-get install -y $pkg'"
+  fi
+}

@@ -42,6 +42,8 @@ start() {
     --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
     --db-filename "$state_dir/temporal.db" \
     --namespace default --namespace cofi-test \
+    --search-attribute CofiBatchId=Int --search-attribute CofiCallId=Int --search-attribute CofiProcessId=Int \
+    --search-attribute CofiAudioName=Keyword --search-attribute CofiKind=Keyword \
     --log-level warn \
     >"$state_dir/server.log" 2>&1 </dev/null &
   echo $! >"$pid_file"

@@ -1,0 +1,231 @@
+// Batch bookkeeping: start, call listing, stage events, failures and the final status (seed issues 2-6).
+import { and, asc, count, eq, gt, inArray, sql } from 'drizzle-orm';
+import { safePayload } from '../core/errors.js';
+import { stageStatus } from '../core/progress.js';
+import { BATCH_STATUS_COLUMN, type BatchStatus, eventStageName, type Stage } from '../core/stages.js';
+import type { Db } from '../drizzle/client.js';
+import {
+  batchExecutionLog,
+  batchStatus,
+  call,
+  callLock,
+  fileDistribution,
+  processingLogs,
+  reauditCall,
+} from '../drizzle/schema/index.js';
+import type { ActivityDeps } from './deps.js';
+import type {
+  BatchCallItem,
+  CallFailureInput,
+  FinishBatchInput,
+  FinishBatchOutput,
+  ListBatchCallsInput,
+  StageEventInput,
+  StartBatchInput,
+  StartBatchOutput,
+} from './types.js';
+
+type Event = typeof batchExecutionLog.$inferInsert;
+
+/** Inserts an event once: its `eventKey` is unique, so a retried activity leaves one row. */
+export async function logEvent(db: Pick<Db, 'insert'>, event: Event): Promise<void> {
+  await db.insert(batchExecutionLog).values(event).onDuplicateKeyUpdate({ set: { eventKey: sql`eventKey` } });
+}
+
+async function batchKind(db: Db, batchId: number) {
+  const [row] = await db.select({ kind: batchStatus.kind }).from(batchStatus).where(eq(batchStatus.id, batchId));
+  if (!row) throw new Error(`batch ${batchId} does not exist`);
+  return row.kind;
+}
+
+/** The ids of a batch's calls: its own calls, or for a reaudit the calls it covers. */
+export async function batchCallIds(db: Db, batchId: number): Promise<number[]> {
+  const rows =
+    (await batchKind(db, batchId)) === 'reaudit'
+      ? await db.select({ id: reauditCall.callId }).from(reauditCall).where(eq(reauditCall.batchId, batchId))
+      : await db.select({ id: call.id }).from(call).where(eq(call.batchId, batchId));
+  return rows.map((r) => r.id);
+}
+
+export function createBatchActivities({ db }: Pick<ActivityDeps, 'db'>) {
+  return {
+    /** Idempotent: re-running sets the same values and the start event exists once. */
+    async startBatch({ batchId, runId }: StartBatchInput): Promise<StartBatchOutput> {
+      const total = (await batchCallIds(db, batchId)).length;
+      await db
+        .update(batchStatus)
+        .set({ status: 'InProgress', runId, totalFiles: total, startedAt: sql`COALESCE(startedAt, CURRENT_TIMESTAMP(3))` })
+        .where(eq(batchStatus.id, batchId));
+      await logEvent(db, {
+        batchId,
+        stage: 'batch',
+        eventType: 'batch_start',
+        status: 'InProgress',
+        message: `batch started with ${total} calls`,
+        totalFiles: total,
+        eventKey: `${batchId}:batch:batch_start`,
+      });
+      return { total };
+    },
+
+    /** Read-only. Pages in call-id order so a continued run resumes exactly after its cursor. */
+    async listBatchCalls({ batchId, afterCallId, limit }: ListBatchCallsInput): Promise<BatchCallItem[]> {
+      const kind = await batchKind(db, batchId);
+      const base = db
+        .select({ callId: call.id, audioName: call.audioName, processId: call.processId })
+        .from(call);
+      const rows =
+        kind === 'reaudit'
+          ? await base
+              .innerJoin(reauditCall, eq(reauditCall.callId, call.id))
+              .where(and(eq(reauditCall.batchId, batchId), gt(call.id, afterCallId)))
+              .orderBy(asc(call.id))
+              .limit(limit)
+          : await base
+              .where(and(eq(call.batchId, batchId), gt(call.id, afterCallId)))
+              .orderBy(asc(call.id))
+              .limit(limit);
+      return rows;
+    },
+
+    /** Idempotent by event key; the status column is set to the same value on a retry. */
+    async recordStageEvent({ batchId, stage, event, count }: StageEventInput): Promise<void> {
+      const name = eventStageName(stage);
+      const status = event === 'start' ? 'InProgress' : stageStatus(count ?? { total: 0, done: 0, failed: 0, skipped: 0 });
+      await db.transaction(async (tx) => {
+        await tx
+          .update(batchStatus)
+          .set({ [BATCH_STATUS_COLUMN[stage]]: status })
+          .where(eq(batchStatus.id, batchId));
+        await logEvent(tx, {
+          batchId,
+          stage: name,
+          eventType: event === 'start' ? 'stage_start' : 'stage_complete',
+          status,
+          message:
+            event === 'start'
+              ? `${name} started`
+              : `${name} finished: ${count?.done ?? 0} successful, ${count?.failed ?? 0} failed, ${count?.skipped ?? 0} skipped`,
+          totalFiles: count?.total ?? null,
+          successfulFiles: count?.done ?? null,
+          failedFiles: count?.failed ?? null,
+          metadata: count ? { skipped: count.skipped } : null,
+          eventKey: `${batchId}:${name}:stage_${event}`,
+        });
+      });
+    },
+
+    /**
+     * A call failed (or was cancelled) at a stage: processing_logs row with the request, the call marked,
+     * a per-file event. Keyed by (batch, call, stage), so a retry updates rather than duplicates.
+     */
+    async recordCallFailure(input: CallFailureInput): Promise<void> {
+      const { batchId, callId, stage } = input;
+      const cancelled = input.errorType === 'cancelled';
+      const name = eventStageName(stage);
+      const [row] = await db.select({ audioName: call.audioName }).from(call).where(eq(call.id, callId));
+      await db.transaction(async (tx) => {
+        if (!cancelled) {
+          const log = {
+            callId: String(callId),
+            audioName: row?.audioName ?? null,
+            batchId: String(batchId),
+            stageName: name,
+            status: 'failed',
+            errorType: input.errorType.slice(0, 64),
+            errorMessage: input.message,
+            requestUrl: input.context.requestUrl?.slice(0, 2048) ?? null,
+            inputPayload: JSON.stringify(
+              safePayload({ ...(input.context.inputPayload as object | undefined), rawResponse: input.context.rawResponse }),
+            ),
+            attempts: input.attempts ?? null,
+          };
+          await tx.insert(processingLogs).values(log).onDuplicateKeyUpdate({ set: log });
+        }
+        await tx
+          .update(call)
+          .set({
+            status: cancelled ? 'Cancelled' : 'Failed',
+            failedStage: cancelled ? null : stage,
+            errorMessage: input.message.slice(0, 4000),
+          })
+          .where(eq(call.id, callId));
+        if (!cancelled) {
+          await tx.update(fileDistribution).set({ failedStage: stage }).where(eq(fileDistribution.callId, callId));
+        }
+        await logEvent(tx, {
+          batchId,
+          stage: name,
+          eventType: cancelled ? 'file_cancelled' : 'file_failed',
+          status: cancelled ? 'Cancelled' : 'Failed',
+          callId,
+          message: `${row?.audioName ?? `call ${callId}`}: ${input.message}`.slice(0, 4000),
+          metadata: { errorType: input.errorType, requestUrl: input.context.requestUrl ?? null },
+          eventKey: `${batchId}:${name}:${cancelled ? 'file_cancelled' : 'file_failed'}:${callId}`,
+        });
+      });
+    },
+
+    /** Counts from the rows themselves, so the final numbers are the tables' numbers. Idempotent. */
+    async finishBatch({ batchId, progress, cancelled }: FinishBatchInput): Promise<FinishBatchOutput> {
+      const ids = await batchCallIds(db, batchId);
+      const counts = ids.length
+        ? await db.select({ status: call.status, n: count() }).from(call).where(inArray(call.id, ids)).groupBy(call.status)
+        : [];
+      const n = (s: string) => counts.find((c) => c.status === s)?.n ?? 0;
+      const completed = n('Completed');
+      const failed = n('Failed');
+      const total = counts.reduce((sum, c) => sum + c.n, 0);
+      const status: BatchStatus = cancelled
+        ? 'Cancelled'
+        : total === 0 || completed === 0
+          ? 'Failed'
+          : failed > 0 || completed < total
+            ? 'CompletedWithErrors'
+            : 'Completed';
+      const stageColumns = Object.fromEntries(
+        (Object.entries(progress) as [Stage, NonNullable<(typeof progress)[Stage]>][]).map(([stage, c]) => [
+          BATCH_STATUS_COLUMN[stage],
+          stageStatus(c),
+        ]),
+      );
+      const reaudit = (await batchKind(db, batchId)) === 'reaudit';
+      await db.transaction(async (tx) => {
+        if (reaudit && cancelled && ids.length) {
+          // Calls this reaudit reset but never re-ran say that they need one.
+          await tx
+            .update(call)
+            .set({ status: 'Cancelled', errorMessage: 'reaudit cancelled before this call was re-run: reaudit it again' })
+            .where(and(inArray(call.id, ids), inArray(call.status, ['Pending', 'Queued'])));
+        }
+        // The final status and the release of the reaudit's call locks are one change: a finished reaudit
+        // never holds a call.
+        if (reaudit) await tx.delete(callLock).where(eq(callLock.batchId, batchId));
+        const [current] = await tx.select({ details: batchStatus.details }).from(batchStatus).where(eq(batchStatus.id, batchId));
+        await tx
+          .update(batchStatus)
+          .set({
+            ...stageColumns,
+            status,
+            completedFiles: completed,
+            failedFiles: failed,
+            completedAt: sql`COALESCE(completedAt, CURRENT_TIMESTAMP(3))`,
+            details: { ...(current?.details ?? {}), progress },
+          })
+          .where(eq(batchStatus.id, batchId));
+        await logEvent(tx, {
+          batchId,
+          stage: 'batch',
+          eventType: cancelled ? 'batch_cancelled' : 'batch_complete',
+          status,
+          message: `batch ${status}: ${completed} completed, ${failed} failed of ${total}`,
+          totalFiles: total,
+          successfulFiles: completed,
+          failedFiles: failed,
+          eventKey: `${batchId}:batch:batch_end`,
+        });
+      });
+      return { status, completed, failed, total };
+    },
+  };
+}

@@ -1,0 +1,25 @@
+// What activities are given: the database, the parsed config, the audio store and the inference clients.
+import type { AudioStore } from '../core/audioStore.js';
+import type { Config } from '../core/config.js';
+import type { Db } from '../drizzle/client.js';
+import type { probeAudio } from '../core/audio/probe.js';
+import type { analyseCall } from '../core/inference/analysis.js';
+import type { identifyLanguage } from '../core/inference/lid.js';
+import type { answerQuestionnaire } from '../core/inference/questionnaire.js';
+import type { transcribe } from '../core/inference/stt.js';
+
+/** The outside world the stages talk to; tests may hand in other implementations of the same protocol. */
+export type Inference = {
+  identifyLanguage: typeof identifyLanguage;
+  transcribe: typeof transcribe;
+  analyseCall: typeof analyseCall;
+  answerQuestionnaire: typeof answerQuestionnaire;
+  probeAudio: typeof probeAudio;
+};
+
+export type ActivityDeps = {
+  db: Db;
+  config: Config;
+  audio: AudioStore;
+  inference: Inference;
+};

@@ -1,0 +1,82 @@
+// GPU stages (LID, STT): run on the task queue of the call's node, whose worker caps concurrency.
+import { eq } from 'drizzle-orm';
+import { stageFailure } from '../core/errors.js';
+import { findNode } from '../core/fleet.js';
+import { lidResult, transcript } from '../drizzle/schema/index.js';
+import { loadCall, markStageDone, skipIfDone } from './calls.js';
+import type { ActivityDeps } from './deps.js';
+import { withHeartbeat } from './heartbeat.js';
+import type { LidOutput, StageInput } from './types.js';
+
+export function createGpuActivities({ db, config, audio, inference }: ActivityDeps) {
+  const nodeOf = (id: string) => {
+    const node = findNode(config.fleet, id);
+    if (!node) throw stageFailure('missing_data', `GPU node "${id}" is not in the fleet configuration`);
+    return node;
+  };
+
+  return {
+    /** Idempotent: one `lidResult` row per call (unique callId), replaced on a retry. */
+    async runLid({ callId, route, last }: StageInput): Promise<LidOutput> {
+      if (await skipIfDone(db, callId, 'lid', last)) {
+        const [done] = await db.select().from(lidResult).where(eq(lidResult.callId, callId));
+        if (done) return { lang: done.lang, supported: done.supported, confidence: done.confidence };
+      }
+      const node = nodeOf(route.gpuNode);
+      const row = await loadCall(db, callId);
+      const lid = await withHeartbeat((signal) =>
+        inference.identifyLanguage({
+          node,
+          audioPath: audio.resolve(row.storedPath),
+          fileName: row.audioName,
+          supported: config.LANGUAGES,
+          signal,
+        }),
+      );
+      const values = {
+        callId,
+        lang: lid.lang,
+        confidence: lid.confidence,
+        detectedRaw: lid.detectedRaw,
+        supported: lid.supported,
+        source: lid.source,
+        gpuNode: node.id,
+      };
+      await db.transaction(async (tx) => {
+        await tx.insert(lidResult).values(values).onDuplicateKeyUpdate({ set: values });
+        await markStageDone(tx, callId, 'lid', last && lid.supported, { lang: lid.lang });
+      });
+      return { lang: lid.lang, supported: lid.supported, confidence: lid.confidence };
+    },
+
+    /** Idempotent: one `transcript` row per call (unique callId), replaced on a retry. */
+    async runStt({ callId, route, last }: StageInput): Promise<void> {
+      if (await skipIfDone(db, callId, 'stt', last)) return;
+      const node = nodeOf(route.gpuNode);
+      const row = await loadCall(db, callId);
+      const [lid] = await db.select().from(lidResult).where(eq(lidResult.callId, callId));
+      const result = await withHeartbeat((signal) =>
+        inference.transcribe({
+          node,
+          audioPath: audio.resolve(row.storedPath),
+          fileName: row.audioName,
+          language: lid?.supported ? lid.lang : undefined,
+          signal,
+        }),
+      );
+      const values = {
+        callId,
+        lang: result.language ?? lid?.lang ?? null,
+        text: result.text,
+        segments: result.segments,
+        duration: result.duration,
+        model: result.model,
+        gpuNode: node.id,
+      };
+      await db.transaction(async (tx) => {
+        await tx.insert(transcript).values(values).onDuplicateKeyUpdate({ set: values });
+        await markStageDone(tx, callId, 'stt', last, row.lang ? {} : { lang: values.lang });
+      });
+    },
+  };
+}

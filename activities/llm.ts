@@ -1,0 +1,123 @@
+// LLM stages: analysis (llm1) and the audit questionnaire (llm2), on the call's LLM endpoint queue.
+import { and, asc, eq, notInArray } from 'drizzle-orm';
+import { stageFailure } from '../core/errors.js';
+import { findLlm } from '../core/fleet.js';
+import {
+  analysis,
+  auditAnswer,
+  auditQuestion,
+
+  category,
+  transcript,
+} from '../drizzle/schema/index.js';
+import { loadCall, markStageDone, skipIfDone } from './calls.js';
+import type { ActivityDeps } from './deps.js';
+import { withHeartbeat } from './heartbeat.js';
+import type { StageInput } from './types.js';
+
+export function createLlmActivities({ db, config, inference }: ActivityDeps) {
+  const endpointOf = (id: string) => {
+    const endpoint = findLlm(config.fleet, id);
+    if (!endpoint) throw stageFailure('missing_data', `LLM endpoint "${id}" is not in the fleet configuration`);
+    return endpoint;
+  };
+  const transcriptOf = async (callId: number) => {
+    const [row] = await db.select().from(transcript).where(eq(transcript.callId, callId));
+    if (!row) throw stageFailure('missing_data', `call ${callId} has no transcript (run stt first)`);
+    return row;
+  };
+
+  return {
+    /** Idempotent: one `analysis` row per call (unique callId), replaced on a retry. */
+    async runLlm1({ callId, route, last }: StageInput): Promise<void> {
+      if (await skipIfDone(db, callId, 'llm1', last)) return;
+      const endpoint = endpointOf(route.llmEndpoint);
+      const row = await loadCall(db, callId);
+      const text = await transcriptOf(callId);
+      const tree = await db
+        .select()
+        .from(category)
+        .where(eq(category.categoryMappingId, row.categoryMappingId ?? 1))
+        .orderBy(asc(category.id));
+      const codeOf = new Map(tree.map((c) => [c.id, c.code]));
+      const result = await withHeartbeat((signal) =>
+        inference.analyseCall({
+          endpoint,
+          transcript: { text: text.text, segments: text.segments, lang: text.lang },
+          categories: tree.map((c) => ({
+            code: c.code,
+            name: c.name,
+            parent: c.parentId === null ? null : (codeOf.get(c.parentId) ?? null),
+          })),
+          signal,
+        }),
+      );
+      const values = {
+        callId,
+        summary: result.summary,
+        category: result.category,
+        subCategory: result.subCategory,
+        sentiment: result.sentiment,
+        keyFacts: result.keyFacts,
+        model: result.model,
+        promptVersion: result.promptVersion,
+      };
+      await db.transaction(async (tx) => {
+        await tx.insert(analysis).values(values).onDuplicateKeyUpdate({ set: values });
+        await markStageDone(tx, callId, 'llm1', last);
+      });
+    },
+
+    /**
+     * Idempotent: answers are keyed by (call, question) and upserted; answers to questions no longer in the
+     * process are removed in the same transaction, so a call shows exactly one current answer set.
+     */
+    async runLlm2({ callId, route, last }: StageInput): Promise<void> {
+      if (await skipIfDone(db, callId, 'llm2', last)) return;
+      const endpoint = endpointOf(route.llmEndpoint);
+      const row = await loadCall(db, callId);
+      const text = await transcriptOf(callId);
+      const [summary] = await db.select().from(analysis).where(eq(analysis.callId, callId));
+      const questions = await db
+        .select()
+        .from(auditQuestion)
+        .where(eq(auditQuestion.processId, row.processId))
+        .orderBy(asc(auditQuestion.position));
+      if (questions.length === 0) throw stageFailure('missing_data', `process ${row.processId} has no questions`);
+      const result = await withHeartbeat((signal) =>
+        inference.answerQuestionnaire({
+          endpoint,
+          transcript: { text: text.text, segments: text.segments, lang: text.lang },
+          analysis: summary
+            ? { summary: summary.summary, category: summary.category, sentiment: summary.sentiment }
+            : null,
+          questions: questions.map((q) => ({
+            id: q.id,
+            code: q.code,
+            text: q.text,
+            answerType: q.answerType,
+            weight: q.weight,
+            guidance: q.guidance,
+          })),
+          signal,
+        }),
+      );
+      await db.transaction(async (tx) => {
+        for (const a of result.answers) {
+          const values = { ...a, callId, model: result.model, promptVersion: result.promptVersion };
+          await tx.insert(auditAnswer).values(values).onDuplicateKeyUpdate({ set: values });
+        }
+        await tx.delete(auditAnswer).where(
+          and(
+            eq(auditAnswer.callId, callId),
+            notInArray(
+              auditAnswer.questionId,
+              result.answers.map((a) => a.questionId),
+            ),
+          ),
+        );
+        await markStageDone(tx, callId, 'llm2', last, { auditScore: result.callScore });
+      });
+    },
+  };
+}

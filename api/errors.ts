@@ -1,0 +1,56 @@
+// One error type for the API and the one handler that turns it into `{detail, code}` with its status.
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+export const ERROR_STATUS = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  validation_error: 422,
+  unavailable: 503,
+  timeout: 504,
+} as const satisfies Record<string, ContentfulStatusCode>;
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail);
+  }
+}
+
+export const badRequest = (detail: string, extra?: Record<string, unknown>) =>
+  new ApiError('bad_request', detail, extra);
+
+export function errorResponse(c: Context, err: Error) {
+  if (err instanceof ApiError) {
+    return c.json({ detail: err.detail, code: err.code, ...err.extra }, ERROR_STATUS[err.code]);
+  }
+  // Hono's own HTTP errors (e.g. bodyLimit) carry a status.
+  const status = (err as { status?: number }).status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return c.json(
+      { detail: err.message || 'bad request', code: 'bad_request' },
+      status as ContentfulStatusCode,
+    );
+  }
+  console.error('unhandled API error', err);
+  return c.json({ detail: 'internal error', code: 'internal' }, 500);
+}
+
+/** An error's message with its causes (Temporal's client errors keep the reason in `cause`). */
+export function describeError(err: unknown): string {
+  const parts: string[] = [];
+  for (let e = err as { message?: string; cause?: unknown } | undefined; e && parts.length < 4; e = e.cause as typeof e) {
+    if (e.message && !parts.includes(e.message)) parts.push(e.message);
+  }
+  return parts.join(': ') || String(err);
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# `npm start`: provisions Temporal and MariaDB (or uses TEMPORAL_ADDRESS / DATABASE_URL), migrates, then
+# runs the GPU-node simulator, the worker and the API until Ctrl-C, and stops everything it started.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$COFI_ROOT"
+[ -f .env ] && { set -a; source .env; set +a; }
+
+bash ops/node.sh
+ensure_apt ffmpeg ffmpeg
+started=()
+cleanup() {
+  trap - INT TERM EXIT
+  say "stopping..."
+  for pid in "${pids[@]:-}"; do [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  for svc in "${started[@]:-}"; do [ -n "$svc" ] && bash "ops/$svc.sh" stop || true; done
+}
+pids=()
+trap cleanup INT TERM EXIT
+
+if [ -z "${TEMPORAL_ADDRESS:-}" ]; then
+  port_open "$TEMPORAL_PORT" || started+=(temporal)
+  bash ops/temporal.sh start
+  export TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT" TEMPORAL_UI_URL="http://127.0.0.1:$TEMPORAL_UI_PORT"
+fi
+if [ -z "${DATABASE_URL:-}" ]; then
+  port_open "$MARIADB_PORT" || started+=(mariadb)
+  bash ops/mariadb.sh start
+  export DATABASE_URL="mysql://cofi:cofi@127.0.0.1:$MARIADB_PORT/cofi"
+fi
+export AUDIO_DIR="${AUDIO_DIR:-$COFI_DATA_DIR/audio}"
+
+npx tsx drizzle/cli.ts
+if [ "${COFI_SIMULATOR:-1}" != "0" ] && [ "${COFI_SIMULATOR:-1}" != "false" ]; then
+  npx tsx simulator/main.ts & pids+=($!)
+fi
+npx tsx worker/main.ts & pids+=($!)
+npx tsx api/main.ts & pids+=($!)
+
+say "API:             http://${API_HOST:-127.0.0.1}:${API_PORT:-5064}  (health: /health)"
+say "Temporal Web UI: ${TEMPORAL_UI_URL:-http://127.0.0.1:$TEMPORAL_UI_PORT}"
+say "Ctrl-C stops everything started here."
+# Any one process exiting brings the rest down: a half-running stack helps nobody.
+wait -n "${pids[@]}" || true

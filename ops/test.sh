@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# `npm test`: typecheck and lint, then unit and integration tests against a real Temporal dev server and a
+# real MariaDB (started here when not running, stopped again afterwards). Test data goes to the database
+# `cofi_test` and the Temporal namespace `cofi-test`, never to the ones `npm start` uses.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$COFI_ROOT"
+
+bash ops/node.sh
+# ffmpeg: the daily batch's audio clean-up and LID's leading-seconds clip.
+ensure_apt ffmpeg ffmpeg
+say "typecheck (tsc --noEmit) and lint (biome)"
+npx tsc --noEmit -p .
+npx biome check --error-on-warnings . >/dev/null || { npx biome check . ; die "biome found problems (npm run format fixes most)"; }
+
+# --- Browser tests (test/browser/): headless Chromium from Debian ---------------------------------
+# Installed here when missing and we run as root; otherwise those tests skip with a loud message.
+# Never a downloaded browser (`npx playwright install`): playwright-core drives /usr/bin/chromium.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing chromium for the browser tests (apt-get)"
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y chromium >/dev/null 2>&1 \
+      || { apt-get update >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium >/dev/null 2>&1; }; } \
+      || say "WARNING: could not install chromium: the browser tests will be SKIPPED"
+  else
+    say "WARNING: /usr/bin/chromium is missing (install the Debian package chromium): the browser tests will be SKIPPED"
+  fi
+fi
+# ---------------------------------------------------------------------------------------------------
+
+started=()
+cleanup() {
+  for svc in "${started[@]:-}"; do [ -n "$svc" ] && bash "ops/$svc.sh" stop || true; done
+}
+trap cleanup EXIT
+
+if [ -z "${COFI_TEST_TEMPORAL_ADDRESS:-}" ]; then
+  port_open "$TEMPORAL_PORT" || started+=(temporal)
+  bash ops/temporal.sh start
+  export COFI_TEST_TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT"
+fi
+if [ -z "${COFI_TEST_DATABASE_URL:-}" ]; then
+  port_open "$MARIADB_PORT" || started+=(mariadb)
+  bash ops/mariadb.sh start
+  export COFI_TEST_DATABASE_URL="mysql://cofi:cofi@127.0.0.1:$MARIADB_PORT/cofi_test"
+fi
+
+mapfile -t files < <(find test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+say "running ${#files[@]} test files"
+# One file at a time: integration files share the Temporal namespace and the test database.
+node --import tsx --test --test-concurrency=1 --test-reporter=spec "$@" "${files[@]}"

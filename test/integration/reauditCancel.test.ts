@@ -1,0 +1,119 @@
+// Cancelling a slow reaudit, restarting it, and the one-reaudit-per-call rule, with simulator latency.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { eq } from 'drizzle-orm';
+import { batchExecutionLog } from '../../drizzle/schema/index.js';
+import { makeWav } from '../support/audio.js';
+import { auditForm, getJson, postForm, waitForBatch } from '../support/http.js';
+import { callState, locksOf } from '../support/queries.js';
+import { type Stack, startStack } from '../support/stack.js';
+
+let stack: Stack;
+let names: string[];
+before(async () => {
+  // One slot per node and real-time-ish STT: a reaudit of four 60 s calls takes seconds, long enough to cancel.
+  stack = await startStack({
+    nodes: [
+      { id: 'slow-a', capacity: 1 },
+      { id: 'slow-b', capacity: 1 },
+    ],
+    simulator: { timeScale: 1 },
+  });
+  names = ['c1.wav', 'c2.wav', 'c3.wav', 'c4.wav', 'c5.wav', 'c6.wav'];
+  const res = await postForm(
+    stack.app,
+    '/audit/upload',
+    auditForm(names.map((name, i) => ({ name, bytes: makeWav(60, 40 + i) }))),
+  );
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  const { final } = await waitForBatch(stack.app, `/audit/status/${res.body.task_id}`, 300_000);
+  assert.equal(final.status, 'Completed');
+});
+after(async () => {
+  await stack?.stop();
+});
+
+/** The newest call with that name (the test database keeps earlier runs' calls). */
+const latestCall = (name: string) =>
+  stack.db.query.call.findFirst({ where: (c, { eq: e }) => e(c.audioName, name), orderBy: (c, { desc }) => desc(c.id) });
+
+const postJson = async (url: string, body: unknown) => {
+  const res = await stack.app.request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+};
+
+describe('reaudit cancellation', () => {
+  test('cancel mid-run: Cancelled, calls consistent, events recorded; a restart completes', async () => {
+    const res = await postJson('/reaudit', { audio_names: names, stages: ['stt'] });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const taskId = String(res.body.task_id);
+    // Wait until STT is under way, then cancel.
+    for (let i = 0; i < 200; i++) {
+      const { body } = await getJson(stack.app, `/reaudit/status/${taskId}`);
+      const stt = (body.progress as Record<string, { done: number }>).stt;
+      if (body.status === 'InProgress' && Number(body.in_flight) > 0) break;
+      assert.ok(!stt || stt.done < names.length, `reaudit finished before it could be cancelled: ${JSON.stringify(body)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const cancel = await postJson(`/reaudit/${taskId}/cancel`, {});
+    assert.equal(cancel.status, 202, JSON.stringify(cancel.body));
+    const { final } = await waitForBatch(stack.app, `/reaudit/status/${taskId}`, 120_000);
+    assert.equal(final.status, 'Cancelled');
+
+    const batchId = Number(res.body.batch_id);
+    const events = await stack.db.select().from(batchExecutionLog).where(eq(batchExecutionLog.batchId, batchId));
+    assert.ok(events.some((e) => e.eventType === 'batch_cancelled'), 'cancellation recorded');
+    let cancelled = 0;
+    for (const name of names) {
+      const row = (await latestCall(name))!;
+      const state = await callState(stack.db, row.id);
+      assert.ok(['Completed', 'Cancelled'].includes(state.call.status), `${name}: ${state.call.status}`);
+      if (state.call.status === 'Completed') {
+        assert.equal(state.transcripts.length, 1);
+        assert.equal(state.answers.length, 9);
+      } else {
+        cancelled++;
+        // Never an answer computed from a transcript that no longer exists.
+        assert.equal(state.transcripts.length, 0);
+        assert.equal(state.answers.length, 0);
+        assert.equal(state.dist.sttDone, false);
+        assert.match(state.call.errorMessage ?? '', /cancel/);
+      }
+    }
+    assert.ok(cancelled > 0, 'the cancel stopped at least one call');
+    const ids = (await Promise.all(names.map((n) => latestCall(n)))).map((c) => c!.id);
+    assert.deepEqual(await locksOf(stack.db, ids), [], 'locks released');
+
+    const again = await postJson('/reaudit', { audio_names: names, stages: ['stt'] });
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    const rerun = await waitForBatch(stack.app, `/reaudit/status/${again.body.task_id}`, 300_000);
+    assert.equal(rerun.final.status, 'Completed');
+    for (const id of ids) {
+      const state = await callState(stack.db, id);
+      assert.equal(state.call.status, 'Completed');
+      assert.equal(state.transcripts.length, 1);
+      assert.equal(state.answers.length, 9);
+    }
+  });
+
+  test('overlapping reaudits get 409 naming the calls; disjoint ones run together', async () => {
+    const first = await postJson('/reaudit', { audio_names: ['c1.wav', 'c2.wav'], stages: ['stt'] });
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    const overlapping = await postJson('/reaudit', { audio_names: ['c2.wav', 'c3.wav'], stages: ['llm2'] });
+    assert.equal(overlapping.status, 409, JSON.stringify(overlapping.body));
+    assert.match(String(overlapping.body.detail), /c2\.wav/);
+    assert.doesNotMatch(String(overlapping.body.detail), /c3\.wav/);
+    const disjoint = await postJson('/reaudit', { audio_names: ['c5.wav', 'c6.wav'], stages: ['stt'] });
+    assert.equal(disjoint.status, 200, JSON.stringify(disjoint.body));
+    const [a, b] = await Promise.all([
+      waitForBatch(stack.app, `/reaudit/status/${first.body.task_id}`, 300_000),
+      waitForBatch(stack.app, `/reaudit/status/${disjoint.body.task_id}`, 300_000),
+    ]);
+    assert.equal(a.final.status, 'Completed');
+    assert.equal(b.final.status, 'Completed');
+  });
+});

@@ -1,0 +1,118 @@
+// The real stack for integration tests: MariaDB and Temporal (started by ops/test.sh), cofi's workers
+// in this process on their own task queues, the API app, and simulated GPU nodes on loopback ports.
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createActivities } from '../../activities/index.js';
+import { createApp } from '../../api/app.js';
+import { probeAudio } from '../../core/audio/probe.js';
+import { createAudioStore } from '../../core/audioStore.js';
+import { type Config, type Fleet, loadConfig } from '../../core/config.js';
+import { analyseCall } from '../../core/inference/analysis.js';
+import { identifyLanguage } from '../../core/inference/lid.js';
+import { answerQuestionnaire } from '../../core/inference/questionnaire.js';
+import { transcribe } from '../../core/inference/stt.js';
+import type { Database } from '../../drizzle/client.js';
+import { prepareDatabase } from '../../drizzle/migrate.js';
+import { startSimulator } from '../../simulator/server.js';
+import { connectClient, connectWorker, ensureSearchAttributes } from '../../worker/temporal.js';
+import { bundleWorkflows, createWorkers, installRuntime, runWorkers } from '../../worker/workers.js';
+
+export const TEST_NAMESPACE = 'cofi-test';
+
+export function testEnv(): Record<string, string> {
+  const db = process.env.COFI_TEST_DATABASE_URL;
+  const temporal = process.env.COFI_TEST_TEMPORAL_ADDRESS;
+  if (!db || !temporal) {
+    throw new Error('integration tests need COFI_TEST_DATABASE_URL and COFI_TEST_TEMPORAL_ADDRESS: run them with `npm test`');
+  }
+  return { DATABASE_URL: db, TEMPORAL_ADDRESS: temporal, TEMPORAL_NAMESPACE: TEST_NAMESPACE };
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** Bundling the workflows takes seconds: once per test process. */
+export const sharedBundle = () => {
+  bundle ??= bundleWorkflows();
+  return bundle;
+};
+
+export type StackOptions = {
+  /** Simulated GPU nodes (capacity each) and LLM endpoints; defaults: two nodes, one LLM. */
+  nodes?: { id: string; capacity: number; lidPath?: string }[];
+  llm?: { id: string; capacity: number }[];
+  simulator?: Omit<Parameters<typeof startSimulator>[0], 'nodes' | 'llm'>;
+  env?: Record<string, string>;
+};
+
+export type Stack = Awaited<ReturnType<typeof startStack>>;
+
+export async function startStack(options: StackOptions = {}) {
+  const nodes = options.nodes ?? [
+    // One node identifies languages on the dedicated endpoint, one through transcriptions: both paths run.
+    { id: 'node-a', capacity: 2, lidPath: '/detect-language' },
+    { id: 'node-b', capacity: 2 },
+  ];
+  const llm = options.llm ?? [{ id: 'llm-a', capacity: 4 }];
+  const sim = await startSimulator({
+    ...options.simulator,
+    nodes: nodes.map((n) => ({ id: n.id, port: 0, capacity: n.capacity })),
+    llm: llm.map((l) => ({ id: l.id, port: 0, capacity: l.capacity })),
+  });
+  const fleet: Fleet = {
+    nodes: nodes.map((n) => ({
+      id: n.id,
+      url: sim.nodes.find((s: { id: string }) => s.id === n.id)!.url,
+      capacity: n.capacity,
+      stages: ['lid', 'stt'],
+      model: 'whisper-1',
+      ...(n.lidPath ? { lidPath: n.lidPath } : {}),
+    })),
+    llm: llm.map((l) => ({ id: l.id, url: sim.llm.find((s: { id: string }) => s.id === l.id)!.url, capacity: l.capacity, model: 'sim' })),
+  };
+  const audioDir = await mkdtemp(path.join(tmpdir(), 'cofi-audio-'));
+  const config: Config = loadConfig({
+    ...testEnv(),
+    COFI_TASK_QUEUE: `test-${randomUUID().slice(0, 8)}`,
+    AUDIO_DIR: audioDir,
+    COFI_FLEET: JSON.stringify(fleet),
+    ...options.env,
+  });
+  installRuntime();
+  const database: Database = await prepareDatabase(config.DATABASE_URL);
+  const client: Client = await connectClient(config);
+  await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
+  const audio = createAudioStore(config.AUDIO_DIR);
+  const inference = { identifyLanguage, transcribe, analyseCall, answerQuestionnaire, probeAudio };
+  const workers = await createWorkers({
+    connection: await connectWorker(config),
+    namespace: config.TEMPORAL_NAMESPACE,
+    prefix: config.COFI_TASK_QUEUE,
+    fleet: config.fleet,
+    activities: createActivities({ db: database.db, config, audio, inference }),
+    workflowBundle: await sharedBundle(),
+    maxCachedWorkflows: 100,
+  });
+  const abort = new AbortController();
+  const running = runWorkers(workers, abort.signal);
+  const app = createApp({ database, temporal: client, config, audio, probeAudio });
+  return {
+    app,
+    config,
+    database,
+    db: database.db,
+    client,
+    sim,
+    audio,
+    async stop() {
+      abort.abort();
+      await running;
+      await sim.close();
+      await client.connection.close();
+      await database.close();
+      await rm(audioDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,43 @@
+// The worker process: migrations, then the workflow worker plus one worker per GPU node and LLM endpoint.
+import { createActivities } from '../activities/index.js';
+import { probeAudio } from '../core/audio/probe.js';
+import { createAudioStore } from '../core/audioStore.js';
+import { configOrExit } from '../core/env.js';
+import { analyseCall } from '../core/inference/analysis.js';
+import { identifyLanguage } from '../core/inference/lid.js';
+import { answerQuestionnaire } from '../core/inference/questionnaire.js';
+import { transcribe } from '../core/inference/stt.js';
+import { prepareDatabase } from '../drizzle/migrate.js';
+import { ensureDailySchedule } from './schedule.js';
+import { connectClient, connectWorker, ensureSearchAttributes } from './temporal.js';
+import { bundleWorkflows, createWorkers, installRuntime, runWorkers } from './workers.js';
+
+const config = configOrExit();
+installRuntime(config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? 'INFO' : 'WARN');
+const database = await prepareDatabase(config.DATABASE_URL);
+const client = await connectClient(config);
+await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
+const activities = createActivities({
+  db: database.db,
+  config,
+  audio: createAudioStore(config.AUDIO_DIR),
+  inference: { identifyLanguage, transcribe, analyseCall, answerQuestionnaire, probeAudio },
+});
+const workers = await createWorkers({
+  connection: await connectWorker(config),
+  namespace: config.TEMPORAL_NAMESPACE,
+  prefix: config.COFI_TASK_QUEUE,
+  fleet: config.fleet,
+  activities,
+  workflowBundle: await bundleWorkflows(),
+});
+const schedule = await ensureDailySchedule(client, config);
+if (schedule) console.log(`[cofi] daily batch schedule "${schedule}": ${config.DAILY_CRON} (UTC), reading ${config.DAILY_DIR}`);
+const stop = new AbortController();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
+console.log(
+  `[cofi] worker running on task queue "${config.COFI_TASK_QUEUE}" with ${config.fleet.nodes.length} GPU node(s) and ${config.fleet.llm.length} LLM endpoint(s)`,
+);
+await runWorkers(workers, stop.signal);
+await database.close();
+await client.connection.close();

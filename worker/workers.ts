@@ -1,0 +1,98 @@
+// Builds cofi's Temporal workers: one for workflows and bookkeeping, one per GPU node and one per LLM
+// endpoint, each node worker capped at the node's capacity (backpressure without a home-made scheduler).
+import { fileURLToPath } from 'node:url';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  type LogLevel,
+  type NativeConnection,
+  Runtime,
+  Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
+import type { Activities } from '../activities/index.js';
+import type { Fleet } from '../core/config.js';
+import { availableParallelism } from 'node:os';
+import { audioQueue, gpuQueue, llmQueue, mainQueue } from '../core/fleet.js';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+}
+
+const quietBundlerLogger = {
+  trace() {},
+  debug() {},
+  info() {},
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+  log() {},
+};
+
+let runtimeInstalled = false;
+/** The SDK's own log level (its default, INFO, logs every worker state change). Once per process. */
+export function installRuntime(level: LogLevel = 'WARN'): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger(level) });
+  runtimeInstalled = true;
+}
+
+export type WorkerSetOptions = {
+  connection: NativeConnection;
+  namespace: string;
+  prefix: string;
+  fleet: Fleet;
+  activities: Activities;
+  workflowBundle: WorkflowBundleWithSourceMap;
+  /** Workflow runs kept in memory; bounds worker memory for large batches. */
+  maxCachedWorkflows?: number;
+};
+
+export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]> {
+  const { connection, namespace, prefix, fleet, activities } = options;
+  // Heartbeats carry cancellation to a running activity: send them often enough that a cancelled reaudit
+  // stops its GPU requests within about a second.
+  const common = { connection, namespace, maxHeartbeatThrottleInterval: '2 seconds', defaultHeartbeatThrottleInterval: '1 second' } as const;
+  return Promise.all([
+    Worker.create({
+      ...common,
+      taskQueue: mainQueue(prefix),
+      workflowBundle: options.workflowBundle,
+      activities: activities.main,
+      maxCachedWorkflows: options.maxCachedWorkflows ?? 500,
+      maxConcurrentActivityTaskExecutions: 50,
+    }),
+    Worker.create({
+      ...common,
+      taskQueue: audioQueue(prefix),
+      activities: activities.audio,
+      maxConcurrentActivityTaskExecutions: availableParallelism(),
+    }),
+    ...fleet.nodes.map((node) =>
+      Worker.create({
+        ...common,
+        taskQueue: gpuQueue(prefix, node.id),
+        activities: activities.gpu,
+        maxConcurrentActivityTaskExecutions: node.capacity,
+      }),
+    ),
+    ...fleet.llm.map((endpoint) =>
+      Worker.create({
+        ...common,
+        taskQueue: llmQueue(prefix, endpoint.id),
+        activities: activities.llm,
+        maxConcurrentActivityTaskExecutions: endpoint.capacity,
+      }),
+    ),
+  ]);
+}
+
+/** Runs workers until `signal` aborts, then shuts them down gracefully. */
+export async function runWorkers(workers: Worker[], signal?: AbortSignal): Promise<void> {
+  const shutdown = () => {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+  };
+  signal?.addEventListener('abort', shutdown, { once: true });
+  await Promise.all(workers.map((w) => w.run()));
+}

@@ -1,0 +1,151 @@
+// One call through its stages; each GPU stage runs on the task queue of the node the call was sent to.
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  getExternalWorkflowHandle,
+  isCancellation,
+  proxyActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities/index.js';
+import type { CallRoute } from '../activities/types.js';
+import { failureContext, NON_RETRYABLE_TYPES } from '../core/errors.js';
+import { audioQueue, gpuQueue, llmQueue } from '../core/fleet.js';
+import type { Stage } from '../core/stages.js';
+import { assertNever } from '../core/stages.js';
+import { callOutcomeSignal } from './definitions.js';
+
+type Activities = ReturnType<typeof createActivities>;
+
+export type CallPipelineInput = {
+  batchId: number;
+  callId: number;
+  stages: Stage[];
+  /** The batch workflow to report to, by id (it may have continued as new since). */
+  parentWorkflowId: string;
+};
+export type CallPipelineOutput = { callId: number; ok: boolean; failedStage?: Stage };
+
+const retry = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '30 seconds',
+  maximumAttempts: 5,
+  nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES, 'unsupported_language'],
+};
+
+const main = proxyActivities<Activities['main']>({ startToCloseTimeout: '2 minutes', retry });
+
+function audio() {
+  return proxyActivities<Activities['audio']>({
+    taskQueue: audioQueue(workflowInfo().taskQueue),
+    startToCloseTimeout: '15 minutes',
+    heartbeatTimeout: '30 seconds',
+    // On cancel, wait until the activity has really stopped: its late result must not land after the
+    // call was recorded as cancelled.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry,
+  });
+}
+
+function gpu(route: CallRoute, stage: 'lid' | 'stt') {
+  return proxyActivities<Activities['gpu']>({
+    taskQueue: gpuQueue(workflowInfo().taskQueue, route.gpuNode),
+    // STT of a long call takes minutes; the heartbeat notices a dead worker long before that.
+    startToCloseTimeout: stage === 'stt' ? '30 minutes' : '3 minutes',
+    heartbeatTimeout: '30 seconds',
+    // On cancel, wait until the activity has really stopped: its late result must not land after the
+    // call was recorded as cancelled.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry,
+  });
+}
+
+function llm(route: CallRoute) {
+  return proxyActivities<Activities['llm']>({
+    taskQueue: llmQueue(workflowInfo().taskQueue, route.llmEndpoint),
+    startToCloseTimeout: '10 minutes',
+    heartbeatTimeout: '30 seconds',
+    // On cancel, wait until the activity has really stopped: its late result must not land after the
+    // call was recorded as cancelled.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry,
+  });
+}
+
+export async function callPipeline(input: CallPipelineInput): Promise<CallPipelineOutput> {
+  const { batchId, callId, stages } = input;
+  const parent = getExternalWorkflowHandle(input.parentWorkflowId);
+  const report = (stage: Stage, ok: boolean, final: boolean) =>
+    // Reporting must reach the parent even while this call is being cancelled.
+    CancellationScope.nonCancellable(() => parent.signal(callOutcomeSignal, { callId, stage, ok, final }));
+
+  let route: CallRoute | undefined;
+  for (const [i, stage] of stages.entries()) {
+    const ref = { batchId, callId };
+    const last = i === stages.length - 1;
+    try {
+      if (stage === 'distribute') {
+        route = await main.distributeCall({ ...ref, last });
+      } else {
+        route ??= await main.routeCall(ref);
+        await runStage(stage, { ...ref, route, last });
+      }
+      await report(stage, true, last);
+    } catch (err) {
+      await CancellationScope.nonCancellable(() => main.recordCallFailure(describeFailure(ref, stage, err)));
+      await report(stage, false, true);
+      if (isCancellation(err)) throw err;
+      return { callId, ok: false, failedStage: stage };
+    }
+  }
+  return { callId, ok: true };
+}
+
+async function runStage(stage: Stage, input: Parameters<Activities['gpu']['runStt']>[0]): Promise<void> {
+  switch (stage) {
+    case 'lid': {
+      const lid = await gpu(input.route, 'lid').runLid(input);
+      if (!lid.supported) {
+        // A clear, recorded outcome rather than a crash: STT has no model for this language.
+        throw ApplicationFailure.nonRetryable(
+          `spoken language "${lid.lang}" is not one of the configured languages`,
+          'unsupported_language',
+        );
+      }
+      return;
+    }
+    case 'stt':
+      await gpu(input.route, 'stt').runStt(input);
+      return;
+    case 'llm1':
+      await llm(input.route).runLlm1(input);
+      return;
+    case 'llm2':
+      await llm(input.route).runLlm2(input);
+      return;
+    case 'denoise':
+    case 'ivr':
+      await audio().runAudioStage({ ...input, stage });
+      return;
+    case 'distribute':
+      throw new Error('distribute is not a routed stage');
+    default:
+      assertNever(stage);
+  }
+}
+
+function describeFailure(ref: { batchId: number; callId: number }, stage: Stage, err: unknown) {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  const failure = cause instanceof ApplicationFailure ? cause : undefined;
+  const cancelled = isCancellation(err);
+  return {
+    ...ref,
+    stage,
+    errorType: cancelled ? 'cancelled' : (failure?.type ?? (cause as Error)?.name ?? 'error'),
+    message: cancelled ? 'cancelled before the stage finished' : ((cause as Error)?.message ?? String(err)),
+    context: failureContext(failure),
+  };
+}

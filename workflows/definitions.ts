@@ -1,0 +1,46 @@
+// Signals, queries and search attributes shared by the workflows and the clients that talk to them.
+import { defineSearchAttributeKey } from '@temporalio/common';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { Progress } from '../core/progress.js';
+import type { BatchKind, BatchStatus, Stage } from '../core/stages.js';
+
+/** A call's report to its batch workflow, sent after each stage (children report by workflow id). */
+export type CallOutcome = { callId: number; stage: Stage; ok: boolean; final: boolean };
+export const callOutcomeSignal = defineSignal<[CallOutcome]>('callOutcome');
+
+/** What `GET /audit/status` shows while the batch runs. */
+export type BatchSnapshot = {
+  batchId: number;
+  kind: BatchKind;
+  status: BatchStatus;
+  stages: Stage[];
+  total: number;
+  completed: number;
+  failed: number;
+  inFlight: number;
+  progress: Progress;
+  /** How many times the workflow continued as new (history kept small for large batches). */
+  runs: number;
+  cancelRequested: boolean;
+};
+export const progressQuery = defineQuery<BatchSnapshot>('progress');
+
+/** Asks a reaudit to stop: in-flight calls are cancelled, bookkeeping still runs. */
+export const cancelSignal = defineSignal<[{ reason?: string }]>('cancel');
+
+export const SEARCH_ATTRIBUTES = {
+  batchId: defineSearchAttributeKey('CofiBatchId', 'INT'),
+  callId: defineSearchAttributeKey('CofiCallId', 'INT'),
+  audioName: defineSearchAttributeKey('CofiAudioName', 'KEYWORD'),
+  processId: defineSearchAttributeKey('CofiProcessId', 'INT'),
+  kind: defineSearchAttributeKey('CofiKind', 'KEYWORD'),
+} as const;
+
+/** Readable workflow ids: the batch and the call are in them, so people find them in the Web UI. */
+export const workflowIds = {
+  /** Fixed: only one audit upload runs at a time, enforced by Temporal's workflow-id uniqueness. */
+  auditUpload: (prefix: string) => `${prefix}/audit-upload`,
+  reaudit: (prefix: string, batchId: number) => `${prefix}/reaudit-${batchId}`,
+  dailyBatch: (prefix: string, batchDate: string) => `${prefix}/daily-${batchDate}`,
+  call: (prefix: string, batchId: number, callId: number) => `${prefix}/batch-${batchId}/call-${callId}`,
+};
