@@ -35,7 +35,12 @@ export type FailureContext = {
   rawResponse?: string;
 };
 
-export function stageFailure(type: FailureType, message: string, context: FailureContext = {}, cause?: Error) {
+export function stageFailure(
+  type: FailureType,
+  message: string,
+  context: FailureContext = {},
+  cause?: Error,
+) {
   return ApplicationFailure.create({
     type,
     message,
@@ -56,9 +61,11 @@ export function failureContext(err: unknown): FailureContext {
 
 /** Cuts strings and drops binary so a payload can be stored and shown safely. */
 export function safePayload(value: unknown, maxString = 2000, depth = 0): unknown {
-  if (depth > 6) return '[nested too deep]';
-  if (typeof value === 'string') return value.length > maxString ? `${value.slice(0, maxString)}…[${value.length} chars]` : value;
+  if (typeof value === 'string')
+    return value.length > maxString ? `${value.slice(0, maxString)}…[${value.length} chars]` : value;
   if (value instanceof Uint8Array) return `[${value.byteLength} bytes]`;
+  // Only containers are cut: a string deep in a JSON schema (an enum value) is kept as it is.
+  if (depth > 6 && value && typeof value === 'object') return '[nested too deep]';
   if (Array.isArray(value)) {
     const items = value.slice(0, 50).map((v) => safePayload(v, maxString, depth + 1));
     return value.length > 50 ? [...items, `…[${value.length - 50} more]`] : items;
@@ -66,9 +73,18 @@ export function safePayload(value: unknown, maxString = 2000, depth = 0): unknow
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      out[k] = /key|token|secret|authorization|password/i.test(k) ? '[redacted]' : safePayload(v, maxString, depth + 1);
+      out[k] = isSecretName(k) ? '[redacted]' : safePayload(v, maxString, depth + 1);
     }
     return out;
   }
   return value;
+}
+
+/**
+ * A field name that holds a credential: `key`, `apiKey`, `x-api-key`, `token`, `accessToken`, secrets and
+ * passwords, but not data whose name merely contains the word (`key_facts`, `max_tokens`, `monkey`).
+ */
+function isSecretName(name: string): boolean {
+  const snake = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  return /(^|[_-])(key|token)$|secret|authori[sz]ation|password|passwd|credential/.test(snake);
 }

@@ -1,21 +1,28 @@
-// The leading seconds of a recording as a temporary WAV, for language identification (ffmpeg).
+// The leading seconds of a recording as a temporary 16 kHz mono WAV (ffmpeg, spawned without a shell),
+// for language identification; the temporary folder is removed on every path.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseFile } from 'music-metadata';
+import { stageFailure } from '../errors.js';
 
 export type Clip = { path: string; dispose(): Promise<void> };
 
-export async function clipLeading(input: string, seconds: number): Promise<Clip> {
-  const whole: Clip = { path: input, dispose: async () => {} };
-  const duration = (await parseFile(input, { duration: true }).catch(() => null))?.format.duration ?? 0;
-  if (duration <= seconds + 1) return whole;
-  const dir = await mkdtemp(path.join(tmpdir(), 'cofi-lid-'));
-  const output = path.join(dir, 'lead.wav');
-  const ok = await new Promise<boolean>((resolve) => {
-    const child = spawn(
-      'ffmpeg',
+/** ffmpeg is not installed on this host (the Debian package `ffmpeg` provides it). */
+export class FfmpegMissingError extends Error {
+  override name = 'FfmpegMissingError';
+  constructor() {
+    super('ffmpeg is not installed (apt-get install -y ffmpeg): cannot cut the leading seconds of the call');
+  }
+}
+
+/** Writes the first `seconds` of `input` to a temporary WAV; `dispose()` deletes it. */
+export async function clipLeading(input: string, seconds: number, signal?: AbortSignal): Promise<Clip> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'cofi-clip-'));
+  const dispose = () => rm(dir, { recursive: true, force: true });
+  const output = path.join(dir, 'leading.wav');
+  try {
+    await runFfmpeg(
       [
         '-hide_banner',
         '-nostdin',
@@ -30,17 +37,29 @@ export async function clipLeading(input: string, seconds: number): Promise<Clip>
         '16000',
         output,
       ],
-      {
-        stdio: 'ignore',
-      },
+      signal,
     );
-    child.on('error', () => resolve(false));
-    child.on('close', (code) => resolve(code === 0));
-  });
-  if (!ok) {
-    // Without ffmpeg the whole call is sent: slower, same answer (Whisper reads the first 30 s).
-    await rm(dir, { recursive: true, force: true });
-    return whole;
+  } catch (err) {
+    await dispose();
+    throw err;
   }
-  return { path: output, dispose: () => rm(dir, { recursive: true, force: true }) };
+  return { path: output, dispose };
+}
+
+function runFfmpeg(args: string[], signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ffmpeg', args, { signal, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    child.on('error', (err) => {
+      reject((err as NodeJS.ErrnoException).code === 'ENOENT' ? new FfmpegMissingError() : err);
+    });
+    child.on('close', (code) => {
+      if (code === 0) return resolve();
+      const tail = stderr.trim().split('\n').slice(-3).join(' | ');
+      reject(stageFailure('undecodable_audio', `ffmpeg cannot cut the audio (exit ${code}): ${tail}`));
+    });
+  });
 }

@@ -30,6 +30,20 @@ export function transcriptForPrompt(t: CallTranscript): string {
     .join('\n');
 }
 
+/** The mapping as the prompt shows it: top-level categories with their sub-categories. */
+export function categoriesForPrompt(categories: readonly CategoryOption[]): string {
+  const tree = categories
+    .filter((c) => c.parent === null)
+    .map((top) => ({
+      code: top.code,
+      name: top.name,
+      sub_categories: categories
+        .filter((s) => s.parent === top.code)
+        .map((s) => ({ code: s.code, name: s.name })),
+    }));
+  return JSON.stringify({ categories: tree }, null, 1);
+}
+
 export async function analyseCall(input: {
   endpoint: LlmEndpoint;
   transcript: CallTranscript;
@@ -37,42 +51,25 @@ export async function analyseCall(input: {
   timeoutMs?: number;
   signal?: AbortSignal;
 }): Promise<CallAnalysis> {
-  const top = input.categories.filter((c) => c.parent === null);
-  const subs = input.categories.filter((c) => c.parent !== null);
-  if (top.length === 0) throw new Error('the category mapping has no categories');
+  const topCodes = input.categories.filter((c) => c.parent === null).map((c) => c.code);
+  const subs = input.categories.filter((c) => c.parent !== null && topCodes.includes(c.parent));
+  const [firstTop, ...moreTop] = topCodes;
+  if (firstTop === undefined) throw new Error('the category mapping has no top-level categories');
+  const [firstSub, ...moreSub] = subs.map((c) => c.code);
   const schema = z.object({
-    summary: z.string().min(1),
-    category: z.enum(top.map((c) => c.code) as [string, ...string[]]),
-    sub_category: z.string().nullable(),
+    summary: z.string().refine((s) => s.trim() !== '', 'the summary is empty'),
+    category: z.enum([firstTop, ...moreTop]),
+    sub_category: firstSub === undefined ? z.null() : z.enum([firstSub, ...moreSub]).nullable(),
     sentiment: z.enum(SENTIMENTS),
     key_facts: z.array(z.string()).max(10),
   });
-  const jsonSchema = {
-    type: 'object',
-    additionalProperties: false,
-    required: ['summary', 'category', 'sub_category', 'sentiment', 'key_facts'],
-    properties: {
-      summary: { type: 'string' },
-      category: { type: 'string', enum: top.map((c) => c.code) },
-      sub_category: { type: ['string', 'null'], enum: [...subs.map((c) => c.code), null] },
-      sentiment: { type: 'string', enum: [...SENTIMENTS] },
-      key_facts: { type: 'array', items: { type: 'string' }, maxItems: 10 },
-    },
-  };
-  const categories = top
-    .map((c) => {
-      const children = subs.filter((s) => s.parent === c.code).map((s) => `${s.code}: ${s.name}`);
-      return `- ${c.code}: ${c.name}${children.length ? `\n  - ${children.join('\n  - ')}` : ''}`;
-    })
-    .join('\n');
   const { value, model } = await chatJson({
     endpoint: input.endpoint,
     schemaName: 'call_analysis',
     schema,
-    jsonSchema,
     messages: promptMessages(
       renderPrompt(LLM1_PROMPT, {
-        categories,
+        categories: categoriesForPrompt(input.categories),
         language: input.transcript.lang ? languageName(input.transcript.lang) : 'unknown',
         transcript: transcriptForPrompt(input.transcript),
       }),
@@ -85,7 +82,7 @@ export async function analyseCall(input: {
     signal: input.signal,
   });
   return {
-    summary: value.summary,
+    summary: value.summary.trim(),
     category: value.category,
     subCategory: value.sub_category,
     sentiment: value.sentiment,

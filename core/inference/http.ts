@@ -1,6 +1,6 @@
 // One HTTP call to an inference server, with a timeout, and its failure classified where it is understood:
 // connection and timeout and 429/5xx are retryable, other 4xx are not (core/errors.ts).
-import { type FailureContext, stageFailure } from '../errors.js';
+import { type FailureContext, safePayload, stageFailure } from '../errors.js';
 
 export type InferenceRequest = {
   url: string;
@@ -18,7 +18,8 @@ const cut = (text: string, max = 4000) => (text.length > max ? `${text.slice(0, 
 export async function postInference(
   req: InferenceRequest,
 ): Promise<{ text: string; context: FailureContext }> {
-  const context: FailureContext = { requestUrl: req.url, inputPayload: req.payload };
+  // The payload is built without audio bytes or keys; safePayload also cuts long strings and redacts keys.
+  const context: FailureContext = { requestUrl: req.url, inputPayload: safePayload(req.payload) };
   const timeout = AbortSignal.timeout(req.timeoutMs);
   const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
   let res: Response;

@@ -1,10 +1,12 @@
-// Language identification: a dedicated `/detect-language` endpoint when the node names one, else the
-// transcription endpoint on the call's leading seconds (Whisper decides the language from the first 30 s).
+// Language identification: a dedicated `/detect-language` endpoint (whisper-asr-webservice) when the node
+// names one, else the transcription endpoint on the call's leading 30 s. Another language is a result.
 import { openAsBlob } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { z } from 'zod';
-import { clipLeading } from '../audio/clip.js';
+import { type Clip, clipLeading, FfmpegMissingError } from '../audio/clip.js';
+import { probeAudio } from '../audio/probe.js';
 import type { GpuNode } from '../config.js';
-import { stageFailure } from '../errors.js';
+import { type FailureContext, stageFailure } from '../errors.js';
 import { cutText, postInference } from './http.js';
 import { normaliseLanguage } from './languages.js';
 import { transcribeRaw, type VerboseJson } from './stt.js';
@@ -26,10 +28,11 @@ export type IdentifyInput = {
   signal?: AbortSignal;
 };
 
+/** whisper-asr-webservice answers `{detected_language: "english", language_code: "en", confidence}`. */
 const detectSchema = z.object({
   detected_language: z.string().optional(),
   language_code: z.string().optional(),
-  confidence: z.number().min(0).max(1).optional(),
+  confidence: z.number().nullish(),
 });
 
 export const LID_SECONDS = 30;
@@ -47,35 +50,45 @@ export function derivedConfidence(body: VerboseJson): number | null {
   return Math.max(0, Math.min(1, Math.round(mean * 1000) / 1000));
 }
 
+/** whisper-asr-webservice style; a body that breaks the protocol is asked for again (3 requests at most). */
+const PROTOCOL_ATTEMPTS = 3;
+
 async function detectLanguage(input: IdentifyInput, path: string) {
   const url = `${input.node.url.replace(/\/$/, '')}${path}`;
-  const form = new FormData();
-  form.append('audio_file', await openAsBlob(input.audioPath), input.fileName);
-  const { text, context } = await postInference({
-    url,
-    body: form,
-    apiKey: input.node.apiKey,
-    timeoutMs: input.timeoutMs ?? 120_000,
-    signal: input.signal,
-    payload: { audio_file: input.fileName },
-  });
-  const parsed = detectSchema.safeParse(
-    (() => {
-      try {
-        return JSON.parse(text);
-      } catch {
-        return null;
-      }
-    })(),
-  );
-  const raw = parsed.success ? (parsed.data.language_code ?? parsed.data.detected_language) : undefined;
-  if (!parsed.success || !raw) {
-    throw stageFailure('invalid_output', `${url} did not answer a detected language`, {
-      ...context,
-      rawResponse: cutText(text),
+  const bytes = (await stat(input.audioPath)).size;
+  let context: FailureContext = {};
+  for (let attempt = 1; attempt <= PROTOCOL_ATTEMPTS; attempt++) {
+    const form = new FormData();
+    form.append('audio_file', await openAsBlob(input.audioPath), input.fileName);
+    const answer = await postInference({
+      url,
+      body: form,
+      apiKey: input.node.apiKey,
+      timeoutMs: input.timeoutMs ?? 120_000,
+      signal: input.signal,
+      payload: { audio_file: input.fileName, bytes, attempt },
     });
+    const parsed = detectSchema.safeParse(parseJson(answer.text));
+    const raw = parsed.success ? (parsed.data.language_code ?? parsed.data.detected_language) : undefined;
+    if (parsed.success && raw) {
+      const c = parsed.data.confidence;
+      return { raw, confidence: c == null ? null : Math.max(0, Math.min(1, c)) };
+    }
+    context = { ...answer.context, rawResponse: cutText(answer.text) };
   }
-  return { raw, confidence: parsed.data.confidence ?? null };
+  throw stageFailure(
+    'invalid_output',
+    `${url} did not answer a detected language (after ${PROTOCOL_ATTEMPTS} attempts)`,
+    context,
+  );
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 export async function identifyLanguage(input: IdentifyInput): Promise<LanguageId> {
@@ -86,22 +99,44 @@ export async function identifyLanguage(input: IdentifyInput): Promise<LanguageId
     ({ raw, confidence } = await detectLanguage(input, input.node.lidPath));
     source = 'detect-language';
   } else {
-    // Only the leading seconds are sent; a shorter call (or a host without ffmpeg) is sent as it is.
-    const clip = await clipLeading(input.audioPath, LID_SECONDS);
-    try {
-      const { body } = await transcribeRaw({
-        ...input,
-        audioPath: clip.path,
-        timeoutMs: input.timeoutMs ?? 120_000,
-      });
-      raw = body.language ?? '';
-      confidence = derivedConfidence(body);
-    } finally {
-      await clip.dispose();
-    }
+    const body = await transcribeLeading(input);
+    raw = body.language ?? '';
+    confidence = derivedConfidence(body);
     source = 'transcription';
   }
   const lang = normaliseLanguage(raw);
-  if (!lang) throw stageFailure('invalid_output', `unrecognised language "${raw}" from ${input.node.url}`);
+  if (!lang)
+    throw stageFailure('invalid_output', `unrecognised language "${raw}" from ${input.node.url}`, {
+      requestUrl: input.node.url,
+      inputPayload: { file: input.fileName },
+      rawResponse: cutText(raw),
+    });
   return { lang, confidence, detectedRaw: raw, supported: input.supported.includes(lang), source };
+}
+
+/**
+ * Whisper decides the language from the first 30 s, so only those are uploaded: a long call is cut with
+ * ffmpeg first. A call of 30 s or less is sent as it is, and so is a long one when this host has no
+ * ffmpeg: the answer is the same (the server reads the first 30 s too), only the upload is bigger.
+ */
+async function transcribeLeading(input: IdentifyInput): Promise<VerboseJson> {
+  const { duration } = await probeAudio(input.audioPath);
+  let clip: Clip | null = null;
+  if (duration > LID_SECONDS) {
+    try {
+      clip = await clipLeading(input.audioPath, LID_SECONDS, input.signal);
+    } catch (err) {
+      if (!(err instanceof FfmpegMissingError)) throw err;
+    }
+  }
+  try {
+    const { body } = await transcribeRaw({
+      ...input,
+      audioPath: clip?.path ?? input.audioPath,
+      timeoutMs: input.timeoutMs ?? 120_000,
+    });
+    return body;
+  } finally {
+    await clip?.dispose();
+  }
 }

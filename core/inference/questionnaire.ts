@@ -9,6 +9,7 @@ import { promptMessages, renderPrompt } from './prompts.js';
 
 export const LLM2_PROMPT = 'llm2-questionnaire.v1';
 
+/** The answers each question type takes, as the LLM must spell them. */
 export const ANSWERS: Record<AnswerType, readonly string[]> = {
   yes_no: ['yes', 'no'],
   yes_no_na: ['yes', 'no', 'na'],
@@ -44,16 +45,54 @@ export function scoreAnswer(
   answer: string,
   weight: number,
 ): { score: number; maxScore: number } {
+  if (!ANSWERS[type].includes(answer))
+    throw new RangeError(`"${answer}" is not an answer to a ${type} question`);
   if (answer === 'na') return { score: 0, maxScore: 0 };
   if (type === 'scale_1_5') return { score: ((Number(answer) - 1) / 4) * weight, maxScore: weight };
   return { score: answer === 'yes' ? weight : 0, maxScore: weight };
 }
 
-/** 0..100: points earned over points possible among the questions that apply. */
+/** 0..100 with one decimal: points earned over points possible among the questions that apply (0 if none). */
 export function callScore(answers: readonly { score: number; maxScore: number }[]): number {
   const max = answers.reduce((n, a) => n + a.maxScore, 0);
   if (max === 0) return 0;
   return Math.round((1000 * answers.reduce((n, a) => n + a.score, 0)) / max) / 10;
+}
+
+export type RawAnswer = { answer: string; evidence: string | null };
+
+/** Scores the answers (by question code) of every question; a question without an answer is an error. */
+export function scoreQuestionnaire(
+  questions: readonly Question[],
+  byCode: Readonly<Record<string, RawAnswer>>,
+): { answers: ScoredAnswer[]; callScore: number } {
+  const answers = questions.map((q) => {
+    const a = Object.hasOwn(byCode, q.code) ? byCode[q.code] : undefined;
+    if (!a) throw new RangeError(`question "${q.code}" has no answer`);
+    return {
+      questionId: q.id,
+      answer: a.answer,
+      evidence: a.evidence?.trim() ? a.evidence.trim() : null,
+      ...scoreAnswer(q.answerType, a.answer, q.weight),
+    };
+  });
+  return { answers, callScore: callScore(answers) };
+}
+
+/** The questionnaire as the prompt shows it. */
+export function questionsForPrompt(questions: readonly Question[]): string {
+  const list = questions.map((q) => ({
+    code: q.code,
+    type: q.answerType,
+    question: q.text,
+    ...(q.guidance ? { guidance: q.guidance } : {}),
+  }));
+  return JSON.stringify({ questions: list }, null, 1);
+}
+
+function answerSchema(type: AnswerType) {
+  const [first, ...rest] = ANSWERS[type];
+  return z.object({ answer: z.enum([first!, ...rest]), evidence: z.string().nullable() });
 }
 
 export async function answerQuestionnaire(input: {
@@ -64,50 +103,18 @@ export async function answerQuestionnaire(input: {
   timeoutMs?: number;
   signal?: AbortSignal;
 }): Promise<QuestionnaireResult> {
-  const answerSchema = (q: Question) =>
-    z.object({
-      answer: z.enum(ANSWERS[q.answerType] as [string, ...string[]]),
-      evidence: z.string().nullable(),
-    });
+  if (input.questions.length === 0) throw new Error('the questionnaire has no questions');
+  // Every code is a required key: an answer that leaves one out does not match and is retried.
   const schema = z.object({
-    answers: z.object(Object.fromEntries(input.questions.map((q) => [q.code, answerSchema(q)]))).strict(),
+    answers: z.object(Object.fromEntries(input.questions.map((q) => [q.code, answerSchema(q.answerType)]))),
   });
-  const jsonSchema = {
-    type: 'object',
-    additionalProperties: false,
-    required: ['answers'],
-    properties: {
-      answers: {
-        type: 'object',
-        additionalProperties: false,
-        required: input.questions.map((q) => q.code),
-        properties: Object.fromEntries(
-          input.questions.map((q) => [
-            q.code,
-            {
-              type: 'object',
-              additionalProperties: false,
-              required: ['answer', 'evidence'],
-              properties: {
-                answer: { type: 'string', enum: [...ANSWERS[q.answerType]] },
-                evidence: { type: ['string', 'null'] },
-              },
-            },
-          ]),
-        ),
-      },
-    },
-  };
   const { value, model } = await chatJson({
     endpoint: input.endpoint,
     schemaName: 'audit_answers',
     schema,
-    jsonSchema,
     messages: promptMessages(
       renderPrompt(LLM2_PROMPT, {
-        questions: input.questions
-          .map((q) => `- ${q.code}, ${q.answerType}: ${q.text}${q.guidance ? ` — ${q.guidance}` : ''}`)
-          .join('\n'),
+        questions: questionsForPrompt(input.questions),
         summary: input.analysis?.summary ?? '(no analysis)',
         transcript: transcriptForPrompt(input.transcript),
       }),
@@ -115,15 +122,6 @@ export async function answerQuestionnaire(input: {
     timeoutMs: input.timeoutMs,
     signal: input.signal,
   });
-  const byCode = value.answers as Record<string, { answer: string; evidence: string | null }>;
-  const answers = input.questions.map((q) => {
-    const a = byCode[q.code]!;
-    return {
-      questionId: q.id,
-      answer: a.answer,
-      evidence: a.evidence,
-      ...scoreAnswer(q.answerType, a.answer, q.weight),
-    };
-  });
-  return { answers, callScore: callScore(answers), model, promptVersion: LLM2_PROMPT };
+  const scored = scoreQuestionnaire(input.questions, value.answers as Record<string, RawAnswer>);
+  return { ...scored, model, promptVersion: LLM2_PROMPT };
 }

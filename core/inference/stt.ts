@@ -5,10 +5,11 @@ import { stat } from 'node:fs/promises';
 import { z } from 'zod';
 import type { TranscriptSegment } from '../../drizzle/schema/results.js';
 import type { GpuNode } from '../config.js';
-import { stageFailure } from '../errors.js';
+import { type FailureContext, stageFailure } from '../errors.js';
 import { cutText, postInference } from './http.js';
 import { normaliseLanguage } from './languages.js';
 
+/** What cofi needs of a verbose_json answer; lenient where servers differ (codes or names, missing fields). */
 export const verboseJsonSchema = z.object({
   text: z.string(),
   language: z.string().nullish(),
@@ -23,7 +24,8 @@ export const verboseJsonSchema = z.object({
         avg_logprob: z.number().nullish(),
         no_speech_prob: z.number().nullish(),
         compression_ratio: z.number().nullish(),
-        speaker: z.string().nullish(),
+        /** Not in OpenAI's shape; diarising servers (and the simulator) add it, as a label or an index. */
+        speaker: z.union([z.string(), z.number()]).nullish(),
       }),
     )
     .nullish(),
@@ -46,17 +48,14 @@ export type TranscribeInput = {
   language?: string;
   /** Default: 10 minutes (a long call on a busy node). */
   timeoutMs?: number;
+  /** Requests made at most when the answer breaks the protocol (default 3). */
+  maxAttempts?: number;
   signal?: AbortSignal;
 };
 
+/** Uploads the file and parses verbose_json; a body that breaks the protocol is asked for again (3 requests at most). */
 export async function transcribeRaw(input: TranscribeInput): Promise<{ body: VerboseJson; url: string }> {
   const url = `${input.node.url.replace(/\/$/, '')}/v1/audio/transcriptions`;
-  const form = new FormData();
-  // The file is streamed from disk, never read whole into memory.
-  form.append('file', await openAsBlob(input.audioPath), input.fileName);
-  form.append('model', input.node.model);
-  form.append('response_format', 'verbose_json');
-  if (input.language) form.append('language', input.language);
   const payload = {
     file: input.fileName,
     bytes: (await stat(input.audioPath)).size,
@@ -64,35 +63,38 @@ export async function transcribeRaw(input: TranscribeInput): Promise<{ body: Ver
     response_format: 'verbose_json',
     language: input.language ?? null,
   };
-  const { text, context } = await postInference({
-    url,
-    body: form,
-    apiKey: input.node.apiKey,
-    timeoutMs: input.timeoutMs ?? 600_000,
-    signal: input.signal,
-    payload,
-  });
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw stageFailure('invalid_output', `${url} did not answer JSON`, {
-      ...context,
-      rawResponse: cutText(text),
+  const maxAttempts = Math.max(1, input.maxAttempts ?? 3);
+  let why = '';
+  let context: FailureContext = {};
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const form = new FormData();
+    // The file is streamed from disk, never read whole into memory.
+    form.append('file', await openAsBlob(input.audioPath), input.fileName);
+    form.append('model', input.node.model);
+    form.append('response_format', 'verbose_json');
+    if (input.language) form.append('language', input.language);
+    const answer = await postInference({
+      url,
+      body: form,
+      apiKey: input.node.apiKey,
+      timeoutMs: input.timeoutMs ?? 600_000,
+      signal: input.signal,
+      payload: { ...payload, attempt },
     });
+    const parsed = verboseJsonSchema.safeParse(parseJson(answer.text));
+    if (parsed.success) return { body: parsed.data, url };
+    why = `${url} answered something that is not verbose_json: ${parsed.error.issues[0]?.message}`;
+    context = { ...answer.context, rawResponse: cutText(answer.text) };
   }
-  const parsed = verboseJsonSchema.safeParse(json);
-  if (!parsed.success) {
-    throw stageFailure(
-      'invalid_output',
-      `${url} answered JSON that is not verbose_json: ${parsed.error.issues[0]?.message}`,
-      {
-        ...context,
-        rawResponse: cutText(text),
-      },
-    );
+  throw stageFailure('invalid_output', `${why} (after ${maxAttempts} attempts)`, context);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
-  return { body: parsed.data, url };
 }
 
 export async function transcribe(input: TranscribeInput): Promise<Transcription> {
@@ -106,7 +108,7 @@ export async function transcribe(input: TranscribeInput): Promise<Transcription>
       start: s.start,
       end: s.end,
       text: s.text.trim(),
-      ...(s.speaker ? { speaker: s.speaker } : {}),
+      ...(s.speaker != null && s.speaker !== '' ? { speaker: String(s.speaker) } : {}),
       ...(s.avg_logprob != null ? { avgLogprob: s.avg_logprob } : {}),
       ...(s.no_speech_prob != null ? { noSpeechProb: s.no_speech_prob } : {}),
     })),

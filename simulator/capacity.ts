@@ -1,0 +1,61 @@
+// A simulated node's capacity: at most `capacity` requests run at once; the rest wait in a FIFO queue or,
+// with rejectWhenBusy, are refused (429). Every run is recorded as a busy interval for utilisation charts.
+
+export type BusyInterval = { start: number; end: number; kind: string };
+export type EndpointStats = {
+  id: string;
+  kind: 'gpu' | 'llm';
+  capacity: number;
+  /** Requests answered 200 (including deliberately malformed bodies). */
+  served: number;
+  /** Requests refused with 429 because every slot was busy. */
+  rejected: number;
+  /** Requests that got an injected fault (400, 503, hang, reset). */
+  faulted: number;
+  maxConcurrent: number;
+  /** Seconds of audio in the served requests (GPU nodes). */
+  audioSeconds: number;
+  /** One interval per request that held a slot: epoch milliseconds. */
+  busy: BusyInterval[];
+};
+
+export function createSlots(id: string, kind: 'gpu' | 'llm', capacity: number, rejectWhenBusy: boolean) {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  const stats: EndpointStats = {
+    id,
+    kind,
+    capacity,
+    served: 0,
+    rejected: 0,
+    faulted: 0,
+    maxConcurrent: 0,
+    audioSeconds: 0,
+    busy: [],
+  };
+  return {
+    stats,
+    /** Waits for a slot; false when the node is full and refuses instead of queueing. */
+    async acquire(): Promise<boolean> {
+      if (active < capacity) {
+        active++;
+        stats.maxConcurrent = Math.max(stats.maxConcurrent, active);
+        return true;
+      }
+      if (rejectWhenBusy) {
+        stats.rejected++;
+        return false;
+      }
+      // The releasing request hands its slot over directly, so no newcomer can slip in between.
+      await new Promise<void>((resolve) => waiting.push(resolve));
+      return true;
+    },
+    release(start: number, kind: string) {
+      stats.busy.push({ start, end: Date.now(), kind });
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    },
+  };
+}
+export type Slots = ReturnType<typeof createSlots>;
