@@ -49,7 +49,11 @@ export function errorResponse(c: Context, err: Error) {
 /** An error's message with its causes (Temporal's client errors keep the reason in `cause`). */
 export function describeError(err: unknown): string {
   const parts: string[] = [];
-  for (let e = err as { message?: string; cause?: unknown } | undefined; e && parts.length < 4; e = e.cause as typeof e) {
+  for (
+    let e = err as { message?: string; cause?: unknown } | undefined;
+    e && parts.length < 4;
+    e = e.cause as typeof e
+  ) {
     if (e.message && !parts.includes(e.message)) parts.push(e.message);
   }
   return parts.join(': ') || String(err);

@@ -1,5 +1,5 @@
 // POST /audit/upload and GET /audit/status/{task_id}: the seed's audit contract on Temporal.
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { mainQueue } from '../../core/fleet.js';
@@ -8,6 +8,7 @@ import { batchStatus, call, categoryMapping, process } from '../../drizzle/schem
 import { auditUpload } from '../../workflows/auditUpload.js';
 import { SEARCH_ATTRIBUTES, workflowIds } from '../../workflows/definitions.js';
 import { batchView, findBatchByTask } from '../batchView.js';
+import { workflowBusy } from '../closingWorkflow.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError, badRequest, describeError } from '../errors.js';
 import { receiveUpload, type StagedUpload } from '../upload.js';
@@ -69,28 +70,17 @@ async function validateFields(deps: ApiDeps, upload: StagedUpload) {
   return { processId, mappingId, stages };
 }
 
-const TERMINAL = new Set(['Completed', 'CompletedWithErrors', 'Failed', 'Cancelled']);
-
-/**
- * Whether an audit upload is being processed. A workflow whose batch is already final in the tables is
- * only closing (the last activity wrote the status a moment before the workflow ends): wait for it.
- */
-async function uploadBusy(deps: ApiDeps, workflowId: string): Promise<boolean> {
-  try {
-    const handle = deps.temporal.workflow.getHandle(workflowId);
-    const description = await handle.describe();
-    if (description.status.name !== 'RUNNING') return false;
-    const batchId = Number((description.memo as { batchId?: unknown } | undefined)?.batchId);
-    const [row] = Number.isInteger(batchId)
-      ? await deps.database.db.select({ status: batchStatus.status }).from(batchStatus).where(eq(batchStatus.id, batchId))
-      : [];
-    if (!row || !TERMINAL.has(row.status)) return true;
-    await Promise.race([handle.result().catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
-    return (await handle.describe()).status.name === 'RUNNING';
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
-    throw new ApiError('unavailable', `Temporal is not reachable: ${describeError(err)}`);
-  }
+/** Whether an audit upload is being processed (one that is only closing does not count). */
+function uploadBusy(deps: ApiDeps, workflowId: string): Promise<boolean> {
+  return workflowBusy(deps, workflowId, async (memo) => {
+    const batchId = Number(memo.batchId);
+    if (!Number.isInteger(batchId)) return undefined;
+    const [row] = await deps.database.db
+      .select({ status: batchStatus.status })
+      .from(batchStatus)
+      .where(eq(batchStatus.id, batchId));
+    return row?.status;
+  });
 }
 
 export function auditRoutes(deps: ApiDeps) {
@@ -147,21 +137,23 @@ export function auditRoutes(deps: ApiDeps) {
       });
       batchId = newBatchId;
       await deps.audio.commitStaging(upload.dir, newBatchId);
-      const start = () => deps.temporal.workflow.start(auditUpload, {
-        workflowId,
-        taskQueue: mainQueue(deps.config.COFI_TASK_QUEUE),
-        args: [{ batchId: newBatchId, stages, window: deps.config.BATCH_WINDOW }],
-        workflowIdConflictPolicy: 'FAIL',
-        typedSearchAttributes: [
-          { key: SEARCH_ATTRIBUTES.batchId, value: newBatchId },
-          { key: SEARCH_ATTRIBUTES.processId, value: processId },
-          { key: SEARCH_ATTRIBUTES.kind, value: 'audit' },
-        ],
-        memo: { batchId: newBatchId, taskId: `audit-${newBatchId}`, files: upload.files.length },
-      });
+      const start = () =>
+        deps.temporal.workflow.start(auditUpload, {
+          workflowId,
+          taskQueue: mainQueue(deps.config.COFI_TASK_QUEUE),
+          args: [{ batchId: newBatchId, stages, window: deps.config.BATCH_WINDOW }],
+          workflowIdConflictPolicy: 'FAIL',
+          typedSearchAttributes: [
+            { key: SEARCH_ATTRIBUTES.batchId, value: newBatchId },
+            { key: SEARCH_ATTRIBUTES.processId, value: processId },
+            { key: SEARCH_ATTRIBUTES.kind, value: 'audit' },
+          ],
+          memo: { batchId: newBatchId, taskId: `audit-${newBatchId}`, files: upload.files.length },
+        });
       const handle = await start().catch(async (err) => {
         // Temporal's workflow-id uniqueness is the atomic check; a workflow that was only closing is no conflict.
-        if (err instanceof WorkflowExecutionAlreadyStartedError && !(await uploadBusy(deps, workflowId))) return start();
+        if (err instanceof WorkflowExecutionAlreadyStartedError && !(await uploadBusy(deps, workflowId)))
+          return start();
         throw err;
       });
       await db

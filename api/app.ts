@@ -1,0 +1,56 @@
+// createApp(deps): the Hono app with every route and the one error handler; no network of its own.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { requestId } from 'hono/request-id';
+import type { BlankEnv } from 'hono/types';
+import { createAudioLinks } from './audioLink.js';
+import { requireKeys } from './auth.js';
+import { dashboardRoutes } from './dashboard/routes.js';
+import type { ApiDeps } from './deps.js';
+import { ApiError, errorResponse } from './errors.js';
+import { corsFor, jsonBodyLimit, pageHeaders, requestTimeout } from './protections.js';
+import { requestLog } from './requestLog.js';
+import { auditRoutes } from './routes/audit.js';
+import { batchRoutes } from './routes/batches.js';
+import { callRoutes } from './routes/calls.js';
+import { dailyBatchRoutes } from './routes/dailyBatch.js';
+import { documentApi } from './routes/docs.js';
+import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { reauditRoutes } from './routes/reaudit.js';
+import { referenceRoutes } from './routes/reference.js';
+import { createApiMetrics } from './tableMetrics.js';
+
+export const API_VERSION = '0.1.0';
+
+export function createApp(deps: ApiDeps) {
+  // BlankEnv: the app is a plain Hono app to its callers (tests pass it where `Hono` is expected).
+  const app = new OpenAPIHono<BlankEnv>();
+  const links = createAudioLinks(deps.config);
+  const metrics = createApiMetrics(deps.database.db);
+  // Order matters: ids and logs first, CORS answers preflights before keys are asked for.
+  app.use(requestId());
+  if (deps.logger) app.use(requestLog(deps.logger));
+  app.use(metrics.httpMetrics);
+  app.use(pageHeaders());
+  const cors = corsFor(deps.config);
+  if (cors) app.use(cors);
+  app.use(requireKeys(deps.config, links));
+  app.use(requestTimeout(deps.config.REQUEST_TIMEOUT_MS));
+  app.use(jsonBodyLimit(deps.config.JSON_BODY_LIMIT));
+
+  app.route('/', healthRoutes(deps));
+  app.route('/', auditRoutes(deps));
+  app.route('/', reauditRoutes(deps));
+  app.route('/', batchRoutes(deps));
+  app.route('/', dailyBatchRoutes(deps));
+  app.route('/', callRoutes(deps, links));
+  app.route('/', referenceRoutes(deps));
+  app.route('/', metricsRoutes(metrics.registry));
+  app.route('/', dashboardRoutes(deps, links));
+  documentApi(app, API_VERSION);
+  app.notFound((c) =>
+    errorResponse(c, new ApiError('not_found', `no route for ${c.req.method} ${c.req.path}`)),
+  );
+  app.onError((err, c) => errorResponse(c, err));
+  return app;
+}

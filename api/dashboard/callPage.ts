@@ -1,0 +1,77 @@
+// Fragments of a call page: the player (loaded once so playback is never interrupted) and the results:
+// language, transcript with timestamps, analysis, questionnaire answers with evidence, call score.
+import type { CallDetail } from '../schemas.js';
+import { statusBadge } from './batchList.js';
+import { clock, duration, score } from './format.js';
+import { type Html, html } from './html.js';
+
+const RUNNING = new Set(['Queued', 'InProgress', 'Pending']);
+
+export function playerView(d: CallDetail): Html {
+  const c = d.call;
+  return html`<div class="row">
+  <h1>${c.audio_name} ${statusBadge(c.status)}</h1>
+  ${d.batch ? html`<a class="button" href="/ui/batches/${d.batch.batch_id}">${d.batch.task_id}</a>` : ''}
+</div>
+<audio controls preload="metadata" src="${d.audio_url}" data-player></audio>
+<p class="muted">${duration(c.duration)} · ${c.audio_format ?? ''} · GPU node ${c.gpu_node ?? '—'} · process ${d.process ? `${d.process.id} · ${d.process.name}` : c.process_id}</p>`;
+}
+
+export function callView(d: CallDetail): Html {
+  const c = d.call;
+  const maxTotal = d.answers.reduce((sum, a) => sum + a.max_score, 0);
+  return html`${RUNNING.has(c.status) ? html`<span data-live hidden></span>` : ''}
+<div class="columns">
+<section class="card" id="language"><h2>Language</h2>${
+    d.lid
+      ? html`<p class="big" data-lang="${d.lid.lang}">${d.lid.lang}${
+          d.lid.confidence !== null
+            ? html` <span class="muted">confidence ${(d.lid.confidence * 100).toFixed(0)}%</span>`
+            : ''
+        }</p>
+<p class="muted">${d.lid.supported ? 'supported' : 'not supported: STT was not run'} · by ${d.lid.source}${d.lid.detected_raw ? ` · server said "${d.lid.detected_raw}"` : ''}</p>`
+      : html`<p class="muted">not identified yet</p>`
+  }
+${c.failed_stage ? html`<p class="bad">failed at ${c.failed_stage}: ${c.error_message ?? ''}</p>` : ''}</section>
+<section class="card" id="score"><h2>Call score</h2>${
+    d.score !== null
+      ? html`<p class="big" data-score>${score(d.score)} <span class="muted">/ 100</span></p>`
+      : html`<p class="muted">not scored yet</p>`
+  }</section>
+</div>
+<section class="card" id="analysis"><h2>Analysis</h2>${
+    d.analysis
+      ? html`<p>${d.analysis.summary}</p>
+<dl class="facts"><dt>category</dt><dd>${d.analysis.category ?? '—'}${d.analysis.sub_category ? html` / ${d.analysis.sub_category}` : ''}</dd>
+<dt>sentiment</dt><dd>${d.analysis.sentiment ?? '—'}</dd></dl>
+${d.analysis.key_facts?.length ? html`<ul>${d.analysis.key_facts.map((f) => html`<li>${f}</li>`)}</ul>` : ''}`
+      : html`<p class="muted">not analysed yet</p>`
+  }</section>
+<section class="card" id="answers"><h2>Questionnaire</h2>${
+    d.answers.length
+      ? html`<table class="answers">
+<thead><tr><th>#</th><th>question</th><th>answer</th><th>evidence</th><th>score</th></tr></thead>
+<tbody>${d.answers.map(
+          (a) => html`<tr data-question="${a.code}">
+  <td class="num">${a.position}</td><td>${a.question}</td><td><span class="badge answer-${a.answer}">${a.answer}</span></td>
+  <td class="evidence">${a.evidence ?? ''}</td><td class="num">${score(a.score)} / ${score(a.max_score)}</td>
+</tr>`,
+        )}</tbody>
+<tfoot><tr><td></td><td colspan="3">weighted call score</td><td class="num">${score(d.score)} / 100 <span class="muted">(${score(
+          d.answers.reduce((sum, a) => sum + a.score, 0),
+        )} of ${score(maxTotal)} points)</span></td></tr></tfoot>
+</table>`
+      : html`<p class="muted">no answers yet</p>`
+  }</section>
+<section class="card" id="transcript"><h2>Transcript</h2>${
+    d.transcript
+      ? html`<p class="muted">${d.transcript.lang ?? ''} · ${d.transcript.model ?? ''} · ${duration(d.transcript.duration)}</p>
+<ol class="segments">${d.transcript.segments.map(
+          (s) =>
+            html`<li><button type="button" class="seek" data-seek="${s.start}">${clock(s.start)}–${clock(s.end)}</button>${
+              s.speaker ? html` <b>${s.speaker}</b>` : ''
+            } <span>${s.text}</span></li>`,
+        )}</ol>`
+      : html`<p class="muted">not transcribed yet</p>`
+  }</section>`;
+}

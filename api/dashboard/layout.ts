@@ -1,0 +1,90 @@
+// Page shells of the dashboard: layout, key entry and the regions the script fills from fragments.
+// A shell holds no data, so it is served without a key; the fragments it loads need one.
+import { BATCH_KINDS, BATCH_STATUSES } from '../../core/stages.js';
+import { type Html, html } from './html.js';
+
+export type ShellOptions = { title: string; open: boolean; main: Html; scripts?: string[] };
+
+export function page({ title, open, main, scripts = ['/ui/assets/app.js'] }: ShellOptions): Html {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · cofi</title>
+<link rel="stylesheet" href="/ui/assets/app.css">
+${scripts.map((s) => html`<script src="${s}" defer></script>`)}
+</head>
+<body>
+<header class="top">
+  <a class="brand" href="/">cofi</a>
+  <nav><a href="/">Batches</a><a href="/docs">API docs</a></nav>
+  <form class="key" data-action="save-key" autocomplete="off">
+    <label>API key <input type="password" name="key" placeholder="${open ? 'not needed: the API is open' : 'bearer key'}"></label>
+    <button type="submit">Save</button>
+    <button type="button" data-action="forget-key">Forget</button>
+    <span class="key-state" data-key-state></span>
+  </form>
+</header>
+<main>
+<p class="notice" data-notice hidden></p>
+${main}
+</main>
+</body>
+</html>`;
+}
+
+const options = (values: readonly string[]) => values.map((v) => html`<option value="${v}">${v}</option>`);
+
+export function batchesShell(open: boolean): Html {
+  return page({
+    title: 'Batches',
+    open,
+    main: html`
+<section class="card" id="upload" data-src="/ui/f/upload-form"><p class="muted">loading the upload form…</p></section>
+<section class="card">
+  <div class="row">
+    <h2>Batches</h2>
+    <form class="filters" data-filter-for="batches">
+      <label>kind <select name="kind"><option value="">all</option>${options(BATCH_KINDS)}</select></label>
+      <label>status <select name="status"><option value="">all</option>${options(BATCH_STATUSES)}</select></label>
+    </form>
+  </div>
+  <div id="batches" data-src="/ui/f/batches" data-poll="1500" data-idle-poll="10000"><p class="muted">loading…</p></div>
+</section>`,
+  });
+}
+
+export function batchShell(open: boolean, id: number): Html {
+  const base = `/ui/f/batches/${id}`;
+  return page({
+    title: `Batch ${id}`,
+    open,
+    main: html`
+<section class="card" id="summary" data-src="${base}/summary" data-poll="1500"><p class="muted">loading…</p></section>
+<section class="card" id="calls" data-src="${base}/calls" data-poll="2000"><p class="muted">loading calls…</p></section>
+<div class="columns">
+  <section class="card" id="events" data-src="${base}/events" data-poll="2000"><p class="muted">loading events…</p></section>
+  <section class="card" id="failures" data-src="${base}/failures" data-poll="3000"><p class="muted">loading failures…</p></section>
+</div>`,
+  });
+}
+
+export function callShell(open: boolean, id: number): Html {
+  return page({
+    title: `Call ${id}`,
+    open,
+    main: html`
+<section class="card" id="player" data-src="/ui/f/calls/${id}/player"><p class="muted">loading…</p></section>
+<div id="call" data-src="/ui/f/calls/${id}" data-poll="2000"><p class="muted">loading…</p></div>`,
+  });
+}
+
+export function docsShell(open: boolean): Html {
+  return page({
+    title: 'API docs',
+    open,
+    scripts: ['/ui/assets/app.js', '/ui/assets/docs.js'],
+    main: html`<section class="card" id="docs"><p class="muted">loading /openapi.json…</p></section>`,
+  });
+}

@@ -1,0 +1,106 @@
+// The dashboard: page shells at /, /ui/batches/{id}, /ui/calls/{id} and /docs, server-rendered fragments
+// under /ui/f/ (read key), and its own static assets (no CDN, no build step).
+import { readFileSync } from 'node:fs';
+import { type Context, Hono } from 'hono';
+import { BATCH_KINDS, BATCH_STATUSES } from '../../core/stages.js';
+import type { AudioLinks } from '../audioLink.js';
+import type { ApiDeps } from '../deps.js';
+import { ApiError } from '../errors.js';
+import { idString } from '../openapi.js';
+import {
+  batchCalls,
+  batchDetail,
+  batchEvents,
+  batchFailures,
+  findBatch,
+  isTerminal,
+  listBatches,
+} from '../queries/batches.js';
+import { callDetail, findCall } from '../queries/calls.js';
+import { listCategoryMappings, listProcesses } from '../queries/reference.js';
+import { batchList, uploadForm } from './batchList.js';
+import { batchSummaryView, callsView, eventsView, failuresView } from './batchPage.js';
+import { callView, playerView } from './callPage.js';
+import type { Html } from './html.js';
+import { batchesShell, batchShell, callShell, docsShell } from './layout.js';
+
+const ASSETS: Record<string, string> = {
+  'app.js': 'text/javascript; charset=utf-8',
+  'docs.js': 'text/javascript; charset=utf-8',
+  'app.css': 'text/css; charset=utf-8',
+};
+const assetText = Object.fromEntries(
+  Object.keys(ASSETS).map((name) => [
+    name,
+    readFileSync(new URL(`./assets/${name}`, import.meta.url), 'utf8'),
+  ]),
+);
+
+function pageId(raw: string): number {
+  const parsed = idString('id').safeParse(raw);
+  if (!parsed.success)
+    throw new ApiError('validation_error', `path parameter id: ${parsed.error.issues[0]?.message}`);
+  return parsed.data;
+}
+
+const oneOf = <T extends string>(values: readonly T[], raw: string | undefined): T | undefined =>
+  values.find((v) => v === raw);
+
+export function dashboardRoutes(deps: ApiDeps, links: AudioLinks) {
+  const app = new Hono();
+  const db = deps.database.db;
+  const open = deps.config.API_KEYS.length === 0;
+  const send = (c: Context, body: Html) => c.html(body.value);
+
+  app.get('/', (c) => send(c, batchesShell(open)));
+  app.get('/docs', (c) => send(c, docsShell(open)));
+  app.get('/ui/batches/:id', (c) => send(c, batchShell(open, pageId(c.req.param('id')))));
+  app.get('/ui/calls/:id', (c) => send(c, callShell(open, pageId(c.req.param('id')))));
+  app.get('/favicon.ico', (c) => c.body(null, 204));
+  app.get('/ui/assets/:name', (c) => {
+    const name = c.req.param('name');
+    const type = ASSETS[name];
+    if (!type) throw new ApiError('not_found', `no asset "${name}"`);
+    return c.body(assetText[name] ?? '', 200, { 'content-type': type, 'cache-control': 'no-cache' });
+  });
+
+  app.get('/ui/f/upload-form', async (c) => {
+    const [processes, mappings] = await Promise.all([listProcesses(db), listCategoryMappings(db)]);
+    return send(c, uploadForm(processes, mappings));
+  });
+  app.get('/ui/f/batches', async (c) => {
+    const kind = oneOf(BATCH_KINDS, c.req.query('kind'));
+    const status = oneOf(BATCH_STATUSES, c.req.query('status'));
+    const before = c.req.query('before') ? pageId(c.req.query('before') ?? '') : undefined;
+    const { items, next } = await listBatches(deps, { kind, status, before, limit: 25 });
+    return send(c, batchList(items, next, kind || status ? 'filtered' : ''));
+  });
+  app.get('/ui/f/batches/:id/summary', async (c) => {
+    const batch = await findBatch(db, pageId(c.req.param('id')));
+    return send(c, batchSummaryView(await batchDetail(deps, batch)));
+  });
+  app.get('/ui/f/batches/:id/calls', async (c) => {
+    const batch = await findBatch(db, pageId(c.req.param('id')));
+    const { items } = await batchCalls(db, batch, 0, 2000);
+    return send(c, callsView(items, !isTerminal(batch.status)));
+  });
+  app.get('/ui/f/batches/:id/events', async (c) => {
+    const batch = await findBatch(db, pageId(c.req.param('id')));
+    const { items } = await batchEvents(db, batch.id, 0, 2000);
+    return send(c, eventsView(items, !isTerminal(batch.status)));
+  });
+  app.get('/ui/f/batches/:id/failures', async (c) => {
+    const batch = await findBatch(db, pageId(c.req.param('id')));
+    const { items } = await batchFailures(db, batch.id, 0, 500);
+    return send(c, failuresView(items, !isTerminal(batch.status)));
+  });
+  app.get('/ui/f/calls/:id/player', async (c) => {
+    const row = await findCall(db, pageId(c.req.param('id')));
+    return send(c, playerView(await callDetail(db, row, links.url(row.id))));
+  });
+  app.get('/ui/f/calls/:id', async (c) => {
+    const row = await findCall(db, pageId(c.req.param('id')));
+    return send(c, callView(await callDetail(db, row, links.url(row.id))));
+  });
+  return app;
+}

@@ -1,0 +1,101 @@
+// Reads behind the call endpoints: one call with every stage result, and its row for the audio.
+import { asc, eq } from 'drizzle-orm';
+import type { Db } from '../../drizzle/client.js';
+import {
+  analysis,
+  auditAnswer,
+  auditQuestion,
+  batchStatus,
+  type CallRow,
+  call,
+  lidResult,
+  process,
+  transcript,
+} from '../../drizzle/schema/index.js';
+import { ApiError } from '../errors.js';
+import type { CallDetail } from '../schemas.js';
+import { callSummary } from './batches.js';
+
+export async function findCall(db: Db, id: number): Promise<CallRow> {
+  const [row] = await db.select().from(call).where(eq(call.id, id));
+  if (!row) throw new ApiError('not_found', `no call with id ${id}`);
+  return row;
+}
+
+/** Everything cofi knows about a call; a stage that has not run (or was reset by a reaudit) is null. */
+export async function callDetail(db: Db, row: CallRow, audioUrl: string): Promise<CallDetail> {
+  const id = row.id;
+  const [[batch], [proc], [lid], [text], [facts], answers] = await Promise.all([
+    db
+      .select({ id: batchStatus.id, taskId: batchStatus.taskId, kind: batchStatus.kind })
+      .from(batchStatus)
+      .where(eq(batchStatus.id, row.batchId)),
+    db.select({ id: process.id, name: process.name }).from(process).where(eq(process.id, row.processId)),
+    db.select().from(lidResult).where(eq(lidResult.callId, id)),
+    db.select().from(transcript).where(eq(transcript.callId, id)),
+    db.select().from(analysis).where(eq(analysis.callId, id)),
+    db
+      .select({ answer: auditAnswer, question: auditQuestion })
+      .from(auditAnswer)
+      .innerJoin(auditQuestion, eq(auditQuestion.id, auditAnswer.questionId))
+      .where(eq(auditAnswer.callId, id))
+      .orderBy(asc(auditQuestion.position)),
+  ]);
+  return {
+    call: {
+      ...callSummary(row, facts?.category ?? null, facts?.subCategory ?? null),
+      process_id: row.processId,
+      category_mapping_id: row.categoryMappingId,
+      audio_format: row.audioFormat,
+      audio_bytes: row.audioBytes,
+      created_at: row.createdAt.toISOString(),
+    },
+    batch: batch ? { batch_id: batch.id, task_id: batch.taskId, kind: batch.kind } : null,
+    process: proc ?? null,
+    lid: lid
+      ? {
+          lang: lid.lang,
+          confidence: lid.confidence,
+          detected_raw: lid.detectedRaw,
+          supported: lid.supported,
+          source: lid.source,
+          gpu_node: lid.gpuNode,
+        }
+      : null,
+    transcript: text
+      ? {
+          lang: text.lang,
+          text: text.text,
+          duration: text.duration,
+          model: text.model,
+          gpu_node: text.gpuNode,
+          segments: text.segments ?? [],
+        }
+      : null,
+    analysis: facts
+      ? {
+          summary: facts.summary,
+          category: facts.category,
+          sub_category: facts.subCategory,
+          sentiment: facts.sentiment,
+          key_facts: facts.keyFacts ?? null,
+          model: facts.model,
+        }
+      : null,
+    answers: answers.map(({ answer: a, question: q }) => ({
+      question_id: q.id,
+      position: q.position,
+      code: q.code,
+      question: q.text,
+      answer_type: q.answerType,
+      weight: q.weight,
+      answer: a.answer,
+      evidence: a.evidence,
+      score: a.score,
+      max_score: a.maxScore,
+      model: a.model,
+    })),
+    score: row.auditScore,
+    audio_url: audioUrl,
+  };
+}

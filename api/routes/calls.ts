@@ -1,0 +1,69 @@
+// GET /calls/{id} (every stage result of one call) and GET /calls/{id}/audio (the recording, seekable).
+import { createRoute, z } from '@hono/zod-openapi';
+import { audioResponse } from '../audioFile.js';
+import type { AudioLinks } from '../audioLink.js';
+import type { ApiDeps } from '../deps.js';
+import { ApiError } from '../errors.js';
+import { createRouter, errorResponses, idParams, json } from '../openapi.js';
+import { callDetail, findCall } from '../queries/calls.js';
+import { callDetailSchema } from '../schemas.js';
+
+const tags = ['calls'];
+
+const one = createRoute({
+  method: 'get',
+  path: '/calls/{id}',
+  tags,
+  summary:
+    'A call: language, transcript with segments, analysis, questionnaire answers with their questions, score',
+  request: { params: idParams },
+  responses: { 200: json(callDetailSchema, 'the call'), ...errorResponses(404) },
+});
+
+const audio = createRoute({
+  method: 'get',
+  path: '/calls/{id}/audio',
+  tags,
+  summary: 'The recording as stored, with its content type; honours a single `Range` (206) for players',
+  request: {
+    params: idParams,
+    query: z.object({
+      exp: z.string().optional().openapi({ description: 'expiry of a signed link (from `audio_url`)' }),
+      sig: z
+        .string()
+        .optional()
+        .openapi({ description: 'signature of a signed link: no bearer header needed' }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'the whole file',
+      content: { 'audio/*': { schema: z.string().openapi({ format: 'binary' }) } },
+    },
+    206: {
+      description: 'the requested range',
+      content: { 'audio/*': { schema: z.string().openapi({ format: 'binary' }) } },
+    },
+    ...errorResponses(404, 416),
+  },
+});
+
+export function callRoutes(deps: ApiDeps, links: AudioLinks) {
+  const db = deps.database.db;
+  return createRouter()
+    .openapi(one, async (c) => {
+      const row = await findCall(db, c.req.valid('param').id);
+      return c.json(await callDetail(db, row, links.url(row.id)), 200);
+    })
+    .openapi(audio, async (c) => {
+      const row = await findCall(db, c.req.valid('param').id);
+      let fullPath: string;
+      try {
+        // Only the audio store turns a stored path into a file path (it refuses anything outside itself).
+        fullPath = deps.audio.resolve(row.storedPath);
+      } catch {
+        throw new ApiError('not_found', `the recording of call ${row.id} is not in the audio store`);
+      }
+      return audioResponse(fullPath, row.audioFormat, c.req.header('range'), row.audioName);
+    });
+}

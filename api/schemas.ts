@@ -1,0 +1,250 @@
+// Answer shapes of the read endpoints, as zod schemas: the handlers' types and the OpenAPI document.
+import { z } from '@hono/zod-openapi';
+import { BATCH_KINDS, BATCH_STATUSES, CALL_STATUSES, STAGE_STATUSES, STAGES } from '../core/stages.js';
+
+const when = z.string().openapi({ format: 'date-time' });
+
+export const stageCountSchema = z
+  .object({
+    total: z.number().int(),
+    done: z.number().int(),
+    failed: z.number().int(),
+    skipped: z.number().int(),
+  })
+  .openapi('StageCount');
+export const progressSchema = z.partialRecord(z.enum(STAGES), stageCountSchema).openapi('Progress');
+const stageStatusMap = z.partialRecord(z.enum(STAGES), z.enum(STAGE_STATUSES));
+
+export const batchSummarySchema = z
+  .object({
+    batch_id: z.number().int(),
+    task_id: z.string(),
+    kind: z.enum(BATCH_KINDS),
+    status: z.enum(BATCH_STATUSES),
+    batch_date: z.string(),
+    process_id: z.number().int().nullable(),
+    category_mapping_id: z.number().int().nullable(),
+    stages: z.array(z.enum(STAGES)),
+    total_files: z.number().int(),
+    completed: z.number().int(),
+    failed: z.number().int(),
+    stage_status: stageStatusMap,
+    progress: progressSchema,
+    created_at: when,
+    started_at: when.nullable(),
+    completed_at: when.nullable(),
+    workflow_id: z.string(),
+    temporal_url: z.url(),
+  })
+  .openapi('BatchSummary');
+export type BatchSummary = z.infer<typeof batchSummarySchema>;
+
+export const batchListSchema = z
+  .object({
+    batches: z.array(batchSummarySchema),
+    next_before: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'pass as `before` for the next (older) page' }),
+  })
+  .openapi('BatchList');
+
+export const stageTimingSchema = z.object({
+  started_at: when.nullable(),
+  completed_at: when.nullable(),
+  seconds: z.number().nullable(),
+});
+
+export const batchDetailSchema = z
+  .object({
+    task_id: z.string(),
+    batch_id: z.number().int(),
+    kind: z.enum(BATCH_KINDS),
+    status: z.enum(BATCH_STATUSES),
+    source: z.enum(['workflow', 'database']).openapi({ description: 'live workflow query, or the tables' }),
+    batch_date: z.string(),
+    process_id: z.number().int().nullable(),
+    category_mapping_id: z.number().int().nullable(),
+    total_files: z.number().int(),
+    completed: z.number().int(),
+    failed: z.number().int(),
+    in_flight: z.number().int(),
+    progress: progressSchema,
+    stage_status: z.record(z.string(), z.string()),
+    details: z.record(z.string(), z.unknown()).nullable(),
+    created_at: when,
+    started_at: when.nullable(),
+    completed_at: when.nullable(),
+    workflow_id: z.string(),
+    temporal_url: z.url(),
+    stage_timings: z.partialRecord(z.enum(STAGES), stageTimingSchema),
+  })
+  .openapi('BatchDetail');
+export type BatchDetail = z.infer<typeof batchDetailSchema>;
+
+export const batchEventSchema = z
+  .object({
+    id: z.number().int(),
+    stage: z.string(),
+    event_type: z.string(),
+    status: z.string(),
+    message: z.string().nullable(),
+    call_id: z.number().int().nullable(),
+    total_files: z.number().int().nullable(),
+    successful_files: z.number().int().nullable(),
+    failed_files: z.number().int().nullable(),
+    metadata: z.record(z.string(), z.unknown()).nullable(),
+    created_at: when,
+  })
+  .openapi('BatchEvent');
+export type BatchEvent = z.infer<typeof batchEventSchema>;
+export const batchEventsSchema = z.object({
+  events: z.array(batchEventSchema),
+  next_after: z.number().int().nullable(),
+});
+
+export const failureSchema = z
+  .object({
+    id: z.number().int(),
+    call_id: z.number().int().nullable(),
+    audio_name: z.string().nullable(),
+    stage: z.string(),
+    status: z.string(),
+    error_type: z.string().nullable(),
+    error_message: z.string().nullable(),
+    request_url: z.string().nullable(),
+    input_payload: z.unknown().openapi({ description: 'the request that failed, without audio or keys' }),
+    attempts: z.number().int().nullable(),
+    created_at: when,
+  })
+  .openapi('Failure');
+export type Failure = z.infer<typeof failureSchema>;
+export const failuresSchema = z.object({
+  failures: z.array(failureSchema),
+  next_after: z.number().int().nullable(),
+});
+
+export const callSummarySchema = z
+  .object({
+    call_id: z.number().int(),
+    batch_id: z.number().int(),
+    audio_name: z.string(),
+    status: z.enum(CALL_STATUSES),
+    stage: z.enum(STAGES).nullable(),
+    lang: z.string().nullable(),
+    score: z.number().nullable().openapi({ description: 'weighted questionnaire score, 0..100' }),
+    failed_stage: z.enum(STAGES).nullable(),
+    error_message: z.string().nullable(),
+    duration: z.number().nullable(),
+    gpu_node: z.string().nullable(),
+    category: z.string().nullable(),
+    sub_category: z.string().nullable(),
+    updated_at: when,
+  })
+  .openapi('CallSummary');
+export type CallSummary = z.infer<typeof callSummarySchema>;
+export const batchCallsSchema = z.object({
+  calls: z.array(callSummarySchema),
+  next_after: z.number().int().nullable(),
+});
+
+const segmentSchema = z.object({
+  id: z.number(),
+  start: z.number(),
+  end: z.number(),
+  text: z.string(),
+  speaker: z.string().optional(),
+  avgLogprob: z.number().optional(),
+  noSpeechProb: z.number().optional(),
+});
+
+export const answerSchema = z
+  .object({
+    question_id: z.number().int(),
+    position: z.number().int(),
+    code: z.string(),
+    question: z.string(),
+    answer_type: z.string(),
+    weight: z.number(),
+    answer: z.string(),
+    evidence: z.string().nullable(),
+    score: z.number(),
+    max_score: z.number(),
+    model: z.string().nullable(),
+  })
+  .openapi('AuditAnswer');
+
+export const callDetailSchema = z
+  .object({
+    call: callSummarySchema.extend({
+      process_id: z.number().int(),
+      category_mapping_id: z.number().int().nullable(),
+      audio_format: z.string().nullable(),
+      audio_bytes: z.number().int().nullable(),
+      created_at: when,
+    }),
+    batch: z
+      .object({ batch_id: z.number().int(), task_id: z.string(), kind: z.enum(BATCH_KINDS) })
+      .nullable(),
+    process: z.object({ id: z.number().int(), name: z.string() }).nullable(),
+    lid: z
+      .object({
+        lang: z.string(),
+        confidence: z.number().nullable(),
+        detected_raw: z.string().nullable(),
+        supported: z.boolean(),
+        source: z.string(),
+        gpu_node: z.string().nullable(),
+      })
+      .nullable(),
+    transcript: z
+      .object({
+        lang: z.string().nullable(),
+        text: z.string(),
+        duration: z.number().nullable(),
+        model: z.string().nullable(),
+        gpu_node: z.string().nullable(),
+        segments: z.array(segmentSchema),
+      })
+      .nullable(),
+    analysis: z
+      .object({
+        summary: z.string(),
+        category: z.string().nullable(),
+        sub_category: z.string().nullable(),
+        sentiment: z.string().nullable(),
+        key_facts: z.array(z.string()).nullable(),
+        model: z.string().nullable(),
+      })
+      .nullable(),
+    answers: z.array(answerSchema),
+    score: z.number().nullable(),
+    audio_url: z
+      .string()
+      .openapi({ description: 'the recording; signed when the API has keys, for <audio>' }),
+  })
+  .openapi('CallDetail');
+export type CallDetail = z.infer<typeof callDetailSchema>;
+
+export const processesSchema = z.object({
+  processes: z.array(
+    z.object({
+      id: z.number().int(),
+      name: z.string(),
+      description: z.string().nullable(),
+      active: z.boolean(),
+      question_count: z.number().int(),
+    }),
+  ),
+});
+export const categoryMappingsSchema = z.object({
+  category_mappings: z.array(
+    z.object({
+      id: z.number().int(),
+      name: z.string(),
+      description: z.string().nullable(),
+      category_count: z.number().int(),
+    }),
+  ),
+});

@@ -1,0 +1,189 @@
+// What each CLI command does against the API: upload or reaudit and follow the batch to its end, cancel,
+// status, list batches. Each returns the process exit code.
+import type { BatchDetail, BatchSummary, CallSummary } from '../api/schemas.js';
+import type { Client } from './client.js';
+import { createProgressView, headline, stageLines } from './progress.js';
+import { renderTable } from './table.js';
+
+type Out = { write(text: string): unknown };
+export type CommandOptions = { json: boolean; tty: boolean; interval: number; wait: boolean; out: Out };
+
+export const EXIT = { ok: 0, callsFailed: 1, usage: 2, api: 3 } as const;
+const TERMINAL = ['Completed', 'CompletedWithErrors', 'Failed', 'Cancelled'];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const print = (o: CommandOptions, value: unknown) => o.out.write(`${JSON.stringify(value, null, 2)}\n`);
+
+type Queued = { task_id: string; batch_id: number };
+
+export async function audit(
+  client: Client,
+  o: CommandOptions,
+  files: string[],
+  fields: { process: string; categoryMapping?: string; stages?: string },
+): Promise<number> {
+  const queued = await client.upload<Queued & { files: number }>('/audit/upload', files, {
+    process_id: fields.process,
+    category_mapping_id: fields.categoryMapping,
+    stages: fields.stages,
+  });
+  if (!o.json)
+    o.out.write(`queued ${queued.task_id} (batch ${queued.batch_id}) with ${queued.files} file(s)\n`);
+  return o.wait ? follow(client, o, queued.batch_id) : done(o, queued);
+}
+
+export async function reaudit(
+  client: Client,
+  o: CommandOptions,
+  names: string[],
+  stages: string,
+): Promise<number> {
+  const queued = await client.post<Queued & { calls: number; stages: string[]; not_found: string[] }>(
+    '/reaudit',
+    {
+      audio_names: names,
+      stages: stages
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    },
+  );
+  if (!o.json) {
+    o.out.write(
+      `queued ${queued.task_id} (batch ${queued.batch_id}): ${queued.calls} call(s), stages ${queued.stages.join(', ')}\n`,
+    );
+    if (queued.not_found.length) o.out.write(`not found: ${queued.not_found.join(', ')}\n`);
+  }
+  return o.wait ? follow(client, o, queued.batch_id) : done(o, queued);
+}
+
+function done(o: CommandOptions, queued: unknown): number {
+  if (o.json) print(o, queued);
+  return EXIT.ok;
+}
+
+/** Polls the batch until it ends (drawing progress), then shows its calls; non-zero when any failed. */
+async function follow(client: Client, o: CommandOptions, batchId: number): Promise<number> {
+  const view = o.json ? null : createProgressView(o.out, o.tty);
+  let batch: BatchDetail;
+  for (;;) {
+    batch = await client.get<BatchDetail>(`/batches/${batchId}`);
+    view?.update(batch);
+    if (TERMINAL.includes(batch.status)) break;
+    await sleep(o.interval);
+  }
+  const calls = await allCalls(client, batchId);
+  const failed = calls.filter((c) => c.status !== 'Completed');
+  if (o.json) {
+    const { task_id, batch_id, status, completed, total_files, progress, temporal_url } = batch;
+    print(o, {
+      task_id,
+      batch_id,
+      status,
+      completed,
+      failed: failed.length,
+      total_files,
+      progress,
+      temporal_url,
+      calls,
+    });
+  } else {
+    o.out.write(
+      `\n${callTable(calls)}\n\n${batch.task_id} ${batch.status}: ${calls.length - failed.length} completed, ${failed.length} not completed\n`,
+    );
+  }
+  return batch.status === 'Completed' && failed.length === 0 ? EXIT.ok : EXIT.callsFailed;
+}
+
+async function allCalls(client: Client, batchId: number): Promise<CallSummary[]> {
+  const calls: CallSummary[] = [];
+  let after: number | null = 0;
+  while (after !== null) {
+    const page: { calls: CallSummary[]; next_after: number | null } = await client.get(
+      `/batches/${batchId}/calls?limit=5000${after ? `&after=${after}` : ''}`,
+    );
+    calls.push(...page.calls);
+    after = page.next_after;
+  }
+  return calls;
+}
+
+export function callTable(calls: CallSummary[]): string {
+  return renderTable(calls, [
+    { title: 'name', value: (c) => c.audio_name },
+    { title: 'language', value: (c) => c.lang },
+    { title: 'category', value: (c) => [c.category, c.sub_category].filter(Boolean).join(' / ') },
+    { title: 'score', value: (c) => (c.score === null ? '' : c.score.toFixed(1)), right: true },
+    { title: 'status', value: (c) => (c.failed_stage ? `${c.status} at ${c.failed_stage}` : c.status) },
+  ]);
+}
+
+export async function cancel(client: Client, o: CommandOptions, task: string): Promise<number> {
+  const answer = await client.post<{ status: string; task_id: string }>(
+    `/reaudit/${encodeURIComponent(task)}/cancel`,
+  );
+  if (o.json) print(o, answer);
+  else o.out.write(`${answer.task_id}: ${answer.status}\n`);
+  return EXIT.ok;
+}
+
+/** `audit-42`, `reaudit-43` or a bare id name a batch directly; other task ids (`daily-…`) are looked up. */
+async function batchIdOf(client: Client, task: string): Promise<number> {
+  const direct = /^(?:(?:audit|reaudit)-)?(\d{1,10})$/.exec(task);
+  if (direct) return Number(direct[1]);
+  let before = '';
+  for (let pages = 0; pages < 50; pages++) {
+    const page: { batches: BatchSummary[]; next_before: number | null } = await client.get(
+      `/batches?limit=200${before}`,
+    );
+    const hit = page.batches.find((b) => b.task_id === task);
+    if (hit) return hit.batch_id;
+    if (page.next_before === null) break;
+    before = `&before=${page.next_before}`;
+  }
+  throw new Error(`no batch with task id "${task}"`);
+}
+
+export async function status(client: Client, o: CommandOptions, task: string): Promise<number> {
+  const batch = await client.get<BatchDetail>(`/batches/${await batchIdOf(client, task)}`);
+  if (o.json) {
+    print(o, batch);
+    return EXIT.ok;
+  }
+  const from = Date.parse(batch.started_at ?? batch.created_at);
+  const seconds = ((batch.completed_at ? Date.parse(batch.completed_at) : Date.now()) - from) / 1000;
+  o.out.write(`${[headline(batch, seconds), ...stageLines(batch), `  ${batch.temporal_url}`].join('\n')}\n`);
+  return EXIT.ok;
+}
+
+export async function batches(
+  client: Client,
+  o: CommandOptions,
+  filter: { kind?: string; status?: string; limit?: string },
+) {
+  const query = new URLSearchParams(
+    Object.entries(filter).filter((e): e is [string, string] => Boolean(e[1])),
+  );
+  const page = await client.get<{ batches: BatchSummary[] }>(`/batches${query.size ? `?${query}` : ''}`);
+  if (o.json) {
+    print(o, page);
+    return EXIT.ok;
+  }
+  const table = renderTable(page.batches, [
+    { title: 'task', value: (b) => b.task_id },
+    { title: 'kind', value: (b) => b.kind },
+    { title: 'status', value: (b) => b.status },
+    { title: 'created', value: (b) => b.created_at.replace('T', ' ').slice(0, 19) },
+    {
+      title: 'files',
+      value: (b) => `${b.completed}/${b.total_files}${b.failed ? ` (${b.failed} failed)` : ''}`,
+      right: true,
+    },
+    {
+      title: 'stages (done/total)',
+      value: (b) =>
+        b.stages.map((s) => `${s} ${b.progress[s]?.done ?? 0}/${b.progress[s]?.total ?? 0}`).join('  '),
+    },
+  ]);
+  o.out.write(`${page.batches.length ? table : 'no batches'}\n`);
+  return EXIT.ok;
+}
