@@ -16,7 +16,10 @@ const hasFfmpeg = (() => {
     return false;
   }
 })();
-if (!hasFfmpeg) console.warn('\n!!! ffmpeg is not installed: the audio clean-up tests are SKIPPED (apt-get install -y ffmpeg)\n');
+if (!hasFfmpeg)
+  console.warn(
+    '\n!!! ffmpeg is not installed: the audio clean-up tests are SKIPPED (apt-get install -y ffmpeg)\n',
+  );
 
 /** PCM WAV: `parts` of tone (Hz) or silence (0), each with its seconds. */
 function wav(parts: [number, number][]): Buffer {
@@ -46,11 +49,20 @@ function wav(parts: [number, number][]): Buffer {
 
 describe('IVR cut point (pure)', () => {
   test('reads silencedetect output', () => {
-    const log = '[silencedetect @ 0x1] silence_start: 3.2\n[silencedetect @ 0x1] silence_end: 4.7 | silence_duration: 1.5\n';
+    const log =
+      '[silencedetect @ 0x1] silence_start: 3.2\n[silencedetect @ 0x1] silence_end: 4.7 | silence_duration: 1.5\n';
     assert.deepEqual(parseSilences(log), [[3.2, 4.7]]);
   });
   test('the first long silence after sound, within the prompt limit', () => {
-    assert.equal(ivrCutPoint([[0, 0.3], [5, 5.4], [6, 7.5], [20, 22]]), 7.5);
+    assert.equal(
+      ivrCutPoint([
+        [0, 0.3],
+        [5, 5.4],
+        [6, 7.5],
+        [20, 22],
+      ]),
+      7.5,
+    );
     assert.equal(ivrCutPoint([[70, 72]]), 0, 'too late to be an IVR prompt');
     assert.equal(ivrCutPoint([]), 0);
   });
@@ -67,7 +79,14 @@ describe('ffmpeg clean-up', { skip: !hasFfmpeg && 'ffmpeg missing' }, () => {
 
   test('cuts a 4 s menu prompt followed by 2 s of ringing silence', async () => {
     const input = path.join(dir, 'ivr.wav');
-    await writeFile(input, wav([[600, 4], [0, 2], [300, 5]]));
+    await writeFile(
+      input,
+      wav([
+        [600, 4],
+        [0, 2],
+        [300, 5],
+      ]),
+    );
     const { offset } = await cutIvr(input, path.join(dir, 'ivr.out.wav'));
     assert.ok(Math.abs(offset - 6) < 0.3, `offset ${offset}`);
     const out = await stat(path.join(dir, 'ivr.out.wav'));
@@ -85,7 +104,17 @@ describe('ffmpeg clean-up', { skip: !hasFfmpeg && 'ffmpeg missing' }, () => {
     await writeFile(input, wav([[440, 2]]));
     const output = path.join(dir, 'noisy.out.wav');
     await denoise(input, output);
-    const header = execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=sample_rate,channels', '-of', 'csv=p=0', output]).toString().trim();
+    const header = execFileSync('ffprobe', [
+      '-v',
+      'error',
+      '-show_entries',
+      'stream=sample_rate,channels',
+      '-of',
+      'csv=p=0',
+      output,
+    ])
+      .toString()
+      .trim();
     assert.equal(header, '16000,1');
   });
 });

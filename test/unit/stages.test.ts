@@ -1,0 +1,102 @@
+// The stage vocabulary: pipeline order, downstream stages, and the columns and event names it drives.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { getTableColumns } from 'drizzle-orm';
+import {
+  AUDIO_STAGES,
+  AUDIT_STAGES,
+  assertNever,
+  BATCH_STATUS_COLUMN,
+  DONE_FLAG,
+  downstreamOf,
+  eventStageName,
+  GPU_STAGES,
+  isStage,
+  LLM_STAGES,
+  orderStages,
+  REAUDIT_STAGES,
+  STAGES,
+  type Stage,
+} from '../../core/stages.js';
+import { batchStatus, fileDistribution } from '../../drizzle/schema/index.js';
+
+const sqlNames = (table: Parameters<typeof getTableColumns>[0]) =>
+  new Set(Object.values(getTableColumns(table)).map((c) => c.name));
+
+describe('stage order', () => {
+  test('the pipeline is distribute, denoise, ivr, lid, stt, llm1, llm2', () => {
+    assert.deepEqual(STAGES, ['distribute', 'denoise', 'ivr', 'lid', 'stt', 'llm1', 'llm2']);
+  });
+
+  test('orderStages puts a selection in pipeline order and drops duplicates', () => {
+    assert.deepEqual(orderStages(['llm2', 'lid', 'distribute']), ['distribute', 'lid', 'llm2']);
+    assert.deepEqual(orderStages(['stt', 'stt', 'lid']), ['lid', 'stt']);
+    assert.deepEqual(orderStages(new Set<Stage>(['llm1', 'ivr'])), ['ivr', 'llm1']);
+    assert.deepEqual(orderStages([]), []);
+  });
+
+  test('downstreamOf gives the stages after a stage, in order', () => {
+    assert.deepEqual(downstreamOf('lid'), ['stt', 'llm1', 'llm2']);
+    assert.deepEqual(downstreamOf('distribute'), STAGES.slice(1));
+    assert.deepEqual(downstreamOf('llm2'), []);
+    for (const stage of STAGES) {
+      assert.ok(!downstreamOf(stage).includes(stage), `${stage} is not downstream of itself`);
+      assert.equal(downstreamOf(stage).length, STAGES.length - 1 - STAGES.indexOf(stage));
+    }
+  });
+
+  test('every named subset holds known stages in pipeline order', () => {
+    const subsets = { GPU_STAGES, LLM_STAGES, AUDIO_STAGES, AUDIT_STAGES, REAUDIT_STAGES };
+    for (const [name, subset] of Object.entries(subsets)) {
+      assert.ok(subset.length > 0, `${name} is empty`);
+      assert.ok(subset.every(isStage), `${name} names an unknown stage`);
+      assert.deepEqual(orderStages(subset), [...subset], `${name} is in pipeline order`);
+    }
+    assert.ok(!(REAUDIT_STAGES as readonly Stage[]).includes('distribute'), 'a reaudit never re-distributes');
+  });
+
+  test('isStage accepts exactly the stage names', () => {
+    for (const stage of STAGES) assert.equal(isStage(stage), true);
+    for (const other of ['', 'LID', 'file_distribution', 'llm3', 'distribute ']) {
+      assert.equal(isStage(other), false, JSON.stringify(other));
+    }
+  });
+});
+
+describe('what the vocabulary drives', () => {
+  test('DONE_FLAG names a fileDistribution column for every stage but distribute', () => {
+    assert.deepEqual(Object.keys(DONE_FLAG).sort(), [...STAGES].sort());
+    const columns = sqlNames(fileDistribution);
+    for (const stage of STAGES) {
+      const flag = DONE_FLAG[stage];
+      if (stage === 'distribute') {
+        assert.equal(flag, null, 'distribution is the row itself');
+        continue;
+      }
+      assert.ok(flag && columns.has(flag), `fileDistribution has no column ${flag} for ${stage}`);
+    }
+    const flags = Object.values(DONE_FLAG).filter(Boolean);
+    assert.equal(new Set(flags).size, flags.length, 'no two stages share a flag');
+  });
+
+  test('BATCH_STATUS_COLUMN names a batchStatus column for every stage', () => {
+    assert.deepEqual(Object.keys(BATCH_STATUS_COLUMN).sort(), [...STAGES].sort());
+    const columns = sqlNames(batchStatus);
+    for (const stage of STAGES) {
+      const column = BATCH_STATUS_COLUMN[stage];
+      assert.ok(columns.has(column), `batchStatus has no column ${column} for ${stage}`);
+    }
+    const values = Object.values(BATCH_STATUS_COLUMN);
+    assert.equal(new Set(values).size, values.length, 'no two stages share a status column');
+    assert.equal(BATCH_STATUS_COLUMN.distribute, 'dbInsertionStatus', "the seed's name is kept");
+  });
+
+  test("event names keep the seed's file_distribution and are the stage name otherwise", () => {
+    assert.equal(eventStageName('distribute'), 'file_distribution');
+    for (const stage of STAGES.filter((s) => s !== 'distribute')) assert.equal(eventStageName(stage), stage);
+  });
+
+  test('assertNever throws on a value the types said cannot exist', () => {
+    assert.throws(() => assertNever('llm3' as never), /unexpected value: llm3/);
+  });
+});
