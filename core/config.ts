@@ -21,7 +21,7 @@ const boolish = z
 
 export const gpuNodeSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'lower-case letters, digits and dashes'),
-  url: z.url(),
+  url: z.url({ protocol: /^https?$/ }),
   capacity: z.number().int().min(1).max(256),
   stages: z.array(z.enum(GPU_STAGES)).min(1).default(['lid', 'stt']),
   apiKey: z.string().optional(),
@@ -34,7 +34,7 @@ export type GpuNode = z.infer<typeof gpuNodeSchema>;
 
 export const llmEndpointSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'lower-case letters, digits and dashes'),
-  url: z.url(),
+  url: z.url({ protocol: /^https?$/ }),
   capacity: z.number().int().min(1).max(1024),
   model: z.string().default('cofi-llm'),
   apiKey: z.string().optional(),
@@ -179,6 +179,16 @@ export const envSchema = z.object({
 
   /** Children (calls) in flight per batch workflow; bounds history size and memory. */
   BATCH_WINDOW: z.coerce.number().int().min(1).max(1000).default(100),
+  /** Per-request time limits of the inference clients; a request past its limit is retried (timeout). */
+  LID_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
+  STT_TIMEOUT_MS: z.coerce.number().int().min(100).default(600_000),
+  LLM_TIMEOUT_MS: z.coerce.number().int().min(100).default(300_000),
+  /** Where the worker's metrics endpoints listen (0.0.0.0 in a container, so Prometheus can reach them). */
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  /** The worker's Prometheus endpoint (stage durations, failures, calls in flight per node); 0: off. */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
+  /** The Temporal SDK's own worker metrics (Prometheus); 0: off. */
+  TEMPORAL_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** Daily batch: recordings arrive in DAILY_DIR/<YYYY-MM-DD>/ (any depth); see README. */
   DAILY_DIR: z.string().min(1).default('.data/daily'),
   /** When the Temporal Schedule runs the daily batch (cron, server time zone UTC); empty: no schedule. */
@@ -232,7 +242,16 @@ export function loadConfig(
 
 function parseFleet(value: string | undefined, readFile: (path: string) => string): Fleet {
   if (!value) return SIMULATED_FLEET;
-  const text = value.trimStart().startsWith('{') ? value : readFile(value);
+  let text = value;
+  if (!value.trimStart().startsWith('{')) {
+    try {
+      text = readFile(value);
+    } catch (err) {
+      throw new ConfigError(
+        `invalid configuration:\n  COFI_FLEET: cannot read ${value}: ${(err as Error).message}`,
+      );
+    }
+  }
   const result = json(fleetSchema).safeParse(text);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `COFI_FLEET.${i.path.join('.')}: ${i.message}`);

@@ -30,17 +30,20 @@ export function weightedCycle<T>(items: readonly T[], weight: (item: T) => numbe
   return cycle;
 }
 
+/** A cycle position for any integer n (call ids are positive; this keeps a bad n from picking nothing). */
+const slot = (n: number, length: number) => ((Math.trunc(n) % length) + length) % length;
+
 /** The GPU node for the n-th call (n from a monotonic counter, e.g. the call id). */
 export function pickGpuNode(nodes: readonly GpuNode[], n: number): GpuNode {
   const eligible = nodes.filter((node) => node.stages.includes('stt'));
   if (eligible.length === 0) throw new Error('no GPU node serves stt');
   const cycle = weightedCycle(eligible, (node) => node.capacity);
-  return cycle[n % cycle.length] as GpuNode;
+  return cycle[slot(n, cycle.length)] as GpuNode;
 }
 
 export function pickLlmEndpoint(endpoints: readonly LlmEndpoint[], n: number): LlmEndpoint {
   const cycle = weightedCycle(endpoints, (e) => e.capacity);
-  const picked = cycle[n % cycle.length];
+  const picked = cycle[slot(n, cycle.length)];
   if (!picked) throw new Error('no LLM endpoint configured');
   return picked;
 }

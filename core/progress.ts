@@ -20,7 +20,7 @@ export function emptyProgress(stages: readonly Stage[], total: number): Progress
 /** Records that a call finished (ok) or failed at `stage`; a failure skips the stages after it. */
 export function applyOutcome(progress: Progress, stages: readonly Stage[], stage: Stage, ok: boolean): void {
   const count = progress[stage];
-  if (!count) return;
+  if (!count || !stages.includes(stage)) return;
   if (ok) {
     count.done++;
     return;

@@ -1,5 +1,5 @@
 // Opens the MySQL pool and the drizzle handle every other part receives as a dependency.
-import { type MySql2Database, drizzle } from 'drizzle-orm/mysql2';
+import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
 import mysql from 'mysql2/promise';
 import * as schema from './schema/index.js';
 
@@ -23,7 +23,8 @@ export function openDatabase(url: string, options: { connectionLimit?: number } 
 /** The database name in a mysql:// URL. */
 export function databaseName(url: string): string {
   const name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
-  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`DATABASE_URL: database name "${name}" must be [A-Za-z0-9_]+`);
+  if (!/^[A-Za-z0-9_]+$/.test(name))
+    throw new Error(`DATABASE_URL: database name "${name}" must be [A-Za-z0-9_]+`);
   return name;
 }
 
@@ -34,7 +35,9 @@ export async function ensureDatabase(url: string): Promise<void> {
   server.pathname = '/';
   const conn = await mysql.createConnection({ uri: server.toString(), connectTimeout: 5000 });
   try {
-    await conn.query(`CREATE DATABASE IF NOT EXISTS \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    await conn.query(
+      `CREATE DATABASE IF NOT EXISTS \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+    );
   } finally {
     await conn.end();
   }

@@ -1,21 +1,29 @@
 // Loads the reference data (processes and questionnaires, category mappings, languages) idempotently.
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
-import type { AnswerType } from './schema/reference.js';
 import type { Db } from './client.js';
 import { auditQuestion, category, categoryMapping, language, process } from './schema/index.js';
+import type { AnswerType } from './schema/reference.js';
 
 type ProcessSeed = {
   id: number;
   name: string;
   description: string;
-  questions: { id: number; code: string; text: string; answerType: AnswerType; weight: number; guidance: string }[];
+  questions: {
+    id: number;
+    code: string;
+    text: string;
+    answerType: AnswerType;
+    weight: number;
+    guidance: string;
+  }[];
 };
 type CategorySeed = { id: number; code: string; name: string; children?: CategorySeed[] };
 type MappingSeed = { id: number; name: string; description: string; categories: CategorySeed[] };
 type LanguageSeed = { code: string; name: string; enabled: boolean };
 
-const read = <T>(file: string): T => JSON.parse(readFileSync(new URL(`./reference/${file}`, import.meta.url), 'utf8')) as T;
+const read = <T>(file: string): T =>
+  JSON.parse(readFileSync(new URL(`./reference/${file}`, import.meta.url), 'utf8')) as T;
 
 export function referenceData() {
   return {
@@ -46,12 +54,21 @@ export async function loadReferenceData(db: Db): Promise<void> {
         .onDuplicateKeyUpdate({ set: { name: m.name, description: m.description } });
       const rows = m.categories.flatMap((top) => [
         { id: top.id, categoryMappingId: m.id, parentId: null, code: top.code, name: top.name },
-        ...(top.children ?? []).map((c) => ({ id: c.id, categoryMappingId: m.id, parentId: top.id, code: c.code, name: c.name })),
+        ...(top.children ?? []).map((c) => ({
+          id: c.id,
+          categoryMappingId: m.id,
+          parentId: top.id,
+          code: c.code,
+          name: c.name,
+        })),
       ]);
       for (const row of rows) await tx.insert(category).values(row).onDuplicateKeyUpdate({ set: row });
     }
     for (const l of data.languages) {
-      await tx.insert(language).values(l).onDuplicateKeyUpdate({ set: { name: l.name, enabled: sql`values(enabled)` } });
+      await tx
+        .insert(language)
+        .values(l)
+        .onDuplicateKeyUpdate({ set: { name: l.name, enabled: sql`values(enabled)` } });
     }
   });
 }

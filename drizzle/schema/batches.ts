@@ -76,7 +76,10 @@ export const batchExecutionLog = mysqlTable(
     eventKey: varchar('eventKey', { length: 191 }).notNull(),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('batchExecutionLog_eventKey').on(t.eventKey), index('batchExecutionLog_batch').on(t.batchId, t.id)],
+  (t) => [
+    uniqueIndex('batchExecutionLog_eventKey').on(t.eventKey),
+    index('batchExecutionLog_batch').on(t.batchId, t.id),
+  ],
 );
 
 /** Failures with the request that failed. Column names are the predecessor's snake_case ones. */
@@ -95,7 +98,9 @@ export const processingLogs = mysqlTable(
     requestUrl: varchar('request_url', { length: 2048 }),
     inputPayload: text('input_payload'),
     attempts: int('attempts'),
-    createdAt: datetime('created_at', { mode: 'date', fsp: 3 }).notNull().$defaultFn(() => new Date()),
+    createdAt: datetime('created_at', { mode: 'date', fsp: 3 })
+      .notNull()
+      .$defaultFn(() => new Date()),
   },
   (t) => [
     uniqueIndex('processing_logs_batch_call_stage').on(t.batchId, t.callId, t.stageName),

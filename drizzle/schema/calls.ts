@@ -98,7 +98,9 @@ export const reauditCall = mysqlTable(
 export const callLock = mysqlTable('callLock', {
   callId: int('callId').primaryKey(),
   batchId: int('batchId').notNull(),
-  lockedAt: datetime('lockedAt', { mode: 'date', fsp: 3 }).notNull().$defaultFn(() => new Date()),
+  lockedAt: datetime('lockedAt', { mode: 'date', fsp: 3 })
+    .notNull()
+    .$defaultFn(() => new Date()),
 });
 
 export const callRelations = relations(call, ({ one }) => ({

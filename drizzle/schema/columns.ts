@@ -3,9 +3,7 @@ import { sql } from 'drizzle-orm';
 import { boolean, datetime } from 'drizzle-orm/mysql-core';
 
 export const createdAt = () =>
-  datetime('createdAt', { mode: 'date', fsp: 3 })
-    .notNull()
-    .default(sql`CURRENT_TIMESTAMP(3)`);
+  datetime('createdAt', { mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`);
 
 export const updatedAt = () =>
   datetime('updatedAt', { mode: 'date', fsp: 3 })

@@ -1,5 +1,5 @@
 // Stage results, one row per call (per question for answers): the unique keys make each write idempotent.
-import { type InferSelectModel } from 'drizzle-orm';
+import type { InferSelectModel } from 'drizzle-orm';
 import {
   boolean,
   double,
