@@ -29,11 +29,17 @@ type Event = typeof batchExecutionLog.$inferInsert;
 
 /** Inserts an event once: its `eventKey` is unique, so a retried activity leaves one row. */
 export async function logEvent(db: Pick<Db, 'insert'>, event: Event): Promise<void> {
-  await db.insert(batchExecutionLog).values(event).onDuplicateKeyUpdate({ set: { eventKey: sql`eventKey` } });
+  await db
+    .insert(batchExecutionLog)
+    .values(event)
+    .onDuplicateKeyUpdate({ set: { eventKey: sql`eventKey` } });
 }
 
 async function batchKind(db: Db, batchId: number) {
-  const [row] = await db.select({ kind: batchStatus.kind }).from(batchStatus).where(eq(batchStatus.id, batchId));
+  const [row] = await db
+    .select({ kind: batchStatus.kind })
+    .from(batchStatus)
+    .where(eq(batchStatus.id, batchId));
   if (!row) throw new Error(`batch ${batchId} does not exist`);
   return row.kind;
 }
@@ -54,7 +60,12 @@ export function createBatchActivities({ db }: Pick<ActivityDeps, 'db'>) {
       const total = (await batchCallIds(db, batchId)).length;
       await db
         .update(batchStatus)
-        .set({ status: 'InProgress', runId, totalFiles: total, startedAt: sql`COALESCE(startedAt, CURRENT_TIMESTAMP(3))` })
+        .set({
+          status: 'InProgress',
+          runId,
+          totalFiles: total,
+          startedAt: sql`COALESCE(startedAt, CURRENT_TIMESTAMP(3))`,
+        })
         .where(eq(batchStatus.id, batchId));
       await logEvent(db, {
         batchId,
@@ -91,7 +102,8 @@ export function createBatchActivities({ db }: Pick<ActivityDeps, 'db'>) {
     /** Idempotent by event key; the status column is set to the same value on a retry. */
     async recordStageEvent({ batchId, stage, event, count }: StageEventInput): Promise<void> {
       const name = eventStageName(stage);
-      const status = event === 'start' ? 'InProgress' : stageStatus(count ?? { total: 0, done: 0, failed: 0, skipped: 0 });
+      const status =
+        event === 'start' ? 'InProgress' : stageStatus(count ?? { total: 0, done: 0, failed: 0, skipped: 0 });
       await db.transaction(async (tx) => {
         await tx
           .update(batchStatus)
@@ -136,7 +148,10 @@ export function createBatchActivities({ db }: Pick<ActivityDeps, 'db'>) {
             errorMessage: input.message,
             requestUrl: input.context.requestUrl?.slice(0, 2048) ?? null,
             inputPayload: JSON.stringify(
-              safePayload({ ...(input.context.inputPayload as object | undefined), rawResponse: input.context.rawResponse }),
+              safePayload({
+                ...(input.context.inputPayload as object | undefined),
+                rawResponse: input.context.rawResponse,
+              }),
             ),
             attempts: input.attempts ?? null,
           };
@@ -151,7 +166,10 @@ export function createBatchActivities({ db }: Pick<ActivityDeps, 'db'>) {
           })
           .where(eq(call.id, callId));
         if (!cancelled) {
-          await tx.update(fileDistribution).set({ failedStage: stage }).where(eq(fileDistribution.callId, callId));
+          await tx
+            .update(fileDistribution)
+            .set({ failedStage: stage })
+            .where(eq(fileDistribution.callId, callId));
         }
         await logEvent(tx, {
           batchId,
@@ -170,7 +188,11 @@ export function createBatchActivities({ db }: Pick<ActivityDeps, 'db'>) {
     async finishBatch({ batchId, progress, cancelled }: FinishBatchInput): Promise<FinishBatchOutput> {
       const ids = await batchCallIds(db, batchId);
       const counts = ids.length
-        ? await db.select({ status: call.status, n: count() }).from(call).where(inArray(call.id, ids)).groupBy(call.status)
+        ? await db
+            .select({ status: call.status, n: count() })
+            .from(call)
+            .where(inArray(call.id, ids))
+            .groupBy(call.status)
         : [];
       const n = (s: string) => counts.find((c) => c.status === s)?.n ?? 0;
       const completed = n('Completed');
@@ -195,13 +217,19 @@ export function createBatchActivities({ db }: Pick<ActivityDeps, 'db'>) {
           // Calls this reaudit reset but never re-ran say that they need one.
           await tx
             .update(call)
-            .set({ status: 'Cancelled', errorMessage: 'reaudit cancelled before this call was re-run: reaudit it again' })
+            .set({
+              status: 'Cancelled',
+              errorMessage: 'reaudit cancelled before this call was re-run: reaudit it again',
+            })
             .where(and(inArray(call.id, ids), inArray(call.status, ['Pending', 'Queued'])));
         }
         // The final status and the release of the reaudit's call locks are one change: a finished reaudit
         // never holds a call.
         if (reaudit) await tx.delete(callLock).where(eq(callLock.batchId, batchId));
-        const [current] = await tx.select({ details: batchStatus.details }).from(batchStatus).where(eq(batchStatus.id, batchId));
+        const [current] = await tx
+          .select({ details: batchStatus.details })
+          .from(batchStatus)
+          .where(eq(batchStatus.id, batchId));
         await tx
           .update(batchStatus)
           .set({

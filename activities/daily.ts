@@ -13,10 +13,12 @@ export type IngestOutput = { batchId: number; added: number; skipped: number; to
 const EXTENSIONS = new Set([...AUDIO_FORMATS, 'oga', 'mp4', 'aac'].map((f) => `.${f}`));
 
 async function listAudio(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return [];
-    throw err;
-  });
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(
+    (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [];
+      throw err;
+    },
+  );
   return entries
     .filter((e) => e.isFile() && EXTENSIONS.has(path.extname(e.name).toLowerCase()))
     .map((e) => path.join(e.parentPath, e.name))
@@ -32,7 +34,8 @@ export function createDailyActivities({ db, config, audio }: Pick<ActivityDeps, 
      */
     async ingestDaily({ batchDate, folder, stages, workflowId }: IngestInput): Promise<IngestOutput> {
       const dir = path.resolve(root, folder ?? batchDate);
-      if (dir !== root && !dir.startsWith(root + path.sep)) throw new Error(`folder escapes DAILY_DIR: ${folder}`);
+      if (dir !== root && !dir.startsWith(root + path.sep))
+        throw new Error(`folder escapes DAILY_DIR: ${folder}`);
       const taskId = `daily-${batchDate}`;
       let [batch] = await db.select().from(batchStatus).where(eq(batchStatus.taskId, taskId));
       if (!batch) {
@@ -52,7 +55,10 @@ export function createDailyActivities({ db, config, audio }: Pick<ActivityDeps, 
         [batch] = await db.select().from(batchStatus).where(eq(batchStatus.taskId, taskId));
       }
       const batchId = batch!.id;
-      await db.update(batchStatus).set({ workflowId, stages, status: 'InProgress' }).where(eq(batchStatus.id, batchId));
+      await db
+        .update(batchStatus)
+        .set({ workflowId, stages, status: 'InProgress' })
+        .where(eq(batchStatus.id, batchId));
 
       const files = await listAudio(dir);
       const sources = files.map((f) => path.relative(root, f));
@@ -91,7 +97,10 @@ export function createDailyActivities({ db, config, audio }: Pick<ActivityDeps, 
         added++;
       }
       const [total] = await db.select({ n: count() }).from(call).where(eq(call.batchId, batchId));
-      await db.update(batchStatus).set({ totalFiles: total?.n ?? 0 }).where(eq(batchStatus.id, batchId));
+      await db
+        .update(batchStatus)
+        .set({ totalFiles: total?.n ?? 0 })
+        .where(eq(batchStatus.id, batchId));
       return { batchId, added, skipped: files.length - added, total: total?.n ?? 0 };
     },
   };

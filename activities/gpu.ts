@@ -30,6 +30,7 @@ export function createGpuActivities({ db, config, audio, inference }: ActivityDe
           audioPath: audio.resolve(row.storedPath),
           fileName: row.audioName,
           supported: config.LANGUAGES,
+          timeoutMs: config.LID_TIMEOUT_MS,
           signal,
         }),
       );
@@ -61,6 +62,7 @@ export function createGpuActivities({ db, config, audio, inference }: ActivityDe
           audioPath: audio.resolve(row.storedPath),
           fileName: row.audioName,
           language: lid?.supported ? lid.lang : undefined,
+          timeoutMs: config.STT_TIMEOUT_MS,
           signal,
         }),
       );

@@ -2,7 +2,10 @@
 // the activity's cancellation signal so a cancelled call stops its HTTP request.
 import { Context } from '@temporalio/activity';
 
-export async function withHeartbeat<T>(work: (signal: AbortSignal) => Promise<T>, everyMs = 1000): Promise<T> {
+export async function withHeartbeat<T>(
+  work: (signal: AbortSignal) => Promise<T>,
+  everyMs = 1000,
+): Promise<T> {
   const ctx = Context.current();
   const timer = setInterval(() => ctx.heartbeat(), everyMs);
   try {

@@ -7,22 +7,35 @@ import { createDistributeActivities } from './distribute.js';
 import { createGpuActivities } from './gpu.js';
 import { createLlmActivities } from './llm.js';
 import { createReauditActivities } from './reaudit.js';
+import { observed } from './telemetry.js';
 
 export function createActivities(deps: ActivityDeps) {
+  const gpu = createGpuActivities(deps);
+  const llm = createLlmActivities(deps);
+  const audio = createAudioActivities(deps);
+  const distribute = createDistributeActivities(deps);
+  const t = deps.telemetry;
   return {
     /** The main queue: database bookkeeping and distribution. */
     main: {
       ...createBatchActivities(deps),
-      ...createDistributeActivities(deps),
+      ...distribute,
+      distributeCall: observed(t, 'distribute', () => 'main', distribute.distributeCall),
       ...createReauditActivities(deps),
       ...createDailyActivities(deps),
     },
     /** Audio clean-up (ffmpeg), concurrency = the worker host's cores. */
-    audio: createAudioActivities(deps),
+    audio: { runAudioStage: observed(t, 'audio', () => 'worker', audio.runAudioStage) },
     /** One queue per GPU node, concurrency = the node's capacity. */
-    gpu: createGpuActivities(deps),
+    gpu: {
+      runLid: observed(t, 'lid', (i) => i.route.gpuNode, gpu.runLid),
+      runStt: observed(t, 'stt', (i) => i.route.gpuNode, gpu.runStt),
+    },
     /** One queue per LLM endpoint, concurrency = its capacity. */
-    llm: createLlmActivities(deps),
+    llm: {
+      runLlm1: observed(t, 'llm1', (i) => i.route.llmEndpoint, llm.runLlm1),
+      runLlm2: observed(t, 'llm2', (i) => i.route.llmEndpoint, llm.runLlm2),
+    },
   };
 }
 

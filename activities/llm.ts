@@ -2,14 +2,7 @@
 import { and, asc, eq, notInArray } from 'drizzle-orm';
 import { stageFailure } from '../core/errors.js';
 import { findLlm } from '../core/fleet.js';
-import {
-  analysis,
-  auditAnswer,
-  auditQuestion,
-
-  category,
-  transcript,
-} from '../drizzle/schema/index.js';
+import { analysis, auditAnswer, auditQuestion, category, transcript } from '../drizzle/schema/index.js';
 import { loadCall, markStageDone, skipIfDone } from './calls.js';
 import type { ActivityDeps } from './deps.js';
 import { withHeartbeat } from './heartbeat.js';
@@ -18,7 +11,8 @@ import type { StageInput } from './types.js';
 export function createLlmActivities({ db, config, inference }: ActivityDeps) {
   const endpointOf = (id: string) => {
     const endpoint = findLlm(config.fleet, id);
-    if (!endpoint) throw stageFailure('missing_data', `LLM endpoint "${id}" is not in the fleet configuration`);
+    if (!endpoint)
+      throw stageFailure('missing_data', `LLM endpoint "${id}" is not in the fleet configuration`);
     return endpoint;
   };
   const transcriptOf = async (callId: number) => {
@@ -49,6 +43,7 @@ export function createLlmActivities({ db, config, inference }: ActivityDeps) {
             name: c.name,
             parent: c.parentId === null ? null : (codeOf.get(c.parentId) ?? null),
           })),
+          timeoutMs: config.LLM_TIMEOUT_MS,
           signal,
         }),
       );
@@ -83,7 +78,8 @@ export function createLlmActivities({ db, config, inference }: ActivityDeps) {
         .from(auditQuestion)
         .where(eq(auditQuestion.processId, row.processId))
         .orderBy(asc(auditQuestion.position));
-      if (questions.length === 0) throw stageFailure('missing_data', `process ${row.processId} has no questions`);
+      if (questions.length === 0)
+        throw stageFailure('missing_data', `process ${row.processId} has no questions`);
       const result = await withHeartbeat((signal) =>
         inference.answerQuestionnaire({
           endpoint,
@@ -99,6 +95,7 @@ export function createLlmActivities({ db, config, inference }: ActivityDeps) {
             weight: q.weight,
             guidance: q.guidance,
           })),
+          timeoutMs: config.LLM_TIMEOUT_MS,
           signal,
         }),
       );

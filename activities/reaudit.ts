@@ -55,7 +55,10 @@ export function createReauditActivities({ db }: Pick<ActivityDeps, 'db'>) {
       const first = AUDIT_STAGES[AUDIT_STAGES.indexOf(stages[0]!) - 1] ?? null;
       const flags = Object.fromEntries(stages.map((s) => [DONE_FLAG[s], false]));
       await db.transaction(async (tx) => {
-        await tx.update(fileDistribution).set({ ...flags, failedStage: null }).where(inArray(fileDistribution.callId, ids));
+        await tx
+          .update(fileDistribution)
+          .set({ ...flags, failedStage: null })
+          .where(inArray(fileDistribution.callId, ids));
         await tx
           .update(call)
           .set({

@@ -41,6 +41,7 @@ start() {
   setsid "$cli" server start-dev \
     --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
     --db-filename "$state_dir/temporal.db" \
+    --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=off \
     --namespace default --namespace cofi-test \
     --search-attribute CofiBatchId=Int --search-attribute CofiCallId=Int --search-attribute CofiProcessId=Int \
     --search-attribute CofiAudioName=Keyword --search-attribute CofiKind=Keyword \

@@ -45,6 +45,9 @@ if [ -z "${COFI_TEST_DATABASE_URL:-}" ]; then
   export COFI_TEST_DATABASE_URL="mysql://cofi:cofi@127.0.0.1:$MARIADB_PORT/cofi_test"
 fi
 
+# Every run starts from an empty test database (migrations and reference data are loaded by the tests).
+npx tsx test/support/resetDatabase.ts
+
 mapfile -t files < <(find test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 say "running ${#files[@]} test files"
 # One file at a time: integration files share the Temporal namespace and the test database.

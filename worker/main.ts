@@ -1,4 +1,6 @@
 // The worker process: migrations, then the workflow worker plus one worker per GPU node and LLM endpoint.
+
+import { Registry } from 'prom-client';
 import { createActivities } from '../activities/index.js';
 import { probeAudio } from '../core/audio/probe.js';
 import { createAudioStore } from '../core/audioStore.js';
@@ -7,13 +9,23 @@ import { analyseCall } from '../core/inference/analysis.js';
 import { identifyLanguage } from '../core/inference/lid.js';
 import { answerQuestionnaire } from '../core/inference/questionnaire.js';
 import { transcribe } from '../core/inference/stt.js';
+import { createLogger } from '../core/logger.js';
+import { createPipelineMetrics, serveMetrics } from '../core/metrics.js';
 import { prepareDatabase } from '../drizzle/migrate.js';
 import { ensureDailySchedule } from './schedule.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal.js';
 import { bundleWorkflows, createWorkers, installRuntime, runWorkers } from './workers.js';
 
 const config = configOrExit();
-installRuntime(config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? 'INFO' : 'WARN');
+installRuntime(
+  config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? 'INFO' : 'WARN',
+  config.TEMPORAL_METRICS_PORT ? `${config.METRICS_HOST}:${config.TEMPORAL_METRICS_PORT}` : undefined,
+);
+const logger = createLogger(config, 'worker');
+const metrics = createPipelineMetrics(new Registry(), { processMetrics: true });
+const metricsServer = config.WORKER_METRICS_PORT
+  ? await serveMetrics(metrics.registry, config.METRICS_HOST, config.WORKER_METRICS_PORT)
+  : undefined;
 const database = await prepareDatabase(config.DATABASE_URL);
 const client = await connectClient(config);
 await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
@@ -22,6 +34,7 @@ const activities = createActivities({
   config,
   audio: createAudioStore(config.AUDIO_DIR),
   inference: { identifyLanguage, transcribe, analyseCall, answerQuestionnaire, probeAudio },
+  telemetry: { logger, metrics },
 });
 const workers = await createWorkers({
   connection: await connectWorker(config),
@@ -32,12 +45,16 @@ const workers = await createWorkers({
   workflowBundle: await bundleWorkflows(),
 });
 const schedule = await ensureDailySchedule(client, config);
-if (schedule) console.log(`[cofi] daily batch schedule "${schedule}": ${config.DAILY_CRON} (UTC), reading ${config.DAILY_DIR}`);
+if (schedule)
+  console.log(
+    `[cofi] daily batch schedule "${schedule}": ${config.DAILY_CRON} (UTC), reading ${config.DAILY_DIR}`,
+  );
 const stop = new AbortController();
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
 console.log(
   `[cofi] worker running on task queue "${config.COFI_TASK_QUEUE}" with ${config.fleet.nodes.length} GPU node(s) and ${config.fleet.llm.length} LLM endpoint(s)`,
 );
 await runWorkers(workers, stop.signal);
+metricsServer?.close();
 await database.close();
 await client.connection.close();

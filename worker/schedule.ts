@@ -17,7 +17,9 @@ export async function ensureDailySchedule(client: Client, config: Config): Promi
       workflowType: dailyBatch,
       workflowId: `${config.COFI_TASK_QUEUE}/daily-scheduled`,
       taskQueue: mainQueue(config.COFI_TASK_QUEUE),
-      args: [{ dayOffset: 1, audioStages: config.DAILY_AUDIO_STAGES, window: config.BATCH_WINDOW }] as Parameters<typeof dailyBatch>,
+      args: [
+        { dayOffset: 1, audioStages: config.DAILY_AUDIO_STAGES, window: config.BATCH_WINDOW },
+      ] as Parameters<typeof dailyBatch>,
     },
     // A day that is still running when the next one is due finishes first.
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
@@ -26,7 +28,9 @@ export async function ensureDailySchedule(client: Client, config: Config): Promi
     await client.schedule.create(options);
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec: options.spec, action: options.action }));
+    await client.schedule
+      .getHandle(scheduleId)
+      .update((previous) => ({ ...previous, spec: options.spec, action: options.action }));
   }
   return scheduleId;
 }

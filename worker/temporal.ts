@@ -5,7 +5,10 @@ import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../core/config.js';
 import { SEARCH_ATTRIBUTES } from '../workflows/definitions.js';
 
-type TemporalConfig = Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_API_KEY' | 'TEMPORAL_TLS'>;
+type TemporalConfig = Pick<
+  Config,
+  'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_API_KEY' | 'TEMPORAL_TLS'
+>;
 
 const connectOptions = (config: TemporalConfig) => ({
   address: config.TEMPORAL_ADDRESS,
@@ -23,7 +26,7 @@ export function connectWorker(config: TemporalConfig): Promise<NativeConnection>
 }
 
 // IndexedValueType enum numbers (temporal.api.enums.v1).
-const INDEXED_VALUE_TYPE = { INT: 2, KEYWORD: 7 } as const;
+const INDEXED_VALUE_TYPE = { KEYWORD: 2, INT: 3 } as const;
 
 /** Registers the search attributes the workflows set; a no-op when they exist. */
 export async function ensureSearchAttributes(client: Client, namespace: string): Promise<void> {

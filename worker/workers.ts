@@ -1,5 +1,7 @@
 // Builds cofi's Temporal workers: one for workflows and bookkeeping, one per GPU node and one per LLM
 // endpoint, each node worker capped at the node's capacity (backpressure without a home-made scheduler).
+
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import {
   bundleWorkflowCode,
@@ -12,7 +14,6 @@ import {
 } from '@temporalio/worker';
 import type { Activities } from '../activities/index.js';
 import type { Fleet } from '../core/config.js';
-import { availableParallelism } from 'node:os';
 import { audioQueue, gpuQueue, llmQueue, mainQueue } from '../core/fleet.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -32,9 +33,12 @@ const quietBundlerLogger = {
 
 let runtimeInstalled = false;
 /** The SDK's own log level (its default, INFO, logs every worker state change). Once per process. */
-export function installRuntime(level: LogLevel = 'WARN'): void {
+export function installRuntime(level: LogLevel = 'WARN', metricsBind?: string): void {
   if (runtimeInstalled) return;
-  Runtime.install({ logger: new DefaultLogger(level) });
+  Runtime.install({
+    logger: new DefaultLogger(level),
+    ...(metricsBind ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsBind } } } } : {}),
+  });
   runtimeInstalled = true;
 }
 
@@ -53,7 +57,12 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
   const { connection, namespace, prefix, fleet, activities } = options;
   // Heartbeats carry cancellation to a running activity: send them often enough that a cancelled reaudit
   // stops its GPU requests within about a second.
-  const common = { connection, namespace, maxHeartbeatThrottleInterval: '2 seconds', defaultHeartbeatThrottleInterval: '1 second' } as const;
+  const common = {
+    connection,
+    namespace,
+    maxHeartbeatThrottleInterval: '2 seconds',
+    defaultHeartbeatThrottleInterval: '1 second',
+  } as const;
   return Promise.all([
     Worker.create({
       ...common,

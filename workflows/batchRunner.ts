@@ -1,9 +1,9 @@
 // Runs a batch's calls as child workflows in a bounded window, keeping exact progress from their reports
 // and continuing as new before the history grows large (Temporal: 51,200 events hard limit per run).
 import {
-  ParentClosePolicy,
   condition,
   getExternalWorkflowHandle,
+  ParentClosePolicy,
   proxyActivities,
   setHandler,
   startChild,
@@ -29,7 +29,11 @@ type Activities = ReturnType<typeof createActivities>;
 
 const main = proxyActivities<Activities['main']>({
   startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '30 seconds',
+    nonRetryableErrorTypes: NON_RETRYABLE_TYPES,
+  },
 });
 
 /** Everything a run hands to the next one when it continues as new. */
@@ -57,7 +61,13 @@ export type BatchRunState = {
   childTag?: string;
 };
 
-export function initialState(batchId: number, kind: BatchKind, stages: Stage[], total: number, window: number): BatchRunState {
+export function initialState(
+  batchId: number,
+  kind: BatchKind,
+  stages: Stage[],
+  total: number,
+  window: number,
+): BatchRunState {
   const first = stages[0];
   return {
     batchId,
@@ -128,21 +138,34 @@ export async function runBatch(
       for (const call of page) {
         state.inFlight.push(call.callId);
         state.cursor = call.callId;
-        await startChild(callPipeline, {
-          workflowId: childId(prefix, state, call.callId),
-          args: [{ batchId: state.batchId, callId: call.callId, stages: state.stages, parentWorkflowId: workflowInfo().workflowId }],
-          // Children outlive a continue-as-new of this run and report back by workflow id.
-          parentClosePolicy: ParentClosePolicy.ABANDON,
-          typedSearchAttributes: [
-            { key: SEARCH_ATTRIBUTES.batchId, value: state.batchId },
-            { key: SEARCH_ATTRIBUTES.callId, value: call.callId },
-            { key: SEARCH_ATTRIBUTES.audioName, value: call.audioName },
-            { key: SEARCH_ATTRIBUTES.processId, value: call.processId },
-            { key: SEARCH_ATTRIBUTES.kind, value: state.kind },
-          ],
-          memo: { audioName: call.audioName },
-        });
       }
+      // One workflow task issues the whole page's starts: awaiting them one by one would cost a round
+      // trip to the server per call.
+      await Promise.all(
+        page.map((call) =>
+          startChild(callPipeline, {
+            workflowId: childId(prefix, state, call.callId),
+            args: [
+              {
+                batchId: state.batchId,
+                callId: call.callId,
+                stages: state.stages,
+                parentWorkflowId: workflowInfo().workflowId,
+              },
+            ],
+            // Children outlive a continue-as-new of this run and report back by workflow id.
+            parentClosePolicy: ParentClosePolicy.ABANDON,
+            typedSearchAttributes: [
+              { key: SEARCH_ATTRIBUTES.batchId, value: state.batchId },
+              { key: SEARCH_ATTRIBUTES.callId, value: call.callId },
+              { key: SEARCH_ATTRIBUTES.audioName, value: call.audioName },
+              { key: SEARCH_ATTRIBUTES.processId, value: call.processId },
+              { key: SEARCH_ATTRIBUTES.kind, value: state.kind },
+            ],
+            memo: { audioName: call.audioName },
+          }),
+        ),
+      );
     }
     while (state.pendingEvents.length > 0) {
       const event = state.pendingEvents[0]!;
@@ -162,7 +185,11 @@ export async function runBatch(
         (!state.exhausted && !isCancelled() && state.inFlight.length < state.window),
     );
   }
-  const final = await main.finishBatch({ batchId: state.batchId, progress: state.progress, cancelled: isCancelled() });
+  const final = await main.finishBatch({
+    batchId: state.batchId,
+    progress: state.progress,
+    cancelled: isCancelled(),
+  });
   return { ...snapshot(final.status), completed: final.completed, failed: final.failed };
 }
 

@@ -28,15 +28,23 @@ export type CallPipelineInput = {
 };
 export type CallPipelineOutput = { callId: number; ok: boolean; failedStage?: Stage };
 
+/**
+ * Inference stages: retryable failures (connection, timeout, 429, 5xx) are tried 8 times over about 90 s,
+ * then the call fails with the last error; the others fail at once.
+ */
 const retry = {
   initialInterval: '1 second',
   backoffCoefficient: 2,
   maximumInterval: '30 seconds',
-  maximumAttempts: 5,
+  maximumAttempts: 8,
   nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES, 'unsupported_language'],
 };
 
-const main = proxyActivities<Activities['main']>({ startToCloseTimeout: '2 minutes', retry });
+/** Bookkeeping only touches the database: it retries until the database is back, however long that takes. */
+const main = proxyActivities<Activities['main']>({
+  startToCloseTimeout: '2 minutes',
+  retry: { ...retry, maximumAttempts: undefined },
+});
 
 function audio() {
   return proxyActivities<Activities['audio']>({
@@ -93,7 +101,10 @@ export async function callPipeline(input: CallPipelineInput): Promise<CallPipeli
         route ??= await main.routeCall(ref);
         await runStage(stage, { ...ref, route, last });
       }
-      await report(stage, true, last);
+      // The last report is awaited (the call is over when its batch knows); the others go out with the next
+      // stage's command instead of costing a round trip each.
+      if (last) await report(stage, true, true);
+      else report(stage, true, false).catch(() => undefined);
     } catch (err) {
       await CancellationScope.nonCancellable(() => main.recordCallFailure(describeFailure(ref, stage, err)));
       await report(stage, false, true);

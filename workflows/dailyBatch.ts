@@ -24,7 +24,8 @@ export async function dailyBatch(input: DailyBatchInput): Promise<BatchSnapshot>
   let state = input.state;
   if (!state) {
     // Date.now() is deterministic in a workflow: the time of the current workflow task, replayed as recorded.
-    const date = input.date ?? new Date(Date.now() - (input.dayOffset ?? 1) * 86_400_000).toISOString().slice(0, 10);
+    const date =
+      input.date ?? new Date(Date.now() - (input.dayOffset ?? 1) * 86_400_000).toISOString().slice(0, 10);
     const stages = orderStages<Stage>(['distribute', ...input.audioStages, 'lid', 'stt', 'llm1', 'llm2']);
     const { batchId } = await main.ingestDaily({
       batchDate: date,

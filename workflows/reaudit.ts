@@ -1,6 +1,12 @@
 // A reaudit: reset the chosen results of named calls, then re-run those stages (and the ones that depend
 // on them) as a tracked batch; a `cancel` signal stops it and the bookkeeping still runs.
-import { CancellationScope, ContinueAsNew, continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  ContinueAsNew,
+  continueAsNew,
+  proxyActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import type { ReauditStage } from '../core/stages.js';
 import { type BatchRunState, initialState, runBatch } from './batchRunner.js';
@@ -28,7 +34,8 @@ export async function reaudit(input: ReauditInput): Promise<BatchSnapshot> {
     const { total } = await main.startBatch({ batchId: input.batchId, runId: workflowInfo().runId });
     state = initialState(input.batchId, 'reaudit', input.stages, total, input.window);
   }
-  const release = () => CancellationScope.nonCancellable(() => main.releaseCallLocks({ batchId: input.batchId }));
+  const release = () =>
+    CancellationScope.nonCancellable(() => main.releaseCallLocks({ batchId: input.batchId }));
   let result: BatchSnapshot;
   try {
     result = await runBatch(state, (next) => continueAsNew<typeof reaudit>({ ...input, state: next }), {

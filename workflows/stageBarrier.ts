@@ -21,7 +21,8 @@ export type StageBarrierInput = {
 export async function stageBarrierBatch(input: StageBarrierInput): Promise<BatchSnapshot> {
   let result: BatchSnapshot | undefined;
   let total = input.state?.total;
-  if (total === undefined) total = (await main.startBatch({ batchId: input.batchId, runId: workflowInfo().runId })).total;
+  if (total === undefined)
+    total = (await main.startBatch({ batchId: input.batchId, runId: workflowInfo().runId })).total;
   for (let i = input.stageIndex ?? 0; i < input.stages.length; i++) {
     const stage = input.stages[i]!;
     let state = i === input.stageIndex ? input.state : undefined;
