@@ -18,7 +18,12 @@ export async function ensureDailySchedule(client: Client, config: Config): Promi
       workflowId: `${config.COFI_TASK_QUEUE}/daily-scheduled`,
       taskQueue: mainQueue(config.COFI_TASK_QUEUE),
       args: [
-        { dayOffset: 1, audioStages: config.DAILY_AUDIO_STAGES, window: config.BATCH_WINDOW },
+        {
+          dayOffset: 1,
+          audioStages: config.DAILY_AUDIO_STAGES,
+          window: config.BATCH_WINDOW,
+          prefix: config.COFI_TASK_QUEUE,
+        },
       ] as Parameters<typeof dailyBatch>,
     },
     // A day that is still running when the next one is due finishes first.

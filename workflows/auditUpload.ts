@@ -13,6 +13,8 @@ export type AuditUploadInput = {
   stages: Stage[];
   /** Calls in flight at once. */
   window: number;
+  /** The deployment's task-queue prefix (COFI_TASK_QUEUE). */
+  prefix: string;
   /** Set when this run continues an earlier one. */
   state?: BatchRunState;
 };
@@ -21,7 +23,7 @@ export async function auditUpload(input: AuditUploadInput): Promise<BatchSnapsho
   let state = input.state;
   if (!state) {
     const { total } = await main.startBatch({ batchId: input.batchId, runId: workflowInfo().runId });
-    state = initialState(input.batchId, 'audit', input.stages, total, input.window);
+    state = initialState(input.batchId, 'audit', input.stages, total, input.window, input.prefix);
   }
   return runBatch(state, (next) => continueAsNew<typeof auditUpload>({ ...input, state: next }));
 }

@@ -59,6 +59,8 @@ export type BatchRunState = {
   cancelRequested: boolean;
   /** Appended to child workflow ids when one batch runs a call more than once (stage-barrier mode). */
   childTag?: string;
+  /** The deployment's task-queue prefix (COFI_TASK_QUEUE), part of every queue and child id. */
+  prefix: string;
 };
 
 export function initialState(
@@ -67,6 +69,7 @@ export function initialState(
   stages: Stage[],
   total: number,
   window: number,
+  prefix: string,
 ): BatchRunState {
   const first = stages[0];
   return {
@@ -86,6 +89,7 @@ export function initialState(
     pendingEvents: first ? [{ batchId, stage: first, event: 'start' }] : [],
     runs: 0,
     cancelRequested: false,
+    prefix,
   };
 }
 
@@ -117,7 +121,7 @@ export async function runBatch(
   setHandler(progressQuery, () => snapshot('InProgress'));
   setHandler(callOutcomeSignal, (outcome) => onOutcome(state, outcome));
 
-  const prefix = workflowInfo().taskQueue;
+  const prefix = state.prefix;
   let cancelSent = false;
   for (;;) {
     if (isCancelled() && !cancelSent) {
@@ -151,6 +155,7 @@ export async function runBatch(
                 callId: call.callId,
                 stages: state.stages,
                 parentWorkflowId: workflowInfo().workflowId,
+                prefix,
               },
             ],
             // Children outlive a continue-as-new of this run and report back by workflow id.

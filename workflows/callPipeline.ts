@@ -25,6 +25,8 @@ export type CallPipelineInput = {
   stages: Stage[];
   /** The batch workflow to report to, by id (it may have continued as new since). */
   parentWorkflowId: string;
+  /** The deployment's task-queue prefix: GPU and LLM queues are named from it. */
+  prefix: string;
 };
 export type CallPipelineOutput = { callId: number; ok: boolean; failedStage?: Stage };
 
@@ -46,9 +48,9 @@ const main = proxyActivities<Activities['main']>({
   retry: { ...retry, maximumAttempts: undefined },
 });
 
-function audio() {
+function audio(prefix: string) {
   return proxyActivities<Activities['audio']>({
-    taskQueue: audioQueue(workflowInfo().taskQueue),
+    taskQueue: audioQueue(prefix),
     startToCloseTimeout: '15 minutes',
     heartbeatTimeout: '30 seconds',
     // On cancel, wait until the activity has really stopped: its late result must not land after the
@@ -58,9 +60,9 @@ function audio() {
   });
 }
 
-function gpu(route: CallRoute, stage: 'lid' | 'stt') {
+function gpu(prefix: string, route: CallRoute, stage: 'lid' | 'stt') {
   return proxyActivities<Activities['gpu']>({
-    taskQueue: gpuQueue(workflowInfo().taskQueue, route.gpuNode),
+    taskQueue: gpuQueue(prefix, route.gpuNode),
     // STT of a long call takes minutes; the heartbeat notices a dead worker long before that.
     startToCloseTimeout: stage === 'stt' ? '30 minutes' : '3 minutes',
     heartbeatTimeout: '30 seconds',
@@ -71,9 +73,9 @@ function gpu(route: CallRoute, stage: 'lid' | 'stt') {
   });
 }
 
-function llm(route: CallRoute) {
+function llm(prefix: string, route: CallRoute) {
   return proxyActivities<Activities['llm']>({
-    taskQueue: llmQueue(workflowInfo().taskQueue, route.llmEndpoint),
+    taskQueue: llmQueue(prefix, route.llmEndpoint),
     startToCloseTimeout: '10 minutes',
     heartbeatTimeout: '30 seconds',
     // On cancel, wait until the activity has really stopped: its late result must not land after the
@@ -99,7 +101,7 @@ export async function callPipeline(input: CallPipelineInput): Promise<CallPipeli
         route = await main.distributeCall({ ...ref, last });
       } else {
         route ??= await main.routeCall(ref);
-        await runStage(stage, { ...ref, route, last });
+        await runStage(input.prefix, stage, { ...ref, route, last });
       }
       // The last report is awaited (the call is over when its batch knows); the others go out with the next
       // stage's command instead of costing a round trip each.
@@ -115,10 +117,14 @@ export async function callPipeline(input: CallPipelineInput): Promise<CallPipeli
   return { callId, ok: true };
 }
 
-async function runStage(stage: Stage, input: Parameters<Activities['gpu']['runStt']>[0]): Promise<void> {
+async function runStage(
+  prefix: string,
+  stage: Stage,
+  input: Parameters<Activities['gpu']['runStt']>[0],
+): Promise<void> {
   switch (stage) {
     case 'lid': {
-      const lid = await gpu(input.route, 'lid').runLid(input);
+      const lid = await gpu(prefix, input.route, 'lid').runLid(input);
       if (!lid.supported) {
         // A clear, recorded outcome rather than a crash: STT has no model for this language.
         throw ApplicationFailure.nonRetryable(
@@ -129,17 +135,17 @@ async function runStage(stage: Stage, input: Parameters<Activities['gpu']['runSt
       return;
     }
     case 'stt':
-      await gpu(input.route, 'stt').runStt(input);
+      await gpu(prefix, input.route, 'stt').runStt(input);
       return;
     case 'llm1':
-      await llm(input.route).runLlm1(input);
+      await llm(prefix, input.route).runLlm1(input);
       return;
     case 'llm2':
-      await llm(input.route).runLlm2(input);
+      await llm(prefix, input.route).runLlm2(input);
       return;
     case 'denoise':
     case 'ivr':
-      await audio().runAudioStage({ ...input, stage });
+      await audio(prefix).runAudioStage({ ...input, stage });
       return;
     case 'distribute':
       throw new Error('distribute is not a routed stage');

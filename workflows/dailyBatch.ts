@@ -17,6 +17,8 @@ export type DailyBatchInput = {
   folder?: string;
   audioStages: ('denoise' | 'ivr')[];
   window: number;
+  /** The deployment's task-queue prefix (COFI_TASK_QUEUE). */
+  prefix: string;
   state?: BatchRunState;
 };
 
@@ -34,7 +36,7 @@ export async function dailyBatch(input: DailyBatchInput): Promise<BatchSnapshot>
       workflowId: workflowInfo().workflowId,
     });
     const { total } = await main.startBatch({ batchId, runId: workflowInfo().runId });
-    state = initialState(batchId, 'daily', stages, total, input.window);
+    state = initialState(batchId, 'daily', stages, total, input.window, input.prefix);
     input = { ...input, date };
   }
   return runBatch(state, (next) => continueAsNew<typeof dailyBatch>({ ...input, state: next }));

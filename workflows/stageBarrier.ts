@@ -13,6 +13,8 @@ export type StageBarrierInput = {
   batchId: number;
   stages: Stage[];
   window: number;
+  /** The deployment's task-queue prefix (COFI_TASK_QUEUE). */
+  prefix: string;
   /** Which stage is running, and its batch state, when continuing as new. */
   stageIndex?: number;
   state?: BatchRunState;
@@ -27,7 +29,7 @@ export async function stageBarrierBatch(input: StageBarrierInput): Promise<Batch
     const stage = input.stages[i]!;
     let state = i === input.stageIndex ? input.state : undefined;
     if (!state) {
-      state = initialState(input.batchId, 'audit', [stage], total, input.window);
+      state = initialState(input.batchId, 'audit', [stage], total, input.window, input.prefix);
       state.childTag = stage;
     }
     result = await runBatch(state, (next) =>

@@ -141,7 +141,14 @@ export function auditRoutes(deps: ApiDeps) {
         deps.temporal.workflow.start(auditUpload, {
           workflowId,
           taskQueue: mainQueue(deps.config.COFI_TASK_QUEUE),
-          args: [{ batchId: newBatchId, stages, window: deps.config.BATCH_WINDOW }],
+          args: [
+            {
+              batchId: newBatchId,
+              stages,
+              window: deps.config.BATCH_WINDOW,
+              prefix: deps.config.COFI_TASK_QUEUE,
+            },
+          ],
           workflowIdConflictPolicy: 'FAIL',
           typedSearchAttributes: [
             { key: SEARCH_ATTRIBUTES.batchId, value: newBatchId },

@@ -168,7 +168,7 @@ export function reauditRoutes(deps: ApiDeps) {
       const handle = await deps.temporal.workflow.start(reaudit, {
         workflowId: workflowIdFor(batchId),
         taskQueue: mainQueue(prefix),
-        args: [{ batchId, stages, window: deps.config.BATCH_WINDOW }],
+        args: [{ batchId, stages, window: deps.config.BATCH_WINDOW, prefix }],
         workflowIdConflictPolicy: 'FAIL',
         typedSearchAttributes: [
           { key: SEARCH_ATTRIBUTES.batchId, value: batchId },

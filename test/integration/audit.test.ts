@@ -1,8 +1,8 @@
 // The seed's audit checklist (Tests 1, 2, 3, 5) through HTTP, on real Temporal and MariaDB with simulated
 // GPU nodes, checked against the rows its SQL reads.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
 import { readFile } from 'node:fs/promises';
+import { after, before, describe, test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { AUDIT_STAGES } from '../../core/stages.js';
 import {
@@ -28,7 +28,10 @@ before(async () => {
       { id: 'node-a', capacity: 2, lidPath: '/detect-language' },
       { id: 'node-b', capacity: 2, lidPath: '/detect-language' },
     ],
-    simulator: { timeScale: 0.02, failures: { clientErrorPattern: 'broken-stt', endpoints: ['transcriptions'] } },
+    simulator: {
+      timeScale: 0.02,
+      failures: { clientErrorPattern: 'broken-stt', endpoints: ['transcriptions'] },
+    },
   });
 });
 after(async () => {
@@ -40,12 +43,19 @@ const batchRows = async (batchId: number) => ({
   calls: await stack.db.select().from(call).where(eq(call.batchId, batchId)),
   dist: await stack.db.select().from(fileDistribution).where(eq(fileDistribution.batchId, batchId)),
   events: await stack.db.select().from(batchExecutionLog).where(eq(batchExecutionLog.batchId, batchId)),
-  failures: await stack.db.select().from(processingLogs).where(eq(processingLogs.batchId, String(batchId))),
+  failures: await stack.db
+    .select()
+    .from(processingLogs)
+    .where(eq(processingLogs.batchId, String(batchId))),
 });
 
 describe('Test 1: audit upload of a single file', () => {
   test('queues at once, then runs every stage and leaves the rows the seed queries read', async () => {
-    const res = await postForm(stack.app, '/audit/upload', auditForm([{ name: 'test.wav', bytes: makeWav(6, 1) }]));
+    const res = await postForm(
+      stack.app,
+      '/audit/upload',
+      auditForm([{ name: 'test.wav', bytes: makeWav(6, 1) }]),
+    );
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.status, 'queued');
     assert.match(String(res.body.task_id), /^audit-\d+$/);
@@ -80,7 +90,10 @@ describe('Test 1: audit upload of a single file', () => {
 
     // The seed review's "SQL Queries for Verification", verbatim but for the batch id.
     const seedSql = await readFile(new URL('../fixtures/seed-verification.sql', import.meta.url), 'utf8');
-    const queries = seedSql.split(';').map((q) => q.trim()).filter((q) => q && !/^--[^\n]*$/.test(q));
+    const queries = seedSql
+      .split(';')
+      .map((q) => q.trim())
+      .filter((q) => q && !/^--[^\n]*$/.test(q));
     assert.equal(queries.length, 5);
     const results: unknown[][] = [];
     for (const q of queries) {
@@ -89,17 +102,30 @@ describe('Test 1: audit upload of a single file', () => {
     }
     const [latest, distRows, callRows, eventRows, failureRows] = results as Record<string, unknown>[][];
     assert.equal(latest!.length, 1, 'a batch dated today exists');
-    assert.deepEqual(
-      Object.keys(distRows![0]!),
-      ['file', 'denoiseDone', 'ivrDone', 'lidDone', 'sttDone', 'llm1Done', 'llm2Done'],
-    );
+    assert.deepEqual(Object.keys(distRows![0]!), [
+      'file',
+      'denoiseDone',
+      'ivrDone',
+      'lidDone',
+      'sttDone',
+      'llm1Done',
+      'llm2Done',
+    ]);
     assert.equal(distRows![0]!.file, 'test.wav');
     assert.equal(callRows![0]!.status, 'Completed');
     assert.ok(eventRows!.length >= 5, 'events grouped by stage');
     assert.equal(failureRows!.length, 0);
 
-    await recordHistory(stack.client, workflowIds.auditUpload(stack.config.COFI_TASK_QUEUE), 'auditUpload.single');
-    await recordHistory(stack.client, workflowIds.call(stack.config.COFI_TASK_QUEUE, batchId, c!.id), 'callPipeline.ok');
+    await recordHistory(
+      stack.client,
+      workflowIds.auditUpload(stack.config.COFI_TASK_QUEUE),
+      'auditUpload.single',
+    );
+    await recordHistory(
+      stack.client,
+      workflowIds.call(stack.config.COFI_TASK_QUEUE, batchId, c!.id),
+      'callPipeline.ok',
+    );
   });
 });
 
@@ -110,7 +136,11 @@ describe('Test 2 and 5: several files, one failing STT for good', () => {
       { name: 'broken-stt.wav', bytes: makeWav(4, 3) },
       { name: 'file3.wav', bytes: makeWav(7, 4) },
     ];
-    const res = await postForm(stack.app, '/audit/upload', auditForm(files, { process_id: '1', category_mapping_id: '1' }));
+    const res = await postForm(
+      stack.app,
+      '/audit/upload',
+      auditForm(files, { process_id: '1', category_mapping_id: '1' }),
+    );
     assert.equal(res.status, 200, JSON.stringify(res.body));
     const taskId = String(res.body.task_id);
     const batchId = Number(res.body.batch_id);
@@ -127,10 +157,17 @@ describe('Test 2 and 5: several files, one failing STT for good', () => {
       }
     }
     const rows = await batchRows(batchId);
-    const progress = final.progress as Record<string, { total: number; done: number; failed: number; skipped: number }>;
+    const progress = final.progress as Record<
+      string,
+      { total: number; done: number; failed: number; skipped: number }
+    >;
     const flags = { lid: 'lidDone', stt: 'sttDone', llm1: 'llm1Done', llm2: 'llm2Done' } as const;
     for (const [stage, flag] of Object.entries(flags)) {
-      assert.equal(progress[stage]!.done, rows.dist.filter((d) => d[flag]).length, `${stage} done equals flags`);
+      assert.equal(
+        progress[stage]!.done,
+        rows.dist.filter((d) => d[flag]).length,
+        `${stage} done equals flags`,
+      );
     }
     assert.deepEqual(progress.stt, { total: 3, done: 2, failed: 1, skipped: 0 });
     assert.deepEqual(progress.llm2, { total: 3, done: 2, failed: 0, skipped: 1 });
@@ -155,8 +192,16 @@ describe('Test 2 and 5: several files, one failing STT for good', () => {
     assert.equal(rows.batch.completedFiles, 2);
     assert.equal(rows.batch.failedFiles, 1);
 
-    await recordHistory(stack.client, workflowIds.auditUpload(stack.config.COFI_TASK_QUEUE), 'auditUpload.with-failure');
-    await recordHistory(stack.client, workflowIds.call(stack.config.COFI_TASK_QUEUE, batchId, broken.id), 'callPipeline.stt-failed');
+    await recordHistory(
+      stack.client,
+      workflowIds.auditUpload(stack.config.COFI_TASK_QUEUE),
+      'auditUpload.with-failure',
+    );
+    await recordHistory(
+      stack.client,
+      workflowIds.call(stack.config.COFI_TASK_QUEUE, batchId, broken.id),
+      'callPipeline.stt-failed',
+    );
   });
 });
 

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { count, eq } from 'drizzle-orm';
 import { batchExecutionLog, batchStatus, reauditCall } from '../../drizzle/schema/index.js';
+import { workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
+import { recordHistory } from '../support/histories.js';
 import { auditForm, getJson, postForm, waitForBatch } from '../support/http.js';
 import { callState, callsOfBatch, locksOf } from '../support/queries.js';
 import { type Stack, startStack } from '../support/stack.js';
@@ -60,10 +62,16 @@ describe('Test 4: reaudit (stt + llm2)', () => {
     assert.equal(afterTest.transcripts.length, 1, 'exactly one current transcript');
     assert.notEqual(afterTest.transcripts[0]!.id, beforeTest.transcripts[0]!.id, 'a new transcript row');
     assert.equal(afterTest.answers.length, 9);
-    assert.ok(afterTest.answers.every((a) => !beforeTest.answers.some((b) => b.id === a.id)), 'new answers');
+    assert.ok(
+      afterTest.answers.every((a) => !beforeTest.answers.some((b) => b.id === a.id)),
+      'new answers',
+    );
     assert.equal(afterTest.lid[0]!.id, beforeTest.lid[0]!.id, 'lid was not re-run');
     assert.equal(afterTest.call.status, 'Completed');
-    assert.deepEqual([afterTest.dist.lidDone, afterTest.dist.sttDone, afterTest.dist.llm1Done, afterTest.dist.llm2Done], [true, true, true, true]);
+    assert.deepEqual(
+      [afterTest.dist.lidDone, afterTest.dist.sttDone, afterTest.dist.llm1Done, afterTest.dist.llm2Done],
+      [true, true, true, true],
+    );
 
     const afterOther = await callState(stack.db, otherCall.id);
     assert.equal(afterOther.transcripts[0]!.id, beforeOther.transcripts[0]!.id, 'other call untouched');
@@ -74,13 +82,31 @@ describe('Test 4: reaudit (stt + llm2)', () => {
     assert.equal(batch!.sttStatus, 'Complete');
     assert.equal(batch!.lidStatus, 'Pending', 'lid not part of this reaudit');
     const links = await stack.db.select().from(reauditCall).where(eq(reauditCall.batchId, batchId));
-    assert.deepEqual(links.map((l) => [l.callId, l.originalBatchId]), [[testCall.id, auditBatchId]]);
-    const events = await stack.db.select().from(batchExecutionLog).where(eq(batchExecutionLog.batchId, batchId));
+    assert.deepEqual(
+      links.map((l) => [l.callId, l.originalBatchId]),
+      [[testCall.id, auditBatchId]],
+    );
+    const events = await stack.db
+      .select()
+      .from(batchExecutionLog)
+      .where(eq(batchExecutionLog.batchId, batchId));
     const types = events.map((e) => `${e.stage}:${e.eventType}`);
-    for (const t of ['batch:batch_start', 'cleanup:cleanup', 'stt:stage_start', 'stt:stage_complete', 'llm2:stage_complete', 'batch:batch_complete']) {
+    for (const t of [
+      'batch:batch_start',
+      'cleanup:cleanup',
+      'stt:stage_start',
+      'stt:stage_complete',
+      'llm2:stage_complete',
+      'batch:batch_complete',
+    ]) {
       assert.ok(types.includes(t), `event ${t} in ${types.join(', ')}`);
     }
     assert.deepEqual(await locksOf(stack.db, [testCall.id]), [], 'lock released');
+    await recordHistory(
+      stack.client,
+      workflowIds.reaudit(stack.config.COFI_TASK_QUEUE, batchId),
+      'reaudit.stt-llm2',
+    );
   });
 });
 
@@ -90,7 +116,12 @@ describe('reaudit request rules', () => {
     ['unknown stage', { audio_names: ['test.wav'], stages: ['translate'] }, 422, /stages/],
     ['duplicate names', { audio_names: ['test.wav', 'test.wav'], stages: ['stt'] }, 422, /duplicates/],
     ['duplicate stages', { audio_names: ['test.wav'], stages: ['stt', 'stt'] }, 422, /duplicates/],
-    ['unknown field', { audio_names: ['test.wav'], stages: ['stt'], force: true }, 422, /force|unrecognized/i],
+    [
+      'unknown field',
+      { audio_names: ['test.wav'], stages: ['stt'], force: true },
+      422,
+      /force|unrecognized/i,
+    ],
     ['no name matches', { audio_names: ['nope.wav'], stages: ['stt'] }, 404, /nope\.wav/],
   ];
   for (const [name, body, status, detail] of cases) {

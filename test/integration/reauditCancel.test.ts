@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { batchExecutionLog } from '../../drizzle/schema/index.js';
+import { workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
+import { recordHistory } from '../support/histories.js';
 import { auditForm, getJson, postForm, waitForBatch } from '../support/http.js';
 import { callState, locksOf } from '../support/queries.js';
 import { type Stack, startStack } from '../support/stack.js';
@@ -35,7 +37,10 @@ after(async () => {
 
 /** The newest call with that name (the test database keeps earlier runs' calls). */
 const latestCall = (name: string) =>
-  stack.db.query.call.findFirst({ where: (c, { eq: e }) => e(c.audioName, name), orderBy: (c, { desc }) => desc(c.id) });
+  stack.db.query.call.findFirst({
+    where: (c, { eq: e }) => e(c.audioName, name),
+    orderBy: (c, { desc }) => desc(c.id),
+  });
 
 const postJson = async (url: string, body: unknown) => {
   const res = await stack.app.request(url, {
@@ -56,7 +61,10 @@ describe('reaudit cancellation', () => {
       const { body } = await getJson(stack.app, `/reaudit/status/${taskId}`);
       const stt = (body.progress as Record<string, { done: number }>).stt;
       if (body.status === 'InProgress' && Number(body.in_flight) > 0) break;
-      assert.ok(!stt || stt.done < names.length, `reaudit finished before it could be cancelled: ${JSON.stringify(body)}`);
+      assert.ok(
+        !stt || stt.done < names.length,
+        `reaudit finished before it could be cancelled: ${JSON.stringify(body)}`,
+      );
       await new Promise((r) => setTimeout(r, 50));
     }
     const cancel = await postJson(`/reaudit/${taskId}/cancel`, {});
@@ -65,8 +73,19 @@ describe('reaudit cancellation', () => {
     assert.equal(final.status, 'Cancelled');
 
     const batchId = Number(res.body.batch_id);
-    const events = await stack.db.select().from(batchExecutionLog).where(eq(batchExecutionLog.batchId, batchId));
-    assert.ok(events.some((e) => e.eventType === 'batch_cancelled'), 'cancellation recorded');
+    const events = await stack.db
+      .select()
+      .from(batchExecutionLog)
+      .where(eq(batchExecutionLog.batchId, batchId));
+    assert.ok(
+      events.some((e) => e.eventType === 'batch_cancelled'),
+      'cancellation recorded',
+    );
+    await recordHistory(
+      stack.client,
+      workflowIds.reaudit(stack.config.COFI_TASK_QUEUE, batchId),
+      'reaudit.cancelled',
+    );
     let cancelled = 0;
     for (const name of names) {
       const row = (await latestCall(name))!;

@@ -11,7 +11,10 @@ import { type Stack, startStack } from '../support/stack.js';
 
 let stack: Stack;
 before(async () => {
-  stack = await startStack({ simulator: { timeScale: 0 }, env: { MAX_FILE_BYTES: '65536', MAX_UPLOAD_FILES: '3' } });
+  stack = await startStack({
+    simulator: { timeScale: 0 },
+    env: { MAX_FILE_BYTES: '65536', MAX_UPLOAD_FILES: '3' },
+  });
 });
 after(async () => {
   await stack?.stop();
@@ -34,17 +37,52 @@ const text = (s: string) => new TextEncoder().encode(s);
 const cases: [string, () => FormData | Request, number, RegExp][] = [
   ['no files', () => auditForm([], { process_id: '1' }), 400, /no files/],
   ['empty file', () => auditForm([{ name: 'empty.wav', bytes: new Uint8Array() }]), 400, /empty/],
-  ['not audio with an audio name', () => auditForm([{ name: 'notes.wav', bytes: text('hello, not audio '.repeat(40)) }]), 415, /not usable audio/],
+  [
+    'not audio with an audio name',
+    () => auditForm([{ name: 'notes.wav', bytes: text('hello, not audio '.repeat(40)) }]),
+    415,
+    /not usable audio/,
+  ],
   ['too large', () => auditForm([{ name: 'big.wav', bytes: makeWav(10, 2) }]), 413, /larger than the limit/],
   ['too many files', () => auditForm([1, 2, 3, 4].map((i) => wav(`f${i}.wav`, i))), 413, /too many files/],
   ['missing process_id', () => auditForm([wav('a.wav')], {}), 422, /process_id is required/],
-  ['non-numeric process_id', () => auditForm([wav('a.wav')], { process_id: "1' OR '1'='1" }), 422, /positive integer/],
-  ['unknown process_id', () => auditForm([wav('a.wav')], { process_id: '999' }), 422, /process_id 999 does not exist/],
-  ['unknown category_mapping_id', () => auditForm([wav('a.wav')], { process_id: '1', category_mapping_id: '77' }), 422, /category_mapping_id 77/],
-  ['unknown stage', () => auditForm([wav('a.wav')], { process_id: '1', stages: 'lid,translate' }), 422, /unknown stage.*translate/],
-  ['llm without stt', () => auditForm([wav('a.wav')], { process_id: '1', stages: 'lid,llm2' }), 422, /include stt/],
+  [
+    'non-numeric process_id',
+    () => auditForm([wav('a.wav')], { process_id: "1' OR '1'='1" }),
+    422,
+    /positive integer/,
+  ],
+  [
+    'unknown process_id',
+    () => auditForm([wav('a.wav')], { process_id: '999' }),
+    422,
+    /process_id 999 does not exist/,
+  ],
+  [
+    'unknown category_mapping_id',
+    () => auditForm([wav('a.wav')], { process_id: '1', category_mapping_id: '77' }),
+    422,
+    /category_mapping_id 77/,
+  ],
+  [
+    'unknown stage',
+    () => auditForm([wav('a.wav')], { process_id: '1', stages: 'lid,translate' }),
+    422,
+    /unknown stage.*translate/,
+  ],
+  [
+    'llm without stt',
+    () => auditForm([wav('a.wav')], { process_id: '1', stages: 'lid,llm2' }),
+    422,
+    /include stt/,
+  ],
   ['duplicate names', () => auditForm([wav('same.wav', 1), wav('same.wav', 2)]), 400, /duplicate file name/],
-  ['unknown field', () => auditForm([wav('a.wav')], { process_id: '1', priority: 'high' }), 400, /unknown field/],
+  [
+    'unknown field',
+    () => auditForm([wav('a.wav')], { process_id: '1', priority: 'high' }),
+    400,
+    /unknown field/,
+  ],
 ];
 
 describe('upload validation', () => {
@@ -71,7 +109,10 @@ describe('upload validation', () => {
   test('a client path is never used as a path: the name is shown, the stored name is derived', async () => {
     const res = await postForm(stack.app, '/audit/upload', auditForm([wav('../../etc/evil.wav', 9)]));
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    const [row] = await stack.db.select().from(call).where(eq(call.batchId, Number(res.body.batch_id)));
+    const [row] = await stack.db
+      .select()
+      .from(call)
+      .where(eq(call.batchId, Number(res.body.batch_id)));
     assert.equal(row!.audioName, 'evil.wav');
     assert.doesNotMatch(row!.storedPath, /evil|\.\./);
     const files = await filesUnder(stack.audio.root);

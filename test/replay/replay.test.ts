@@ -11,7 +11,8 @@ const files = (await readdir(HISTORIES_DIR)).filter((f) => f.endsWith('.json')).
 
 test('there are recorded histories for every workflow type', () => {
   const kinds = new Set(files.map((f) => f.split('.')[0]));
-  for (const kind of ['auditUpload', 'callPipeline']) assert.ok(kinds.has(kind), `no recorded history of ${kind}`);
+  for (const kind of ['auditUpload', 'callPipeline', 'reaudit', 'dailyBatch'])
+    assert.ok(kinds.has(kind), `no recorded history of ${kind}`);
 });
 
 for (const file of files) {

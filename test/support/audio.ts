@@ -1,7 +1,6 @@
-// Small synthetic recordings for tests: 8 kHz mono PCM WAV with a seed-dependent tone, so every call
-// has different bytes (the simulator derives its conversation from them).
-export function makeWav(seconds: number, seed: number): Uint8Array {
-  const rate = 8000;
+// Small synthetic recordings for tests: mono 16-bit PCM WAV (8 kHz unless told) with a seed-dependent
+// tone, so every call has different bytes (the simulator derives its conversation from them).
+export function makeWav(seconds: number, seed: number, rate = 8000): Uint8Array {
   const samples = Math.round(seconds * rate);
   const buf = Buffer.alloc(44 + samples * 2);
   buf.write('RIFF', 0);

@@ -3,7 +3,10 @@ import type { Hono } from 'hono';
 
 export type UploadFile = { name: string; bytes: Uint8Array; type?: string };
 
-export function auditForm(files: UploadFile[], fields: Record<string, string | string[]> = { process_id: '1' }): FormData {
+export function auditForm(
+  files: UploadFile[],
+  fields: Record<string, string | string[]> = { process_id: '1' },
+): FormData {
   const form = new FormData();
   for (const f of files) form.append('files', new Blob([f.bytes], { type: f.type ?? 'audio/wav' }), f.name);
   for (const [k, v] of Object.entries(fields)) for (const value of [v].flat()) form.append(k, value);
@@ -31,7 +34,8 @@ export async function waitForBatch(app: Hono, statusUrl: string, timeoutMs = 120
     if (status !== 200) throw new Error(`${statusUrl} answered ${status}: ${JSON.stringify(body)}`);
     seen.push(body);
     if (TERMINAL.includes(String(body.status))) return { final: body, seen };
-    if (Date.now() > deadline) throw new Error(`batch not finished after ${timeoutMs} ms: ${JSON.stringify(body)}`);
+    if (Date.now() > deadline)
+      throw new Error(`batch not finished after ${timeoutMs} ms: ${JSON.stringify(body)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }

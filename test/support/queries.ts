@@ -1,7 +1,14 @@
 // Row reads the integration tests share.
 import { eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../drizzle/client.js';
-import { auditAnswer, call, callLock, fileDistribution, lidResult, transcript } from '../../drizzle/schema/index.js';
+import {
+  auditAnswer,
+  call,
+  callLock,
+  fileDistribution,
+  lidResult,
+  transcript,
+} from '../../drizzle/schema/index.js';
 
 export async function callState(db: Db, callId: number) {
   const [row] = await db.select().from(call).where(eq(call.id, callId));

@@ -27,7 +27,9 @@ export function testEnv(): Record<string, string> {
   const db = process.env.COFI_TEST_DATABASE_URL;
   const temporal = process.env.COFI_TEST_TEMPORAL_ADDRESS;
   if (!db || !temporal) {
-    throw new Error('integration tests need COFI_TEST_DATABASE_URL and COFI_TEST_TEMPORAL_ADDRESS: run them with `npm test`');
+    throw new Error(
+      'integration tests need COFI_TEST_DATABASE_URL and COFI_TEST_TEMPORAL_ADDRESS: run them with `npm test`',
+    );
   }
   return { DATABASE_URL: db, TEMPORAL_ADDRESS: temporal, TEMPORAL_NAMESPACE: TEST_NAMESPACE };
 }
@@ -70,7 +72,12 @@ export async function startStack(options: StackOptions = {}) {
       model: 'whisper-1',
       ...(n.lidPath ? { lidPath: n.lidPath } : {}),
     })),
-    llm: llm.map((l) => ({ id: l.id, url: sim.llm.find((s: { id: string }) => s.id === l.id)!.url, capacity: l.capacity, model: 'sim' })),
+    llm: llm.map((l) => ({
+      id: l.id,
+      url: sim.llm.find((s: { id: string }) => s.id === l.id)!.url,
+      capacity: l.capacity,
+      model: 'sim',
+    })),
   };
   const audioDir = await mkdtemp(path.join(tmpdir(), 'cofi-audio-'));
   const config: Config = loadConfig({
@@ -86,17 +93,22 @@ export async function startStack(options: StackOptions = {}) {
   await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
   const audio = createAudioStore(config.AUDIO_DIR);
   const inference = { identifyLanguage, transcribe, analyseCall, answerQuestionnaire, probeAudio };
-  const workers = await createWorkers({
-    connection: await connectWorker(config),
-    namespace: config.TEMPORAL_NAMESPACE,
-    prefix: config.COFI_TASK_QUEUE,
-    fleet: config.fleet,
-    activities: createActivities({ db: database.db, config, audio, inference }),
-    workflowBundle: await sharedBundle(),
-    maxCachedWorkflows: 100,
-  });
-  const abort = new AbortController();
-  const running = runWorkers(workers, abort.signal);
+  const connection = await connectWorker(config);
+  const activities = createActivities({ db: database.db, config, audio, inference });
+  const launch = async () => {
+    const workers = await createWorkers({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      prefix: config.COFI_TASK_QUEUE,
+      fleet: config.fleet,
+      activities,
+      workflowBundle: await sharedBundle(),
+      maxCachedWorkflows: 100,
+    });
+    const abort = new AbortController();
+    return { abort, running: runWorkers(workers, abort.signal) };
+  };
+  let current = await launch();
   const app = createApp({ database, temporal: client, config, audio, probeAudio });
   return {
     app,
@@ -106,9 +118,16 @@ export async function startStack(options: StackOptions = {}) {
     client,
     sim,
     audio,
+    /** Stops every worker (in-flight activities are abandoned) and starts new ones, as a worker restart. */
+    async restartWorkers() {
+      current.abort.abort();
+      await current.running;
+      current = await launch();
+    },
     async stop() {
-      abort.abort();
-      await running;
+      current.abort.abort();
+      await current.running;
+      await connection.close();
       await sim.close();
       await client.connection.close();
       await database.close();

@@ -1,0 +1,124 @@
+// The daily batch: a day's folder becomes a batch with denoise and IVR stages before LID; a second run of
+// the same day adds only new recordings and never re-runs a finished stage.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { eq } from 'drizzle-orm';
+import { batchExecutionLog, call, fileDistribution, transcript } from '../../drizzle/schema/index.js';
+import { workflowIds } from '../../workflows/definitions.js';
+import { makeWav } from '../support/audio.js';
+import { recordHistory } from '../support/histories.js';
+import { getJson, waitForBatch } from '../support/http.js';
+import { type Stack, startStack } from '../support/stack.js';
+
+let stack: Stack;
+let dailyDir: string;
+// A day of its own per run: the batch of a day is found by its date.
+const date = `${2100 + Math.floor(Math.random() * 800)}-${String(1 + Math.floor(Math.random() * 12)).padStart(2, '0')}-${String(1 + Math.floor(Math.random() * 28)).padStart(2, '0')}`;
+
+/** A call that opens with a 4 s IVR menu and 2 s of silence before the conversation. */
+function withIvrPrompt(seed: number): Uint8Array {
+  const menu = Buffer.from(makeWav(4, seed));
+  const silence = Buffer.alloc(2 * 8000 * 2);
+  const talk = Buffer.from(makeWav(6, seed + 1));
+  const data = Buffer.concat([menu.subarray(44), silence, talk.subarray(44)]);
+  const header = Buffer.from(menu.subarray(0, 44));
+  header.writeUInt32LE(36 + data.length, 4);
+  header.writeUInt32LE(data.length, 40);
+  return new Uint8Array(Buffer.concat([header, data]));
+}
+
+before(async () => {
+  execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
+  dailyDir = await mkdtemp(path.join(tmpdir(), 'cofi-daily-'));
+  await mkdir(path.join(dailyDir, date, 'team-a'), { recursive: true });
+  await writeFile(path.join(dailyDir, date, 'team-a', 'ivr-call.wav'), withIvrPrompt(61));
+  await writeFile(path.join(dailyDir, date, 'plain-call.wav'), makeWav(5, 63));
+  await writeFile(path.join(dailyDir, date, 'notes.txt'), 'not a recording');
+  stack = await startStack({ simulator: { timeScale: 0 }, env: { DAILY_DIR: dailyDir, DAILY_CRON: '' } });
+});
+after(async () => {
+  await stack?.stop();
+  await rm(dailyDir, { recursive: true, force: true });
+});
+
+const postJson = async (url: string, body: unknown) => {
+  const res = await stack.app.request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+};
+
+async function waitForDaily(taskId: string) {
+  for (let i = 0; i < 200; i++) {
+    if ((await getJson(stack.app, `/daily/status/${taskId}`)).status === 200) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return waitForBatch(stack.app, `/daily/status/${taskId}`);
+}
+
+describe('daily batch', () => {
+  test('ingests the day, cleans the audio, cuts the IVR prompt, runs every stage', async () => {
+    const res = await postJson('/batches', { date, audio_stages: ['denoise', 'ivr'] });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    assert.equal(res.body.task_id, `daily-${date}`);
+    const { final } = await waitForDaily(String(res.body.task_id));
+    assert.equal(final.status, 'Completed', JSON.stringify(final));
+    assert.equal(final.total_files, 2, 'the text file is not a recording');
+    const batchId = Number(final.batch_id);
+    const calls = await stack.db.select().from(call).where(eq(call.batchId, batchId));
+    const ivr = calls.find((c) => c.audioName === path.join('team-a', 'ivr-call.wav'))!;
+    const plain = calls.find((c) => c.audioName === 'plain-call.wav')!;
+    assert.ok(Math.abs((ivr.ivrOffset ?? 0) - 6) < 0.4, `IVR cut at ${ivr.ivrOffset}`);
+    assert.equal(plain.ivrOffset, 0);
+    assert.match(ivr.storedPath, /\.ivr\.wav$/);
+    assert.ok(ivr.originalPath && !ivr.originalPath.includes('.ivr.'));
+    const dist = await stack.db.select().from(fileDistribution).where(eq(fileDistribution.batchId, batchId));
+    assert.ok(dist.every((d) => d.denoiseDone && d.ivrDone && d.llm2Done));
+    const events = await stack.db
+      .select()
+      .from(batchExecutionLog)
+      .where(eq(batchExecutionLog.batchId, batchId));
+    for (const stage of ['denoise', 'ivr']) {
+      assert.ok(
+        events.some((e) => e.stage === stage && e.eventType === 'stage_complete' && e.successfulFiles === 2),
+      );
+    }
+    await recordHistory(
+      stack.client,
+      workflowIds.dailyBatch(stack.config.COFI_TASK_QUEUE, date),
+      'dailyBatch.two-calls',
+    );
+  });
+
+  test('a second run of the day adds only the new file and re-runs no finished stage', async () => {
+    const [before] = await stack.db
+      .select({ id: transcript.id, callId: transcript.callId })
+      .from(transcript)
+      .innerJoin(call, eq(call.id, transcript.callId))
+      .where(eq(call.audioName, 'plain-call.wav'));
+    await writeFile(path.join(dailyDir, date, 'late-call.wav'), makeWav(4, 65));
+    const res = await postJson('/batches', { date, audio_stages: [] });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    const { final } = await waitForDaily(String(res.body.task_id));
+    assert.equal(final.status, 'Completed');
+    assert.equal(final.total_files, 3);
+    const [after] = await stack.db
+      .select({ id: transcript.id })
+      .from(transcript)
+      .where(eq(transcript.callId, before!.callId));
+    assert.equal(after!.id, before!.id, 'the finished call kept its transcript');
+  });
+
+  test('bad requests: unknown field, bad date, folder outside DAILY_DIR, missing folder', async () => {
+    assert.equal((await postJson('/batches', { date, when: 'now' })).status, 422);
+    assert.equal((await postJson('/batches', { date: '2026-02-30' })).status, 422);
+    assert.equal((await postJson('/batches', { folder: '../../etc' })).status, 422);
+    assert.equal((await postJson('/batches', { date: '2020-01-01' })).status, 404);
+  });
+});
