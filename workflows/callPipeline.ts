@@ -7,7 +7,6 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   proxyActivities,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import type { CallRoute } from '../activities/types.js';
