@@ -12,7 +12,8 @@ started=()
 cleanup() {
   trap - INT TERM EXIT
   say "stopping..."
-  for pid in "${pids[@]:-}"; do [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true; done
+  # Each process runs in a group of its own (setsid): the group goes, with everything it started.
+  for pid in "${pids[@]:-}"; do [ -n "$pid" ] && { kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; }; done
   wait 2>/dev/null || true
   for svc in "${started[@]:-}"; do [ -n "$svc" ] && bash "ops/$svc.sh" stop || true; done
 }
@@ -33,10 +34,10 @@ export AUDIO_DIR="${AUDIO_DIR:-$COFI_DATA_DIR/audio}"
 
 npx tsx drizzle/cli.ts
 if [ "${COFI_SIMULATOR:-1}" != "0" ] && [ "${COFI_SIMULATOR:-1}" != "false" ]; then
-  npx tsx simulator/main.ts & pids+=($!)
+  setsid node --import tsx simulator/main.ts & pids+=($!)
 fi
-npx tsx worker/main.ts & pids+=($!)
-npx tsx api/main.ts & pids+=($!)
+setsid node --import tsx worker/main.ts & pids+=($!)
+setsid node --import tsx api/main.ts & pids+=($!)
 
 say "API:             http://${API_HOST:-127.0.0.1}:${API_PORT:-5064}  (health: /health)"
 say "Temporal Web UI: ${TEMPORAL_UI_URL:-http://127.0.0.1:$TEMPORAL_UI_PORT}"
