@@ -11,7 +11,7 @@ import { batchExecutionLog, call, fileDistribution, transcript } from '../../dri
 import { workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
 import { recordHistory } from '../support/histories.js';
-import { getJson, waitForBatch } from '../support/http.js';
+import { getJson, postJson as postJsonTo, waitForBatch } from '../support/http.js';
 import { type Stack, startStack } from '../support/stack.js';
 
 let stack: Stack;
@@ -45,14 +45,7 @@ after(async () => {
   await rm(dailyDir, { recursive: true, force: true });
 });
 
-const postJson = async (url: string, body: unknown) => {
-  const res = await stack.app.request(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-};
+const postJson = (url: string, body: unknown) => postJsonTo(stack.app, url, body);
 
 async function waitForDaily(taskId: string) {
   for (let i = 0; i < 200; i++) {

@@ -6,7 +6,7 @@ import { batchExecutionLog, batchStatus, reauditCall } from '../../drizzle/schem
 import { workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
 import { recordHistory } from '../support/histories.js';
-import { auditForm, getJson, postForm, waitForBatch } from '../support/http.js';
+import { auditForm, getJson, postForm, postJson as postJsonTo, waitForBatch } from '../support/http.js';
 import { callState, callsOfBatch, locksOf } from '../support/queries.js';
 import { type Stack, startStack } from '../support/stack.js';
 
@@ -31,14 +31,7 @@ after(async () => {
   await stack?.stop();
 });
 
-const postJson = async (url: string, body: unknown) => {
-  const res = await stack.app.request(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-};
+const postJson = (url: string, body: unknown) => postJsonTo(stack.app, url, body);
 
 describe('Test 4: reaudit (stt + llm2)', () => {
   test('old transcript and answers are replaced, downstream llm1 re-runs, the rest is untouched', async () => {

@@ -6,7 +6,7 @@ import { batchExecutionLog } from '../../drizzle/schema/index.js';
 import { workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
 import { recordHistory } from '../support/histories.js';
-import { auditForm, getJson, postForm, waitForBatch } from '../support/http.js';
+import { auditForm, getJson, postForm, postJson as postJsonTo, waitForBatch } from '../support/http.js';
 import { callState, locksOf } from '../support/queries.js';
 import { type Stack, startStack } from '../support/stack.js';
 
@@ -42,14 +42,7 @@ const latestCall = (name: string) =>
     orderBy: (c, { desc }) => desc(c.id),
   });
 
-const postJson = async (url: string, body: unknown) => {
-  const res = await stack.app.request(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-};
+const postJson = (url: string, body: unknown) => postJsonTo(stack.app, url, body);
 
 describe('reaudit cancellation', () => {
   test('cancel mid-run: Cancelled, calls consistent, events recorded; a restart completes', async () => {

@@ -18,6 +18,15 @@ export async function postForm(app: Hono, url: string, form: FormData) {
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
+export async function postJson(app: Hono, url: string, body: unknown) {
+  const res = await app.request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
 export async function getJson(app: Hono, url: string) {
   const res = await app.request(url);
   return { status: res.status, body: (await res.json()) as Record<string, unknown> & { status?: string } };
