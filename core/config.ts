@@ -114,15 +114,17 @@ const apiKeys = z
     return keys;
   });
 
-const commaList = z
-  .string()
-  .default('')
-  .transform((s) =>
-    s
-      .split(',')
-      .map((v) => v.trim())
-      .filter(Boolean),
-  );
+/** A comma-separated list (blanks dropped); `fallback` when the variable is unset. */
+export const commaList = (fallback = '') =>
+  z
+    .string()
+    .default(fallback)
+    .transform((s) =>
+      s
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean),
+    );
 
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -152,7 +154,7 @@ export const envSchema = z.object({
   /** Let the API run without keys on a non-loopback API_HOST (e.g. behind a proxy that authenticates). */
   ALLOW_OPEN: boolish.default(false),
   /** Origins allowed to call the API from a browser (comma-separated); empty: no CORS headers at all. */
-  CORS_ORIGINS: commaList,
+  CORS_ORIGINS: commaList(),
   /** Time limit of a request other than an upload; a slower one gets 504 `{detail}`. */
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** Largest JSON request body (bytes); larger gets 413 `{detail}`. Uploads have their own limits. */
@@ -196,26 +198,9 @@ export const envSchema = z.object({
   DAILY_PROCESS_ID: z.coerce.number().int().min(1).default(1),
   DAILY_CATEGORY_MAPPING_ID: z.coerce.number().int().min(1).default(1),
   /** Audio clean-up stages of the daily batch (comma-separated subset of denoise,ivr; empty for none). */
-  DAILY_AUDIO_STAGES: z
-    .string()
-    .default('denoise,ivr')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((v) => v.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.enum(['denoise', 'ivr']))),
+  DAILY_AUDIO_STAGES: commaList('denoise,ivr').pipe(z.array(z.enum(['denoise', 'ivr']))),
   /** Languages the STT stage accepts; others are recorded as unsupported by LID. */
-  LANGUAGES: z
-    .string()
-    .default('en,hi,es')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((l) => l.trim())
-        .filter(Boolean),
-    ),
+  LANGUAGES: commaList('en,hi,es'),
 });
 
 export type Env = z.infer<typeof envSchema>;

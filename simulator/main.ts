@@ -21,7 +21,7 @@
 //   SIM_SAMPLES=1               0: ignore samples/*.script.json (every call gets a synthetic conversation)
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { loadConfig } from '../core/config.js';
+import { commaList, loadConfig } from '../core/config.js';
 import { FAULT_ENDPOINTS } from './faults.js';
 import { type SimulatedEndpoint, startSimulator } from './server.js';
 
@@ -43,16 +43,7 @@ const simEnv = z.object({
   SIM_FAIL_MALFORMED: rate,
   SIM_FAIL_PATTERN: z.string().optional(),
   SIM_FAIL_CLIENT_PATTERN: z.string().optional(),
-  SIM_FAIL_ENDPOINTS: z
-    .string()
-    .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((v) => v.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.enum(FAULT_ENDPOINTS))),
+  SIM_FAIL_ENDPOINTS: commaList().pipe(z.array(z.enum(FAULT_ENDPOINTS))),
   SIM_SEED: z.coerce.number().int().default(42),
   SIM_REJECT_WHEN_BUSY: flag,
   SIM_LANGUAGE_STYLE: z.enum(['name', 'code']).default('name'),
