@@ -2,10 +2,12 @@
 import { eq } from 'drizzle-orm';
 import { stageFailure } from '../core/errors.js';
 import { findLlm, findNode, pickGpuNode, pickLlmEndpoint } from '../core/fleet.js';
+import { eventStageName } from '../core/stages.js';
 import { call, fileDistribution } from '../drizzle/schema/index.js';
+import { logEvent } from './batch.js';
 import { loadCall, markStageDone } from './calls.js';
 import type { ActivityDeps } from './deps.js';
-import type { CallRef, CallRoute } from './types.js';
+import type { CallRef, CallRoute, RedistributeInput } from './types.js';
 
 export function createDistributeActivities({ db, config, audio, inference }: ActivityDeps) {
   const { fleet } = config;
@@ -53,6 +55,38 @@ export function createDistributeActivities({ db, config, audio, inference }: Act
         await tx.update(call).set({ gpuNode: node.id }).where(eq(call.id, callId));
       });
       return { gpuNode: node.id, llmEndpoint: findLlm(fleet, llm.id)?.id ?? llm.id };
+    },
+
+    /**
+     * Moves a call whose GPU node stopped answering to another node that serves the stage, and logs the
+     * move. Returns null when every node was tried. Idempotent: the move is keyed by (call, node left).
+     */
+    async redistributeCall(input: RedistributeInput): Promise<CallRoute | null> {
+      const { batchId, callId, stage, tried, reason } = input;
+      const left = tried[tried.length - 1];
+      const candidates = fleet.nodes.filter((n) => n.stages.includes(stage) && !tried.includes(n.id));
+      if (candidates.length === 0) return null;
+      const node = pickGpuNode(candidates, callId);
+      const llm = pickLlmEndpoint(fleet.llm, callId);
+      const row = await loadCall(db, callId);
+      await db.transaction(async (tx) => {
+        await tx
+          .update(fileDistribution)
+          .set({ gpuNode: node.id, gpuUrl: node.url })
+          .where(eq(fileDistribution.callId, callId));
+        await tx.update(call).set({ gpuNode: node.id }).where(eq(call.id, callId));
+        await logEvent(tx, {
+          batchId,
+          stage: eventStageName('distribute'),
+          eventType: 'file_redistributed',
+          status: 'InProgress',
+          callId,
+          message: `${row.audioName}: moved from ${left} to ${node.id} at ${stage}: ${reason}`.slice(0, 4000),
+          metadata: { from: left ?? null, to: node.id, stage, reason },
+          eventKey: `${batchId}:${eventStageName('distribute')}:file_redistributed:${callId}:${left}`,
+        });
+      });
+      return { gpuNode: node.id, llmEndpoint: llm.id };
     },
   };
 }

@@ -11,8 +11,17 @@ export type CallRoute = { gpuNode: string; llmEndpoint: string };
 export type StartBatchInput = { batchId: number; runId: string };
 export type StartBatchOutput = { total: number };
 
-export type ListBatchCallsInput = { batchId: number; afterCallId: number; limit: number };
-export type BatchCallItem = { callId: number; audioName: string; processId: number };
+/** A call to move off the GPU nodes in `tried` (the last one is the node that stopped answering). */
+export type RedistributeInput = CallRef & { stage: 'lid' | 'stt'; tried: string[]; reason: string };
+
+export type ListBatchCallsInput = {
+  batchId: number;
+  afterCallId: number;
+  limit: number;
+  /** The batch's stages: a call with all of them done is listed as `done`. */
+  stages?: Stage[];
+};
+export type BatchCallItem = { callId: number; audioName: string; processId: number; done?: boolean };
 
 export type StageEventInput = {
   batchId: number;

@@ -7,9 +7,10 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   proxyActivities,
+  proxyLocalActivities,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import type { CallRoute } from '../activities/types.js';
+import type { CallRoute, StageInput } from '../activities/types.js';
 import { failureContext, NON_RETRYABLE_TYPES } from '../core/errors.js';
 import { audioQueue, gpuQueue, llmQueue } from '../core/fleet.js';
 import type { Stage } from '../core/stages.js';
@@ -42,7 +43,7 @@ const retry = {
 };
 
 /** Bookkeeping only touches the database: it retries until the database is back, however long that takes. */
-const main = proxyActivities<Activities['main']>({
+const main = proxyLocalActivities<Activities['main']>({
   startToCloseTimeout: '2 minutes',
   retry: { ...retry, maximumAttempts: undefined },
 });
@@ -100,7 +101,7 @@ export async function callPipeline(input: CallPipelineInput): Promise<CallPipeli
         route = await main.distributeCall({ ...ref, last });
       } else {
         route ??= await main.routeCall(ref);
-        await runStage(input.prefix, stage, { ...ref, route, last });
+        route = await runStage(input.prefix, stage, { ...ref, route, last });
       }
       // The last report is awaited (the call is over when its batch knows); the others go out with the next
       // stage's command instead of costing a round trip each.
@@ -116,36 +117,69 @@ export async function callPipeline(input: CallPipelineInput): Promise<CallPipeli
   return { callId, ok: true };
 }
 
-async function runStage(
-  prefix: string,
-  stage: Stage,
-  input: Parameters<Activities['gpu']['runStt']>[0],
-): Promise<void> {
-  switch (stage) {
-    case 'lid': {
-      const lid = await gpu(prefix, input.route, 'lid').runLid(input);
-      if (!lid.supported) {
-        // A clear, recorded outcome rather than a crash: STT has no model for this language.
-        throw ApplicationFailure.nonRetryable(
-          `spoken language "${lid.lang}" is not one of the configured languages`,
-          'unsupported_language',
-        );
-      }
-      return;
+/** Failures that say the GPU node itself is unreachable (after every retry), not that the call is bad. */
+const NODE_DOWN = new Set(['connection', 'timeout']);
+
+/**
+ * Runs a GPU stage on the call's node. When the node stops answering (its retries end in connection
+ * errors or timeouts) the call moves to another node and the stage runs there; once every node was tried,
+ * the last failure stands. Returns the route the call ends up on.
+ */
+async function onGpuNode(
+  stage: 'lid' | 'stt',
+  input: StageInput,
+  run: (route: CallRoute) => Promise<void>,
+): Promise<CallRoute> {
+  let route = input.route;
+  const tried = [route.gpuNode];
+  for (;;) {
+    try {
+      await run(route);
+      return route;
+    } catch (err) {
+      const cause = err instanceof ActivityFailure ? err.cause : undefined;
+      if (!(cause instanceof ApplicationFailure) || !NODE_DOWN.has(cause.type ?? '')) throw err;
+      const next = await main.redistributeCall({
+        batchId: input.batchId,
+        callId: input.callId,
+        stage,
+        tried,
+        reason: `${cause.type}: ${cause.message}`,
+      });
+      if (!next) throw err;
+      route = next;
+      tried.push(next.gpuNode);
     }
+  }
+}
+
+async function runStage(prefix: string, stage: Stage, input: StageInput): Promise<CallRoute> {
+  switch (stage) {
+    case 'lid':
+      return onGpuNode('lid', input, async (route) => {
+        const lid = await gpu(prefix, route, 'lid').runLid({ ...input, route });
+        if (!lid.supported) {
+          // A clear, recorded outcome rather than a crash: STT has no model for this language.
+          throw ApplicationFailure.nonRetryable(
+            `spoken language "${lid.lang}" is not one of the configured languages`,
+            'unsupported_language',
+          );
+        }
+      });
     case 'stt':
-      await gpu(prefix, input.route, 'stt').runStt(input);
-      return;
+      return onGpuNode('stt', input, async (route) => {
+        await gpu(prefix, route, 'stt').runStt({ ...input, route });
+      });
     case 'llm1':
       await llm(prefix, input.route).runLlm1(input);
-      return;
+      return input.route;
     case 'llm2':
       await llm(prefix, input.route).runLlm2(input);
-      return;
+      return input.route;
     case 'denoise':
     case 'ivr':
       await audio(prefix).runAudioStage({ ...input, stage });
-      return;
+      return input.route;
     case 'distribute':
       throw new Error('distribute is not a routed stage');
     default:
