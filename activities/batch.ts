@@ -2,7 +2,13 @@
 import { and, asc, count, eq, gt, inArray, sql } from 'drizzle-orm';
 import { safePayload } from '../core/errors.js';
 import { stageStatus } from '../core/progress.js';
-import { BATCH_STATUS_COLUMN, type BatchStatus, eventStageName, type Stage } from '../core/stages.js';
+import {
+  BATCH_STATUS_COLUMN,
+  type BatchStatus,
+  DONE_FLAG,
+  eventStageName,
+  type Stage,
+} from '../core/stages.js';
 import type { Db } from '../drizzle/client.js';
 import {
   batchExecutionLog,
@@ -80,11 +86,22 @@ export function createBatchActivities({ db }: Pick<ActivityDeps, 'db'>) {
     },
 
     /** Read-only. Pages in call-id order so a continued run resumes exactly after its cursor. */
-    async listBatchCalls({ batchId, afterCallId, limit }: ListBatchCallsInput): Promise<BatchCallItem[]> {
+    async listBatchCalls({
+      batchId,
+      afterCallId,
+      limit,
+      stages,
+    }: ListBatchCallsInput): Promise<BatchCallItem[]> {
       const kind = await batchKind(db, batchId);
       const base = db
-        .select({ callId: call.id, audioName: call.audioName, processId: call.processId })
-        .from(call);
+        .select({
+          callId: call.id,
+          audioName: call.audioName,
+          processId: call.processId,
+          dist: fileDistribution,
+        })
+        .from(call)
+        .leftJoin(fileDistribution, eq(fileDistribution.callId, call.id));
       const rows =
         kind === 'reaudit'
           ? await base
@@ -96,7 +113,17 @@ export function createBatchActivities({ db }: Pick<ActivityDeps, 'db'>) {
               .where(and(eq(call.batchId, batchId), gt(call.id, afterCallId)))
               .orderBy(asc(call.id))
               .limit(limit);
-      return rows;
+      return rows.map(({ dist, ...item }) => ({
+        ...item,
+        // Every stage of this batch already done (a resumed day): the batch counts it without a child.
+        done:
+          !!stages?.length &&
+          !!dist &&
+          stages.every((stage) => {
+            const flag = DONE_FLAG[stage];
+            return flag === null || dist[flag];
+          }),
+      }));
     },
 
     /** Idempotent by event key; the status column is set to the same value on a retry. */

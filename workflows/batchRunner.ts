@@ -137,11 +137,22 @@ export async function runBatch(
     }
     while (!state.exhausted && !isCancelled() && state.inFlight.length < state.window) {
       const limit = state.window - state.inFlight.length;
-      const page = await main.listBatchCalls({ batchId: state.batchId, afterCallId: state.cursor, limit });
-      if (page.length < limit) state.exhausted = true;
-      for (const call of page) {
+      const listed = await main.listBatchCalls({
+        batchId: state.batchId,
+        afterCallId: state.cursor,
+        limit,
+        stages: state.stages,
+      });
+      if (listed.length < limit) state.exhausted = true;
+      const page = [];
+      for (const call of listed) {
         state.inFlight.push(call.callId);
         state.cursor = call.callId;
+        if (call.done) {
+          // Finished in an earlier run of this batch (a resumed day): counted, not run again.
+          for (const [i, stage] of state.stages.entries())
+            onOutcome(state, { callId: call.callId, stage, ok: true, final: i === state.stages.length - 1 });
+        } else page.push(call);
       }
       // One workflow task issues the whole page's starts: awaiting them one by one would cost a round
       // trip to the server per call.

@@ -6,8 +6,14 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { eq } from 'drizzle-orm';
-import { batchExecutionLog, call, fileDistribution, transcript } from '../../drizzle/schema/index.js';
+import { and, eq } from 'drizzle-orm';
+import {
+  batchExecutionLog,
+  batchStatus,
+  call,
+  fileDistribution,
+  transcript,
+} from '../../drizzle/schema/index.js';
 import { workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
 import { recordHistory } from '../support/histories.js';
@@ -90,11 +96,15 @@ describe('daily batch', () => {
   });
 
   test('a second run of the day adds only the new file and re-runs no finished stage', async () => {
+    const [day] = await stack.db
+      .select()
+      .from(batchStatus)
+      .where(eq(batchStatus.taskId, `daily-${date}`));
     const [before] = await stack.db
       .select({ id: transcript.id, callId: transcript.callId })
       .from(transcript)
       .innerJoin(call, eq(call.id, transcript.callId))
-      .where(eq(call.audioName, 'plain-call.wav'));
+      .where(and(eq(call.batchId, day!.id), eq(call.audioName, 'plain-call.wav')));
     await writeFile(path.join(dailyDir, date, 'late-call.wav'), makeWav(4, 65));
     const res = await postJson('/batches', { date, audio_stages: [] });
     assert.equal(res.status, 202, JSON.stringify(res.body));
@@ -106,6 +116,16 @@ describe('daily batch', () => {
       .from(transcript)
       .where(eq(transcript.callId, before!.callId));
     assert.equal(after!.id, before!.id, 'the finished call kept its transcript');
+    // A finished call is counted from its flags: no second child workflow ran for it.
+    const [row] = await stack.db
+      .select({ batchId: call.batchId })
+      .from(call)
+      .where(eq(call.id, before!.callId));
+    const childId = workflowIds.call(stack.config.COFI_TASK_QUEUE, row!.batchId, before!.callId);
+    let runs = 0;
+    for await (const _ of stack.client.workflow.list({ query: `WorkflowId = '${childId}'` })) runs++;
+    assert.equal(runs, 1, `${childId} ran ${runs} times`);
+    assert.equal(final.completed, 3);
   });
 
   test('bad requests: unknown field, bad date, folder outside DAILY_DIR, missing folder', async () => {
