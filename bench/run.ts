@@ -3,26 +3,37 @@
 //   BENCH_THROUGHPUT_CALLS=1000  calls for the zero-latency throughput run
 //   BENCH_UTIL_CALLS=1000        calls for the utilisation runs (pipelined and stage-barrier)
 //   BENCH_SCALE_CALLS=10000      calls for the scale run (0 skips it)
-//   BENCH_TIME_SCALE=0.1         simulator latency multiplier in the utilisation runs
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+//   BENCH_TIME_SCALE=0.5         simulator latency multiplier in the utilisation runs
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { count, eq, inArray } from 'drizzle-orm';
-import * as schema from '../drizzle/schema/index.js';
+import { ops } from '../chaos/processes.js';
 import { makeWav } from '../test/support/audio.js';
 import { auditForm, postForm, waitForBatch } from '../test/support/http.js';
 import { type Stack, startStack } from '../test/support/stack.js';
 import { workflowIds } from '../workflows/definitions.js';
 import { stageBarrierBatch } from '../workflows/stageBarrier.js';
 import { type Series, slotChart } from './chart.js';
+import { runScale, type ScaleResult } from './scale.js';
 
 const root = path.resolve(import.meta.dirname, '..');
+// A stack of its own (Temporal :7400, MariaDB :3410, data in .data/bench), so that neither the tests'
+// servers nor what earlier runs left in them affect the numbers.
+const data = path.join(root, '.data', 'bench');
+const opsEnv = { TEMPORAL_PORT: '7400', TEMPORAL_UI_PORT: '8400', MARIADB_PORT: '3410', COFI_DATA_DIR: data };
+const DATABASE_URL = 'mysql://cofi:cofi@127.0.0.1:3410/cofi_bench';
+const TEMPORAL_ADDRESS = '127.0.0.1:7400';
+/** Every part starts on an empty Temporal database: a store that grows run after run slows the server. */
+function freshTemporal() {
+  ops('temporal', 'stop', opsEnv);
+  rmSync(path.join(data, 'temporal'), { recursive: true, force: true });
+  ops('temporal', 'start', opsEnv);
+}
 const out = path.join(root, 'bench', 'results');
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const N_THROUGHPUT = env('BENCH_THROUGHPUT_CALLS', 1000);
 const N_UTIL = env('BENCH_UTIL_CALLS', 1000);
 const N_SCALE = env('BENCH_SCALE_CALLS', 10000);
-const TIME_SCALE = env('BENCH_TIME_SCALE', 0.1);
+const TIME_SCALE = env('BENCH_TIME_SCALE', 0.5);
 const NODES = [
   { id: 'gpu-a', capacity: 4, lidPath: '/detect-language' },
   { id: 'gpu-b', capacity: 4, lidPath: '/detect-language' },
@@ -85,10 +96,9 @@ function utilisation(stack: Stack, from: number, to: number) {
 }
 
 async function main() {
-  execFileSync('bash', [path.join(root, 'ops', 'temporal.sh'), 'start'], { stdio: 'inherit' });
-  execFileSync('bash', [path.join(root, 'ops', 'mariadb.sh'), 'start'], { stdio: 'inherit' });
-  process.env.COFI_TEST_DATABASE_URL ??= `mysql://cofi:cofi@127.0.0.1:${process.env.MARIADB_PORT ?? 3307}/cofi_bench`;
-  process.env.COFI_TEST_TEMPORAL_ADDRESS ??= `127.0.0.1:${process.env.TEMPORAL_PORT ?? 7233}`;
+  ops('mariadb', 'start', opsEnv);
+  process.env.COFI_TEST_DATABASE_URL = DATABASE_URL;
+  process.env.COFI_TEST_TEMPORAL_ADDRESS = TEMPORAL_ADDRESS;
   mkdirSync(out, { recursive: true });
   const result: Record<string, unknown> = {
     date: new Date().toISOString(),
@@ -99,159 +109,115 @@ async function main() {
   const stackEnv = { MAX_UPLOAD_FILES: '10000', BATCH_WINDOW: '200', LOG_LEVEL: 'warn' };
 
   // 1. cofi's own overhead: every stage, zero simulated latency.
-  let stack = await startStack({
-    nodes: NODES,
-    llm: LLM,
-    simulator: { timeScale: 0, scripts: null },
-    env: stackEnv,
-  });
-  const t = await runAudit(
-    stack,
-    calls(N_THROUGHPUT, 'tp', () => 5),
-  );
-  result.throughput = {
-    calls: N_THROUGHPUT,
-    status: t.status,
-    seconds: (t.ended - t.started) / 1000,
-    callsPerSecond: N_THROUGHPUT / ((t.ended - t.accepted) / 1000),
-    uploadSeconds: (t.accepted - t.started) / 1000,
-  };
-  console.log('[bench] throughput', result.throughput);
-  await stack.stop();
-
-  // 2 and 3. The same calls on the same fleet, pipelined (cofi) and stage-barrier (the predecessor's way).
-  stack = await startStack({
-    nodes: NODES,
-    llm: LLM,
-    simulator: { timeScale: TIME_SCALE, scripts: null },
-    env: stackEnv,
-  });
-  const p = await runAudit(stack, calls(N_UTIL, 'pipe', duration));
-  const pipelined = utilisation(stack, p.accepted, p.ended);
-  console.log('[bench] pipelined', { ...pipelined, gpu: undefined });
-  const d = await runAudit(stack, calls(N_UTIL, 'barrier', duration), 'distribute');
-  const barrierStart = Date.now();
-  await stack.client.workflow.execute(stageBarrierBatch, {
-    workflowId: `${workflowIds.auditUpload(stack.config.COFI_TASK_QUEUE)}-barrier-${d.batchId}`,
-    taskQueue: stack.config.COFI_TASK_QUEUE,
-    args: [
-      {
-        batchId: d.batchId,
-        stages: ['lid', 'stt', 'llm1', 'llm2'],
-        window: 200,
-        prefix: stack.config.COFI_TASK_QUEUE,
-      },
-    ],
-  });
-  const barrierEnd = Date.now();
-  // Distribution is part of both runs: the barrier's clock starts when its upload was accepted.
-  const barrier = utilisation(stack, d.accepted, barrierEnd);
-  console.log('[bench] barrier', {
-    ...barrier,
-    gpu: undefined,
-    barrierPhaseS: (barrierEnd - barrierStart) / 1000,
-  });
-  result.utilisation = {
-    calls: N_UTIL,
-    timeScale: TIME_SCALE,
-    pipelined: { ...pipelined, gpu: undefined },
-    stageBarrier: { ...barrier, gpu: undefined },
-    speedup: barrier.makespanS / pipelined.makespanS,
-  };
-  writeFileSync(
-    path.join(out, 'gpu-slots.svg'),
-    slotChart(
-      [
-        {
-          label: `pipelined (cofi): ${(pipelined.utilisation * 100).toFixed(0)}% of the bound`,
-          color: '#1f77b4',
-          busy: pipelined.gpu,
-          start: p.accepted,
-          end: p.ended,
-        } satisfies Series,
-        {
-          label: `stage barrier: ${(barrier.utilisation * 100).toFixed(0)}%`,
-          color: '#d62728',
-          busy: barrier.gpu,
-          start: d.accepted,
-          end: barrierEnd,
-        },
-      ],
-      GPU_SLOTS,
-      `Busy GPU slots over time, ${N_UTIL} calls, ${GPU_SLOTS} slots`,
-    ),
-  );
-  await stack.stop();
-
-  // 4. Scale: many calls, bounded memory and history.
-  if (N_SCALE > 0) {
+  let stack: Stack;
+  if (N_THROUGHPUT > 0) {
+    freshTemporal();
     stack = await startStack({
       nodes: NODES,
       llm: LLM,
       simulator: { timeScale: 0, scripts: null },
       env: stackEnv,
     });
-    const rssBefore = process.memoryUsage().rss;
-    let peakRss = rssBefore;
-    const sampler = setInterval(() => {
-      peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    }, 500);
-    const s = await runAudit(
+    const t = await runAudit(
       stack,
-      calls(N_SCALE, 'scale', () => 3),
+      calls(N_THROUGHPUT, 'tp', () => 5),
     );
-    clearInterval(sampler);
-    const runs: number[] = [];
-    for await (const w of stack.client.workflow.list({
-      query: `WorkflowId = '${workflowIds.auditUpload(stack.config.COFI_TASK_QUEUE)}'`,
-    })) {
-      const history = await stack.client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
-      runs.push(history.events?.length ?? 0);
-    }
-    const ids = (
-      await stack.db
-        .select({ id: schema.call.id })
-        .from(schema.call)
-        .where(eq(schema.call.batchId, s.batchId))
-    ).map((r) => r.id);
-    const rows: Record<string, number> = {};
-    for (const [name, table, col] of [
-      ['call', schema.call, schema.call.id],
-      ['fileDistribution', schema.fileDistribution, schema.fileDistribution.callId],
-      ['lidResult', schema.lidResult, schema.lidResult.callId],
-      ['transcript', schema.transcript, schema.transcript.callId],
-      ['analysis', schema.analysis, schema.analysis.callId],
-      ['auditAnswer', schema.auditAnswer, schema.auditAnswer.callId],
-    ] as const) {
-      let n = 0;
-      for (let i = 0; i < ids.length; i += 1000) {
-        const [r] = await stack.db
-          .select({ n: count() })
-          .from(table)
-          .where(inArray(col, ids.slice(i, i + 1000)));
-        n += r?.n ?? 0;
-      }
-      rows[name] = n / ids.length;
-    }
-    const [events] = await stack.db
-      .select({ n: count() })
-      .from(schema.batchExecutionLog)
-      .where(eq(schema.batchExecutionLog.batchId, s.batchId));
-    rows.batchExecutionLog = (events?.n ?? 0) / ids.length;
-    result.scale = {
-      calls: N_SCALE,
-      status: s.status,
-      seconds: (s.ended - s.started) / 1000,
-      callsPerSecond: N_SCALE / ((s.ended - s.accepted) / 1000),
-      peakRssMiB: Math.round(peakRss / 2 ** 20),
-      peakRssNote: 'API, worker and simulator share this one process in the benchmark',
-      batchWorkflowRuns: runs.length,
-      largestHistoryEvents: Math.max(...runs),
-      rowsPerCall: rows,
+    result.throughput = {
+      calls: N_THROUGHPUT,
+      status: t.status,
+      seconds: (t.ended - t.started) / 1000,
+      callsPerSecond: N_THROUGHPUT / ((t.ended - t.accepted) / 1000),
+      uploadSeconds: (t.accepted - t.started) / 1000,
     };
-    console.log('[bench] scale', result.scale);
+    console.log('[bench] throughput', result.throughput);
     await stack.stop();
   }
+
+  // 2 and 3. The same calls on the same fleet, pipelined (cofi) and stage-barrier (the predecessor's way).
+  if (N_UTIL > 0) {
+    freshTemporal();
+    stack = await startStack({
+      nodes: NODES,
+      llm: LLM,
+      simulator: { timeScale: TIME_SCALE, scripts: null },
+      env: stackEnv,
+    });
+    const p = await runAudit(stack, calls(N_UTIL, 'pipe', duration));
+    const pipelined = utilisation(stack, p.accepted, p.ended);
+    console.log('[bench] pipelined', { ...pipelined, gpu: undefined });
+    const d = await runAudit(stack, calls(N_UTIL, 'barrier', duration), 'distribute');
+    const barrierStart = Date.now();
+    await stack.client.workflow.execute(stageBarrierBatch, {
+      workflowId: `${workflowIds.auditUpload(stack.config.COFI_TASK_QUEUE)}-barrier-${d.batchId}`,
+      taskQueue: stack.config.COFI_TASK_QUEUE,
+      args: [
+        {
+          batchId: d.batchId,
+          stages: ['lid', 'stt', 'llm1', 'llm2'],
+          window: 200,
+          prefix: stack.config.COFI_TASK_QUEUE,
+        },
+      ],
+    });
+    const barrierEnd = Date.now();
+    // Distribution is part of both runs: the barrier's clock starts when its upload was accepted.
+    const barrier = utilisation(stack, d.accepted, barrierEnd);
+    console.log('[bench] barrier', {
+      ...barrier,
+      gpu: undefined,
+      barrierPhaseS: (barrierEnd - barrierStart) / 1000,
+    });
+    result.utilisation = {
+      calls: N_UTIL,
+      timeScale: TIME_SCALE,
+      pipelined: { ...pipelined, gpu: undefined },
+      stageBarrier: { ...barrier, gpu: undefined },
+      speedup: barrier.makespanS / pipelined.makespanS,
+    };
+    writeFileSync(
+      path.join(out, 'gpu-slots.svg'),
+      slotChart(
+        [
+          {
+            label: `pipelined (cofi): ${(pipelined.utilisation * 100).toFixed(0)}% of the bound`,
+            color: '#1f77b4',
+            busy: pipelined.gpu,
+            start: p.accepted,
+            end: p.ended,
+          } satisfies Series,
+          {
+            label: `stage barrier: ${(barrier.utilisation * 100).toFixed(0)}%`,
+            color: '#d62728',
+            busy: barrier.gpu,
+            start: d.accepted,
+            end: barrierEnd,
+          },
+        ],
+        GPU_SLOTS,
+        `Busy GPU slots over time, ${N_UTIL} calls, ${GPU_SLOTS} slots`,
+      ),
+    );
+    await stack.stop();
+  }
+
+  // 4. Scale: a day of many recordings, worker and API in processes of their own.
+  if (N_SCALE > 0) {
+    freshTemporal();
+    result.scale = await runScale(N_SCALE, {
+      data,
+      databaseUrl: DATABASE_URL,
+      temporalAddress: TEMPORAL_ADDRESS,
+      namespace: 'default',
+      fleet: {
+        nodes: NODES.map((x, i) => ({ ...x, url: `http://127.0.0.1:${9401 + i}`, stages: ['lid', 'stt'] })),
+        llm: LLM.map((x) => ({ ...x, url: 'http://127.0.0.1:9410' })),
+      },
+      simPorts: { gpu: NODES.map((_, i) => 9401 + i), llm: 9410 },
+    });
+    console.log('[bench] scale', result.scale);
+  }
+  ops('mariadb', 'stop', opsEnv);
+  ops('temporal', 'stop', opsEnv);
 
   writeFileSync(path.join(out, 'bench.json'), JSON.stringify(result, null, 2));
   writeFileSync(path.join(out, 'report.md'), report(result));
@@ -260,24 +226,27 @@ async function main() {
 }
 
 function report(r: Record<string, unknown>): string {
-  const t = r.throughput as Record<string, number>;
-  const u = r.utilisation as {
-    calls: number;
-    timeScale: number;
-    speedup: number;
-    pipelined: Record<string, number>;
-    stageBarrier: Record<string, number>;
-  };
-  const s = r.scale as Record<string, unknown> | undefined;
+  const t = r.throughput as { calls: number; callsPerSecond: number; uploadSeconds: number } | undefined;
+  const u = r.utilisation as
+    | {
+        calls: number;
+        timeScale: number;
+        speedup: number;
+        pipelined: Record<string, number>;
+        stageBarrier: Record<string, number>;
+      }
+    | undefined;
+  const s = r.scale as ScaleResult | undefined;
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-  return `# cofi benchmark (${r.date})
-
-Simulated fleet: ${GPU_SLOTS} GPU slots (${NODES.map((n) => `${n.id} x${n.capacity}`).join(', ')}), LLM ${LLM.map((l) => `${l.id} x${l.capacity}`).join(', ')}.
-
-## 1. Orchestration throughput (zero simulated latency)
-${t.calls} calls through distribute, lid, stt, llm1, llm2: **${(t.callsPerSecond ?? 0).toFixed(1)} calls/s** after the upload was accepted (upload itself ${(t.uploadSeconds ?? 0).toFixed(1)} s).
-
-## 2 and 3. GPU utilisation, pipelined vs stage barrier
+  const parts = [
+    `# cofi benchmark (${r.date})`,
+    `Simulated fleet: ${GPU_SLOTS} GPU slots (${NODES.map((n) => `${n.id} x${n.capacity}`).join(', ')}), LLM ${LLM.map((l) => `${l.id} x${l.capacity}`).join(', ')}. Everything (Temporal dev server, MariaDB, cofi, simulator) on this one machine.`,
+  ];
+  if (t)
+    parts.push(`## 1. Orchestration throughput (zero simulated latency)
+${t.calls} calls through distribute, lid, stt, llm1, llm2: **${t.callsPerSecond.toFixed(1)} calls/s** after the upload was accepted (upload itself ${t.uploadSeconds.toFixed(1)} s).`);
+  if (u)
+    parts.push(`## 2 and 3. GPU utilisation, pipelined vs stage barrier
 ${u.calls} calls of 60..600 s, STT at 40x real time, latency x${u.timeScale}. Lower bound = busiest resource's service time / its slots.
 
 | mode | makespan (s) | lower bound (s) | lower bound / makespan |
@@ -285,15 +254,19 @@ ${u.calls} calls of 60..600 s, STT at 40x real time, latency x${u.timeScale}. Lo
 | pipelined (cofi) | ${u.pipelined.makespanS?.toFixed(1)} | ${u.pipelined.lowerBoundS?.toFixed(1)} | **${pct(u.pipelined.utilisation ?? 0)}** |
 | stage barrier (predecessor) | ${u.stageBarrier.makespanS?.toFixed(1)} | ${u.stageBarrier.lowerBoundS?.toFixed(1)} | ${pct(u.stageBarrier.utilisation ?? 0)} |
 
-Pipelined is ${u.speedup.toFixed(2)}x faster. ![busy GPU slots](gpu-slots.svg)
-${
-  s
-    ? `
-## 4. Scale
-${s.calls} calls: ${s.status} in ${Number(s.seconds).toFixed(0)} s (${Number(s.callsPerSecond).toFixed(1)} calls/s); peak RSS ${s.peakRssMiB} MiB (${s.peakRssNote}); the batch workflow ran ${s.batchWorkflowRuns} times (continue-as-new), largest history ${s.largestHistoryEvents} events (hard limit 51,200); rows per call: ${JSON.stringify(s.rowsPerCall)}.
-`
-    : ''
-}`;
+Pipelined is ${u.speedup.toFixed(2)}x faster. ![busy GPU slots](gpu-slots.svg)`);
+  if (s)
+    parts.push(`## 4. Scale (daily batch, worker and API in their own processes)
+${s.calls} calls: **${s.status}** in ${s.seconds.toFixed(0)} s (${s.callsPerSecond.toFixed(1)} calls/s, ingest ${s.ingestSeconds.toFixed(0)} s).
+Peak RSS: worker **${s.peakRssMiB.worker} MiB**, API **${s.peakRssMiB.api} MiB**; worker RSS every 10 s: ${s.workerRssMiB.join(', ')} MiB.
+The batch workflow ran ${s.batchWorkflowRuns} time(s) (continue-as-new); largest batch history ${s.largestBatchHistory} events, largest call history ${s.largestCallHistory} events (Temporal's hard limit: 51,200 events per run).
+
+| table | rows per call |
+|---|---|
+${Object.entries(s.rowsPerCall)
+  .map(([k, v]) => `| ${k} | ${v.toFixed(2)} |`)
+  .join('\n')}`);
+  return `${parts.join('\n\n')}\n`;
 }
 
 await main();

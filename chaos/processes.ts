@@ -9,6 +9,8 @@ export type ManagedProcess = {
   start(): Promise<void>;
   kill(signal?: NodeJS.Signals): Promise<void>;
   running(): boolean;
+  /** The process id while it runs (the benchmark reads its memory from /proc). */
+  pid(): number | undefined;
 };
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -24,6 +26,7 @@ export function managed(
   return {
     name,
     running: () => child !== null && child.exitCode === null && child.signalCode === null,
+    pid: () => child?.pid,
     async start() {
       const log = openSync(path.join(logDir, `${name}.log`), 'a');
       child = spawn(process.execPath, ['--import', 'tsx', script], {
