@@ -48,7 +48,9 @@ test('calls of a node that stopped answering are redistributed and complete', as
   const moves = await stack.db
     .select()
     .from(batchExecutionLog)
-    .where(and(eq(batchExecutionLog.batchId, batchId), eq(batchExecutionLog.eventType, 'file_redistributed')));
+    .where(
+      and(eq(batchExecutionLog.batchId, batchId), eq(batchExecutionLog.eventType, 'file_redistributed')),
+    );
   // Weighted round-robin put half of the calls on node-b; each of them moved once, at its first GPU stage.
   assert.equal(moves.length, 3, JSON.stringify(moves));
   for (const m of moves) {
