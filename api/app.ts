@@ -7,7 +7,7 @@ import { requireKeys } from './auth.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import type { ApiDeps } from './deps.js';
 import { ApiError, errorResponse } from './errors.js';
-import { corsFor, jsonBodyLimit, pageHeaders, requestTimeout } from './protections.js';
+import { corsFor, jsonBody, pageHeaders, requestTimeout } from './protections.js';
 import { requestLog } from './requestLog.js';
 import { auditRoutes } from './routes/audit.js';
 import { batchRoutes } from './routes/batches.js';
@@ -35,8 +35,9 @@ export function createApp(deps: ApiDeps) {
   const cors = corsFor(deps.config);
   if (cors) app.use(cors);
   app.use(requireKeys(deps.config, links));
+  // The body has its own time limit (408, the client's fault), the answer then another (504, ours).
+  app.use(jsonBody(deps.config.JSON_BODY_LIMIT, deps.config.REQUEST_TIMEOUT_MS));
   app.use(requestTimeout(deps.config.REQUEST_TIMEOUT_MS));
-  app.use(jsonBodyLimit(deps.config.JSON_BODY_LIMIT));
 
   app.route('/', healthRoutes(deps));
   app.route('/', auditRoutes(deps));

@@ -7,6 +7,7 @@ export const ERROR_STATUS = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  request_timeout: 408,
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
@@ -57,4 +58,12 @@ export function describeError(err: unknown): string {
     if (e.message && !parts.includes(e.message)) parts.push(e.message);
   }
   return parts.join(': ') || String(err);
+}
+
+/** mysql2's duplicate-key error, possibly wrapped by drizzle. */
+export function isDuplicateKey(err: unknown): boolean {
+  for (let e = err as { code?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code === 'ER_DUP_ENTRY') return true;
+  }
+  return false;
 }

@@ -1,5 +1,4 @@
 // The API process: Hono on API_HOST:API_PORT (5064), with its database and Temporal client.
-import { serve } from '@hono/node-server';
 import { probeAudio } from '../core/audio/probe.js';
 import { createAudioStore } from '../core/audioStore.js';
 import { configOrExit } from '../core/env.js';
@@ -8,6 +7,7 @@ import { openDatabase } from '../drizzle/client.js';
 import { connectClient } from '../worker/temporal.js';
 import { createApp } from './app.js';
 import { accessMode } from './auth.js';
+import { startServer } from './server.js';
 
 const config = configOrExit();
 const logger = createLogger(config, 'api');
@@ -38,9 +38,11 @@ const app = createApp({
   probeAudio,
   logger,
 });
-const server = serve({ fetch: app.fetch, hostname: config.API_HOST, port: config.API_PORT }, (info) => {
-  logger.info({ address: info.address, port: info.port }, `API on http://${info.address}:${info.port}`);
-});
+const server = await startServer(app, { hostname: config.API_HOST, port: config.API_PORT });
+logger.info(
+  { address: config.API_HOST, port: server.port },
+  `API on http://${config.API_HOST}:${server.port}`,
+);
 const shutdown = () => {
   server.close();
   void database.close();

@@ -67,6 +67,7 @@ const ERROR_TEXT = {
   401: 'no API key, or an unknown one',
   403: 'the key may not do this (read key on an operator route)',
   404: 'no such resource',
+  408: 'the request body did not arrive within REQUEST_TIMEOUT_MS (an upload: stalled that long)',
   409: 'conflicts with what is running',
   413: 'body too large',
   415: 'wrong content type',

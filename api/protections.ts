@@ -1,11 +1,10 @@
-// Protective middleware: secure headers, CORS only when CORS_ORIGINS is set, a time limit and a JSON
-// body limit for everything but the streamed upload.
+// Protective middleware: secure headers, CORS only when CORS_ORIGINS is set, and for everything but the
+// streamed upload a JSON body read with a size and a time limit, then a time limit on the answer.
 import type { MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Config } from '../core/config.js';
-import { ApiError, errorResponse } from './errors.js';
+import { ApiError } from './errors.js';
 
 /** Routes that stream a large body and enforce their own limits while reading it. */
 const STREAMED_UPLOADS = new Set(['/audit/upload']);
@@ -56,19 +55,40 @@ export function requestTimeout(ms: number): MiddlewareHandler {
   };
 }
 
-/** Bodies of non-upload requests are JSON and small: a larger one is refused with 413 while reading. */
-export function jsonBodyLimit(maxBytes: number): MiddlewareHandler {
-  const limit = bodyLimit({
-    maxSize: maxBytes,
-    onError: (c) =>
-      errorResponse(
-        c,
-        new ApiError('payload_too_large', `the request body is larger than ${maxBytes} bytes`),
-      ),
-  });
+/**
+ * Bodies of non-upload requests are JSON and small, so they are read here, before any handler: one larger than
+ * `maxBytes` is refused with 413 and one that has not fully arrived within `ms` with 408, both while reading.
+ */
+export function jsonBody(maxBytes: number, ms: number): MiddlewareHandler {
+  const tooLarge = () =>
+    new ApiError('payload_too_large', `the request body is larger than ${maxBytes} bytes`);
   return async (c, next) => {
-    if (c.req.method === 'GET' || c.req.method === 'HEAD' || isUpload(c.req.method, c.req.path))
+    const body = c.req.raw.body;
+    if (!body || c.req.method === 'GET' || c.req.method === 'HEAD' || isUpload(c.req.method, c.req.path))
       return next();
-    return limit(c, next);
+    if (Number(c.req.header('content-length') ?? 0) > maxBytes) throw tooLarge();
+    const reader = body.getReader();
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new ApiError('request_timeout', `the request body did not arrive within ${ms} ms`)),
+        ms,
+      );
+    });
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    try {
+      for (;;) {
+        const { done, value } = await Promise.race([reader.read(), expired]);
+        if (done) break;
+        size += value.byteLength;
+        if (size > maxBytes) throw tooLarge();
+        chunks.push(value);
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    c.req.raw = new Request(c.req.raw, { body: Buffer.concat(chunks) });
+    return next();
   };
 }

@@ -1,5 +1,5 @@
-// Streams a multipart upload to a staging folder with limits enforced while reading; memory stays flat
-// whatever the file sizes. On any error the staging folder is removed before the error is raised.
+// Streams a multipart upload to a staging folder with limits (sizes, counts, names, stalls) enforced while
+// reading; memory stays flat whatever the file sizes. On any error the staging folder is removed first.
 import { createWriteStream } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,21 +13,36 @@ import { ApiError, badRequest } from './errors.js';
 
 export type StagedFile = { position: number; name: string; path: string; info: AudioInfo };
 export type StagedUpload = { dir: string; fields: Map<string, string[]>; files: StagedFile[] };
-export type UploadLimits = { maxFiles: number; maxFileBytes: number; fileField: string };
+export type UploadLimits = {
+  maxFiles: number;
+  maxFileBytes: number;
+  fileField: string;
+  /** An upload may take as long as its size needs, but may not stall (no bytes) for longer than this. */
+  idleMs: number;
+};
 
-/** A client's file name made safe to show: last path component, no control characters, bounded. */
-export function displayName(raw: string): string {
-  const base = raw.split(/[\\/]/).pop() ?? '';
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  const clean = base.replace(/[\u0000-\u001f\u007f-\u009f]/g, '').trim();
-  if (clean === '' || clean === '.' || clean === '..') return '';
-  return Buffer.byteLength(clean) > 255
-    ? Buffer.from(clean)
-        .subarray(0, 255)
-        .toString('utf8')
-        .replace(/\uFFFD+$/, '')
-    : clean;
+/**
+ * A client's file name, checked and trimmed. It is shown and searched by (reaudit), never used as a path, so
+ * it must be a plain name: no path, no control characters, valid UTF-8, at most 255 bytes.
+ */
+export function checkFileName(raw: string): string {
+  const name = raw.trim();
+  if (name === '') throw badRequest('a file has no name');
+  // busboy decodes bytes that are not UTF-8 as U+FFFD.
+  if (raw.includes('\uFFFD')) throw badRequest(`file name "${shown(name)}" is not valid UTF-8`);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(raw))
+    throw badRequest(`file name "${shown(name)}" has control characters`);
+  if (/[\\/]/.test(name)) throw badRequest(`file name "${shown(name)}" is a path: send the file name only`);
+  if (name === '.' || name === '..') throw badRequest(`"${name}" is not a file name`);
+  if (Buffer.byteLength(name) > 255) throw badRequest(`file name "${shown(name)}…" is longer than 255 bytes`);
+  return name;
 }
+
+/** A short, printable excerpt of a refused name for `detail`. */
+const shown = (name: string) =>
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: replacing control characters is the point
+  [...name.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')].slice(0, 60).join('');
 
 export async function receiveUpload(
   request: Request,
@@ -75,37 +90,56 @@ async function stream(
         parts: limits.maxFiles + 50,
       },
       defParamCharset: 'utf8',
+      // The name as the client sent it, so a path is refused rather than quietly cut to its last part.
+      preservePath: true,
     });
   } catch (err) {
     throw badRequest(`malformed multipart request: ${(err as Error).message}`);
   }
 
+  let fail: (err: Error) => void = () => {};
   const done = new Promise<void>((resolve, reject) => {
-    const fail = (err: Error) => {
+    fail = (err: Error) => {
       parser.removeAllListeners('file');
       reject(err);
     };
     parser.on('field', (name, value, info) => {
+      if (name === limits.fileField)
+        return fail(badRequest(`"${name}" must be file parts, each with a file name (filename="...")`));
       if (info.valueTruncated) return fail(badRequest(`field "${name}" is too long`));
       fields.set(name, [...(fields.get(name) ?? []), value]);
     });
     parser.on('file', (field, file, info) => {
-      if (field !== limits.fileField) {
+      // A refused part is read and dropped; destroying the parser later may still end it with an error.
+      const skip = () => {
+        file.on('error', () => {});
         file.resume();
+      };
+      if (field !== limits.fileField) {
+        skip();
         return fail(badRequest(`unexpected file field "${field}": send recordings as "${limits.fileField}"`));
       }
-      const name = displayName(info.filename ?? '');
-      if (!name) {
-        file.resume();
-        return fail(badRequest('a file has no usable name'));
+      let name: string;
+      try {
+        name = checkFileName(info.filename ?? '');
+      } catch (err) {
+        skip();
+        return fail(err as Error);
       }
       if (seen.has(name)) {
-        file.resume();
+        skip();
         return fail(badRequest(`duplicate file name in one upload: "${name}"`));
       }
       seen.add(name);
       const position = pending.length + 1;
       const target = path.join(dir, `${String(position).padStart(5, '0')}.part`);
+      const tooLarge = () =>
+        new ApiError(
+          'payload_too_large',
+          `file "${name}" is larger than the limit of ${limits.maxFileBytes} bytes`,
+        );
+      // Refused as soon as the limit is reached, not after the rest of the file has been read.
+      file.once('limit', () => fail(tooLarge()));
       let bytes = 0;
       const counter = new Transform({
         transform(chunk: Buffer, _enc, cb) {
@@ -115,12 +149,7 @@ async function stream(
       });
       pending.push(
         pipeline(file, counter, createWriteStream(target)).then(() => {
-          if ((file as unknown as { truncated?: boolean }).truncated) {
-            throw new ApiError(
-              'payload_too_large',
-              `file "${name}" is larger than the limit of ${limits.maxFileBytes} bytes`,
-            );
-          }
+          if ((file as unknown as { truncated?: boolean }).truncated) throw tooLarge();
           return { position, name, path: target, bytes };
         }),
       );
@@ -139,16 +168,30 @@ async function stream(
   });
 
   const body = Readable.fromWeb(request.body as unknown as WebReadableStream);
+  const idle = setTimeout(
+    () => fail(new ApiError('request_timeout', `the upload stalled: no data for ${limits.idleMs} ms`)),
+    limits.idleMs,
+  );
+  body.on('data', () => idle.refresh());
   body.on('error', (err) => parser.destroy(err));
   body.pipe(parser);
   try {
     await done;
+  } catch (err) {
+    // Stopping the parser ends its open file stream with an error, so every write settles (and closes its
+    // file) before the caller removes the staging folder.
+    parser.destroy();
+    await Promise.allSettled(pending);
+    throw err;
   } finally {
+    clearTimeout(idle);
     body.unpipe(parser);
   }
-  const written = await Promise.all(pending);
+  const written = await Promise.allSettled(pending);
   const files: StagedFile[] = [];
-  for (const f of written) {
+  for (const result of written) {
+    if (result.status === 'rejected') throw result.reason;
+    const f = result.value;
     if (f.bytes === 0) throw badRequest(`file "${f.name}" is empty`);
     files.push({ position: f.position, name: f.name, path: f.path, info: undefined as unknown as AudioInfo });
   }

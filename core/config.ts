@@ -155,7 +155,7 @@ export const envSchema = z.object({
   ALLOW_OPEN: boolish.default(false),
   /** Origins allowed to call the API from a browser (comma-separated); empty: no CORS headers at all. */
   CORS_ORIGINS: commaList(),
-  /** Time limit of a request other than an upload; a slower one gets 504 `{detail}`. */
+  /** A JSON body must arrive within it (else 408), then the answer (else 504); an upload may not stall longer (408). */
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** Largest JSON request body (bytes); larger gets 413 `{detail}`. Uploads have their own limits. */
   JSON_BODY_LIMIT: z.coerce

@@ -10,7 +10,7 @@ import { SEARCH_ATTRIBUTES, workflowIds } from '../../workflows/definitions.js';
 import { batchView, findBatchByTask } from '../batchView.js';
 import { workflowBusy } from '../closingWorkflow.js';
 import type { ApiDeps } from '../deps.js';
-import { ApiError, badRequest, describeError } from '../errors.js';
+import { ApiError, badRequest, describeError, isDuplicateKey } from '../errors.js';
 import { receiveUpload, type StagedUpload } from '../upload.js';
 
 export const AUDIT_BUSY = 'Another audit upload is already being processed';
@@ -70,6 +70,23 @@ async function validateFields(deps: ApiDeps, upload: StagedUpload) {
   return { processId, mappingId, stages };
 }
 
+/** Two names the database holds equal (it compares ignoring case and accents), for the 400's `detail`. */
+function duplicateNames(upload: StagedUpload): ApiError {
+  const same = new Intl.Collator('und', { sensitivity: 'base' });
+  const names = upload.files.map((f) => f.name);
+  const pair = names.flatMap((a, i) =>
+    names
+      .slice(i + 1)
+      .filter((b) => same.compare(a, b) === 0)
+      .map((b) => [a, b]),
+  )[0];
+  return badRequest(
+    pair
+      ? `duplicate file names in one upload: "${pair[0]}" and "${pair[1]}" (names are compared ignoring case and accents)`
+      : 'duplicate file names in one upload (names are compared ignoring case and accents)',
+  );
+}
+
 /** Whether an audit upload is being processed (one that is only closing does not count). */
 function uploadBusy(deps: ApiDeps, workflowId: string): Promise<boolean> {
   return workflowBusy(deps, workflowId, async (memo) => {
@@ -98,6 +115,7 @@ export function auditRoutes(deps: ApiDeps) {
         maxFiles: deps.config.MAX_UPLOAD_FILES,
         maxFileBytes: deps.config.MAX_FILE_BYTES,
         fileField: 'files',
+        idleMs: deps.config.REQUEST_TIMEOUT_MS,
       },
       deps.probeAudio,
     );
@@ -185,6 +203,8 @@ export function auditRoutes(deps: ApiDeps) {
       }
       if (err instanceof WorkflowExecutionAlreadyStartedError) throw conflict();
       if (err instanceof ApiError) throw err;
+      // call_batch_audio is unique under the column's collation, which ignores case and accents.
+      if (isDuplicateKey(err)) throw duplicateNames(upload);
       throw new ApiError('unavailable', `could not queue the upload: ${describeError(err)}`);
     }
   });

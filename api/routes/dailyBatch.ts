@@ -1,5 +1,5 @@
 // POST /batches: run the daily batch on demand for a date (or a folder under DAILY_DIR).
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
@@ -26,7 +26,13 @@ export const dailyBatchRequest = z
         'not a calendar date',
       )
       .optional(),
-    folder: z.string().min(1).max(255).optional(),
+    folder: z
+      .string()
+      .min(1)
+      .max(255)
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+      .regex(/^[^\u0000-\u001f\u007f]*$/, 'folder may not contain control characters')
+      .optional(),
     audio_stages: z
       .array(z.enum(['denoise', 'ivr']))
       .refine((s) => new Set(s).size === s.length, 'duplicates')
@@ -56,11 +62,15 @@ export function dailyBatchRoutes(deps: ApiDeps) {
     const dir = path.resolve(root, body.folder ?? date);
     if (dir !== root && !dir.startsWith(root + path.sep))
       throw new ApiError('validation_error', 'folder must be inside DAILY_DIR');
-    if (!existsSync(dir)) {
+    const found = statSync(dir, { throwIfNoEntry: false });
+    if (!found) {
       throw new ApiError(
         'not_found',
         `no recordings folder ${path.relative(root, dir) || '.'} under DAILY_DIR`,
       );
+    }
+    if (!found.isDirectory()) {
+      throw new ApiError('validation_error', `${path.relative(root, dir)} under DAILY_DIR is not a folder`);
     }
     const workflowId = workflowIds.dailyBatch(prefix, date);
     // A day run before is resumed: its row reads Pending again until the new run has ingested the folder

@@ -13,9 +13,10 @@ const taskParams = (example: string) =>
 const statusSchema = batchDetailSchema.omit({ stage_timings: true }).openapi('BatchStatus');
 
 const uploadForm = z.object({
-  files: z
-    .array(z.string().openapi({ type: 'string', format: 'binary' }))
-    .openapi({ description: 'the recordings (repeat the field); names are kept for display only' }),
+  files: z.array(z.string().openapi({ type: 'string', format: 'binary' })).openapi({
+    description:
+      'the recordings (repeat the field); each filename must be a plain name (no path, no control characters, valid UTF-8, at most 255 bytes), unique in the upload ignoring case and accents; names are kept for display and reaudit, never used as paths',
+  }),
   process_id: z.string().openapi({ description: 'a process id (GET /processes)', example: '1' }),
   category_mapping_id: z
     .string()
@@ -66,7 +67,7 @@ export function documentApi(app: OpenAPIHono, version: string) {
         }),
         'queued',
       ),
-      ...errorResponses(400, 403, 409, 413, 415, 503),
+      ...errorResponses(400, 403, 408, 409, 413, 415, 503),
     },
   });
   registry.registerPath({
@@ -96,7 +97,7 @@ export function documentApi(app: OpenAPIHono, version: string) {
         }),
         'queued',
       ),
-      ...errorResponses(400, 403, 404, 409, 413, 415, 503),
+      ...errorResponses(400, 403, 404, 408, 409, 413, 415, 503),
     },
   });
   registry.registerPath({
@@ -126,7 +127,7 @@ export function documentApi(app: OpenAPIHono, version: string) {
     request: { params: taskParams('reaudit-43') },
     responses: {
       202: json(z.object({ status: z.literal('cancelling'), task_id: z.string() }), 'cancelling'),
-      ...errorResponses(403, 404, 409, 503),
+      ...errorResponses(403, 404, 408, 409, 413, 503),
     },
   });
   registry.registerPath({
@@ -140,7 +141,7 @@ export function documentApi(app: OpenAPIHono, version: string) {
         z.object({ status: z.literal('queued'), task_id: z.string(), workflow_id: z.string() }),
         'started',
       ),
-      ...errorResponses(400, 403, 404, 409, 413, 415, 503),
+      ...errorResponses(400, 403, 404, 408, 409, 413, 415, 503),
     },
   });
   registry.registerPath({

@@ -10,7 +10,7 @@ import { cancelSignal, SEARCH_ATTRIBUTES, workflowIds } from '../../workflows/de
 import { reaudit } from '../../workflows/reaudit.js';
 import { batchView, findBatchByTask } from '../batchView.js';
 import type { ApiDeps } from '../deps.js';
-import { ApiError, badRequest } from '../errors.js';
+import { ApiError, badRequest, isDuplicateKey } from '../errors.js';
 
 export const MAX_REAUDIT_CALLS = 1000;
 const TERMINAL = ['Completed', 'CompletedWithErrors', 'Failed', 'Cancelled'];
@@ -247,12 +247,4 @@ async function cleanupCounts(deps: ApiDeps, batchId: number): Promise<Record<str
       return [m?.table ?? 'unknown', m?.deleted ?? 0];
     }),
   );
-}
-
-/** mysql2's duplicate-key error, possibly wrapped by drizzle. */
-function isDuplicateKey(err: unknown): boolean {
-  for (let e = err as { code?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (e.code === 'ER_DUP_ENTRY') return true;
-  }
-  return false;
 }
