@@ -1,11 +1,10 @@
 // Bad uploads get a 4xx with a detail that says what was wrong, and leave no row and no file behind.
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { count, eq } from 'drizzle-orm';
 import { batchStatus, call } from '../../drizzle/schema/index.js';
 import { makeWav } from '../support/audio.js';
+import { filesUnder } from '../support/hostile.js';
 import { auditForm, postForm, waitForBatch } from '../support/http.js';
 import { type Stack, startStack } from '../support/stack.js';
 
@@ -19,11 +18,6 @@ before(async () => {
 after(async () => {
   await stack?.stop();
 });
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
-}
 
 async function counts() {
   const [b] = await stack.db.select({ n: count() }).from(batchStatus);
@@ -106,14 +100,22 @@ describe('upload validation', () => {
     assert.match(((await res.json()) as { detail: string }).detail, /multipart/);
   });
 
-  test('a client path is never used as a path: the name is shown, the stored name is derived', async () => {
+  test('a client path is never used as a path: a name with one is refused, nothing is written', async () => {
+    const before = await counts();
     const res = await postForm(stack.app, '/audit/upload', auditForm([wav('../../etc/evil.wav', 9)]));
+    assert.equal(res.status, 400, JSON.stringify(res.body));
+    assert.match(String(res.body.detail), /is a path/);
+    assert.deepEqual(await counts(), before);
+  });
+
+  test('an accepted name is shown as sent; the stored name is derived', async () => {
+    const res = await postForm(stack.app, '/audit/upload', auditForm([wav('..evil name.wav', 9)]));
     assert.equal(res.status, 200, JSON.stringify(res.body));
     const [row] = await stack.db
       .select()
       .from(call)
       .where(eq(call.batchId, Number(res.body.batch_id)));
-    assert.equal(row!.audioName, 'evil.wav');
+    assert.equal(row!.audioName, '..evil name.wav');
     assert.doesNotMatch(row!.storedPath, /evil|\.\./);
     const files = await filesUnder(stack.audio.root);
     assert.ok(files.every((f) => f.startsWith(stack.audio.root)));
