@@ -181,6 +181,11 @@ export const envSchema = z.object({
 
   /** Children (calls) in flight per batch workflow; bounds history size and memory. */
   BATCH_WINDOW: z.coerce.number().int().min(1).max(1000).default(100),
+  /**
+   * History events a batch workflow run may reach before it stops taking calls, lets those in flight finish
+   * and continues as new (Temporal's hard limit is 51,200 per run).
+   */
+  BATCH_RUN_EVENTS: z.coerce.number().int().min(100).max(20_000).default(6000),
   /** Per-request time limits of the inference clients; a request past its limit is retried (timeout). */
   LID_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
   STT_TIMEOUT_MS: z.coerce.number().int().min(100).default(600_000),

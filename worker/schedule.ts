@@ -22,6 +22,7 @@ export async function ensureDailySchedule(client: Client, config: Config): Promi
           dayOffset: 1,
           audioStages: config.DAILY_AUDIO_STAGES,
           window: config.BATCH_WINDOW,
+          runEvents: config.BATCH_RUN_EVENTS,
           prefix: config.COFI_TASK_QUEUE,
         },
       ] as Parameters<typeof dailyBatch>,

@@ -13,6 +13,8 @@ export type AuditUploadInput = {
   stages: Stage[];
   /** Calls in flight at once. */
   window: number;
+  /** Events a run of the batch workflow may reach before it drains and continues as new (BATCH_RUN_EVENTS). */
+  runEvents?: number;
   /** The deployment's task-queue prefix (COFI_TASK_QUEUE). */
   prefix: string;
   /** Set when this run continues an earlier one. */
@@ -23,7 +25,15 @@ export async function auditUpload(input: AuditUploadInput): Promise<BatchSnapsho
   let state = input.state;
   if (!state) {
     const { total } = await main.startBatch({ batchId: input.batchId, runId: workflowInfo().runId });
-    state = initialState(input.batchId, 'audit', input.stages, total, input.window, input.prefix);
+    state = initialState(
+      input.batchId,
+      'audit',
+      input.stages,
+      total,
+      input.window,
+      input.prefix,
+      input.runEvents,
+    );
   }
   return runBatch(state, (next) => continueAsNew<typeof auditUpload>({ ...input, state: next }));
 }

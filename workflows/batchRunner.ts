@@ -1,5 +1,7 @@
-// Runs a batch's calls as child workflows in a bounded window, keeping exact progress from their reports
-// and continuing as new before the history grows large (Temporal: 51,200 events hard limit per run).
+// Runs a batch's calls as child workflows in a bounded window, keeping exact progress from their stage
+// reports and results, and continuing as new before a run's history grows large. Temporal's per-run limits:
+// 51,200 events and 10,000 received signals; a run that takes more children than its budget stops taking
+// them, lets the ones in flight finish, and only then continues as new, so nothing races the hand-over.
 import {
   condition,
   getExternalWorkflowHandle,
@@ -14,10 +16,9 @@ import type { StageEventInput } from '../activities/types.js';
 import { NON_RETRYABLE_TYPES } from '../core/errors.js';
 import { applyOutcome, emptyProgress, type Progress, stageFinished } from '../core/progress.js';
 import type { BatchKind, BatchStatus, Stage } from '../core/stages.js';
-import { callPipeline } from './callPipeline.js';
+import { type CallPipelineOutput, callPipeline } from './callPipeline.js';
 import {
   type BatchSnapshot,
-  type CallOutcome,
   callOutcomeSignal,
   cancelSignal,
   progressQuery,
@@ -47,6 +48,8 @@ export type BatchRunState = {
   cursor: number;
   exhausted: boolean;
   inFlight: number[];
+  /** Per call in flight: how many of its stages have been counted as done. */
+  counted: Record<number, number>;
   completed: number;
   failed: number;
   progress: Progress;
@@ -61,6 +64,8 @@ export type BatchRunState = {
   childTag?: string;
   /** The deployment's task-queue prefix (COFI_TASK_QUEUE), part of every queue and child id. */
   prefix: string;
+  /** History events a run may reach before it stops taking children (BATCH_RUN_EVENTS). */
+  runEvents: number;
 };
 
 export function initialState(
@@ -70,6 +75,7 @@ export function initialState(
   total: number,
   window: number,
   prefix: string,
+  runEvents = DEFAULT_RUN_EVENTS,
 ): BatchRunState {
   const first = stages[0];
   return {
@@ -81,6 +87,7 @@ export function initialState(
     cursor: 0,
     exhausted: false,
     inFlight: [],
+    counted: {},
     completed: 0,
     failed: 0,
     progress: emptyProgress(stages, total),
@@ -90,6 +97,7 @@ export function initialState(
     runs: 0,
     cancelRequested: false,
     prefix,
+    runEvents,
   };
 }
 
@@ -119,13 +127,23 @@ export async function runBatch(
     cancelRequested: isCancelled(),
   });
   setHandler(progressQuery, () => snapshot('InProgress'));
-  setHandler(callOutcomeSignal, (outcome) => onOutcome(state, outcome));
+  let signals = 0;
+  setHandler(callOutcomeSignal, (outcome) => {
+    signals++;
+    if (outcome.ok) countDone(state, outcome.callId, state.stages.indexOf(outcome.stage) + 1);
+  });
 
   const prefix = state.prefix;
   let cancelSent = false;
+  // Set once this run has taken enough: no more children; when the last one finishes, continue as new.
+  let draining = false;
+  const budgetSpent = () =>
+    workflowInfo().continueAsNewSuggested ||
+    workflowInfo().historyLength > state.runEvents ||
+    signals > Math.min(MAX_SIGNALS, state.runEvents / 2);
   for (;;) {
     if (isCancelled() && !cancelSent) {
-      // Stop what runs: each call records itself as cancelled and reports back (in a non-cancellable scope).
+      // Stop what runs: each call records itself as cancelled; its result tells this batch.
       cancelSent = true;
       await Promise.all(
         state.inFlight.map((callId) =>
@@ -135,7 +153,8 @@ export async function runBatch(
         ),
       );
     }
-    while (!state.exhausted && !isCancelled() && state.inFlight.length < state.window) {
+    draining ||= budgetSpent();
+    while (!state.exhausted && !isCancelled() && !draining && state.inFlight.length < state.window) {
       const limit = state.window - state.inFlight.length;
       const listed = await main.listBatchCalls({
         batchId: state.batchId,
@@ -146,17 +165,15 @@ export async function runBatch(
       if (listed.length < limit) state.exhausted = true;
       const page = [];
       for (const call of listed) {
-        state.inFlight.push(call.callId);
         state.cursor = call.callId;
-        if (call.done) {
-          // Finished in an earlier run of this batch (a resumed day): counted, not run again.
-          for (const [i, stage] of state.stages.entries())
-            onOutcome(state, { callId: call.callId, stage, ok: true, final: i === state.stages.length - 1 });
-        } else page.push(call);
+        state.inFlight.push(call.callId);
+        // Finished in an earlier run of this batch (a resumed day): counted, not run again.
+        if (call.done) finishCall(state, call.callId, { callId: call.callId, ok: true });
+        else page.push(call);
       }
       // One workflow task issues the whole page's starts: awaiting them one by one would cost a round
       // trip to the server per call.
-      await Promise.all(
+      const handles = await Promise.all(
         page.map((call) =>
           startChild(callPipeline, {
             workflowId: childId(prefix, state, call.callId),
@@ -169,7 +186,8 @@ export async function runBatch(
                 prefix,
               },
             ],
-            // Children outlive a continue-as-new of this run and report back by workflow id.
+            // A child never outlives the run that started it (a run drains before continuing as new);
+            // should the batch be terminated by hand, its calls still finish and record themselves.
             parentClosePolicy: ParentClosePolicy.ABANDON,
             typedSearchAttributes: [
               { key: SEARCH_ATTRIBUTES.batchId, value: state.batchId },
@@ -182,6 +200,15 @@ export async function runBatch(
           }),
         ),
       );
+      // The child's result is the call's outcome: it cannot be lost the way a signal can.
+      for (const [i, handle] of handles.entries()) {
+        const callId = page[i]!.callId;
+        handle.result().then(
+          (result) => finishCall(state, callId, result),
+          () => finishCall(state, callId, { callId, ok: false }),
+        );
+      }
+      draining ||= budgetSpent();
     }
     while (state.pendingEvents.length > 0) {
       const event = state.pendingEvents[0]!;
@@ -189,7 +216,7 @@ export async function runBatch(
       state.pendingEvents.shift();
     }
     if (state.inFlight.length === 0 && (state.exhausted || isCancelled())) break;
-    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > 8000) {
+    if (draining && state.inFlight.length === 0) {
       state.runs++;
       await continueWith(state);
     }
@@ -197,8 +224,8 @@ export async function runBatch(
       () =>
         (isCancelled() && !cancelSent) ||
         state.pendingEvents.length > 0 ||
-        (state.inFlight.length === 0 && (state.exhausted || isCancelled())) ||
-        (!state.exhausted && !isCancelled() && state.inFlight.length < state.window),
+        state.inFlight.length === 0 ||
+        (!state.exhausted && !isCancelled() && !draining && state.inFlight.length < state.window),
     );
   }
   const final = await main.finishBatch({
@@ -209,30 +236,60 @@ export async function runBatch(
   return { ...snapshot(final.status), completed: final.completed, failed: final.failed };
 }
 
+/**
+ * A run takes children until its history passes this many events (or Temporal suggests continuing as new);
+ * the calls then in flight add at most window x (stages + 4) events, so a run stays far below 51,200.
+ */
+export const DEFAULT_RUN_EVENTS = 6000;
+/** Stage reports a run accepts before it drains: with at most 1,000 calls x 6 more, below Temporal's 10,000. */
+const MAX_SIGNALS = 3000;
+
 function childId(prefix: string, state: BatchRunState, callId: number): string {
   const id = workflowIds.call(prefix, state.batchId, callId);
   return state.childTag ? `${id}/${state.childTag}` : id;
 }
 
-/** Signal handler: counts the outcome and queues the stage events it causes (logged by the main loop). */
-function onOutcome(state: BatchRunState, outcome: CallOutcome): void {
-  if (!state.inFlight.includes(outcome.callId)) return; // a report from a call this batch already closed
-  applyOutcome(state.progress, state.stages, outcome.stage, outcome.ok);
-  const next = state.stages[state.stages.indexOf(outcome.stage) + 1];
-  if (outcome.ok && next && !state.started.includes(next)) {
+/** Counts a call's stages up to `upTo` (exclusive) as done, once each, logging the stage events it causes. */
+function countDone(state: BatchRunState, callId: number, upTo: number): void {
+  if (!state.inFlight.includes(callId)) return; // a late report from a call this batch already closed
+  for (let i = state.counted[callId] ?? 0; i < upTo; i++) applyStage(state, state.stages[i]!, true);
+  state.counted[callId] = Math.max(state.counted[callId] ?? 0, upTo);
+}
+
+/**
+ * A call is over: its result says whether every stage finished or at which one it failed. Stages not yet
+ * counted from its reports are counted now; a call that ended without a result (cancelled, terminated) failed
+ * at the stage it had reached.
+ */
+function finishCall(state: BatchRunState, callId: number, result: CallPipelineOutput): void {
+  if (!state.inFlight.includes(callId)) return;
+  const reached = state.counted[callId] ?? 0;
+  let failedAt = -1;
+  if (!result.ok) {
+    const at = result.failedStage ? state.stages.indexOf(result.failedStage) : -1;
+    failedAt = at >= 0 ? at : Math.min(reached, state.stages.length - 1);
+  }
+  countDone(state, callId, result.ok ? state.stages.length : Math.max(failedAt, reached));
+  if (!result.ok) applyStage(state, state.stages[failedAt]!, false);
+  delete state.counted[callId];
+  state.inFlight = state.inFlight.filter((id) => id !== callId);
+  if (result.ok) state.completed++;
+  else state.failed++;
+}
+
+/** One call's outcome at one stage, with the stage start / complete events it causes (logged by the loop). */
+function applyStage(state: BatchRunState, stage: Stage, ok: boolean): void {
+  applyOutcome(state.progress, state.stages, stage, ok);
+  const next = state.stages[state.stages.indexOf(stage) + 1];
+  if (ok && next && !state.started.includes(next)) {
     state.started.push(next);
     state.pendingEvents.push({ batchId: state.batchId, stage: next, event: 'start' });
   }
-  for (const stage of state.stages) {
-    const count = state.progress[stage];
-    if (count && !state.finished.includes(stage) && stageFinished(count)) {
-      state.finished.push(stage);
-      state.pendingEvents.push({ batchId: state.batchId, stage, event: 'complete', count: { ...count } });
+  for (const s of state.stages) {
+    const count = state.progress[s];
+    if (count && !state.finished.includes(s) && stageFinished(count)) {
+      state.finished.push(s);
+      state.pendingEvents.push({ batchId: state.batchId, stage: s, event: 'complete', count: { ...count } });
     }
-  }
-  if (outcome.final) {
-    state.inFlight = state.inFlight.filter((id) => id !== outcome.callId);
-    if (outcome.ok) state.completed++;
-    else state.failed++;
   }
 }

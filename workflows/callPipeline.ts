@@ -23,7 +23,7 @@ export type CallPipelineInput = {
   batchId: number;
   callId: number;
   stages: Stage[];
-  /** The batch workflow to report to, by id (it may have continued as new since). */
+  /** The batch workflow that gets this call's stage reports (live progress), by id. */
   parentWorkflowId: string;
   /** The deployment's task-queue prefix: GPU and LLM queues are named from it. */
   prefix: string;
@@ -88,9 +88,6 @@ function llm(prefix: string, route: CallRoute) {
 export async function callPipeline(input: CallPipelineInput): Promise<CallPipelineOutput> {
   const { batchId, callId, stages } = input;
   const parent = getExternalWorkflowHandle(input.parentWorkflowId);
-  const report = (stage: Stage, ok: boolean, final: boolean) =>
-    // Reporting must reach the parent even while this call is being cancelled.
-    CancellationScope.nonCancellable(() => parent.signal(callOutcomeSignal, { callId, stage, ok, final }));
 
   let route: CallRoute | undefined;
   for (const [i, stage] of stages.entries()) {
@@ -103,13 +100,12 @@ export async function callPipeline(input: CallPipelineInput): Promise<CallPipeli
         route ??= await main.routeCall(ref);
         route = await runStage(input.prefix, stage, { ...ref, route, last });
       }
-      // The last report is awaited (the call is over when its batch knows); the others go out with the next
-      // stage's command instead of costing a round trip each.
-      if (last) await report(stage, true, true);
-      else report(stage, true, false).catch(() => undefined);
+      // Live progress for the batch, not awaited (it goes out with the next stage's command). The outcome
+      // itself is this workflow's result, which the batch reads from its child: a lost report costs nothing.
+      if (!last)
+        parent.signal(callOutcomeSignal, { callId, stage, ok: true, final: false }).catch(() => undefined);
     } catch (err) {
       await CancellationScope.nonCancellable(() => main.recordCallFailure(describeFailure(ref, stage, err)));
-      await report(stage, false, true);
       if (isCancellation(err)) throw err;
       return { callId, ok: false, failedStage: stage };
     }

@@ -17,6 +17,8 @@ export type DailyBatchInput = {
   folder?: string;
   audioStages: ('denoise' | 'ivr')[];
   window: number;
+  /** Events a run of the batch workflow may reach before it drains and continues as new (BATCH_RUN_EVENTS). */
+  runEvents?: number;
   /** The deployment's task-queue prefix (COFI_TASK_QUEUE). */
   prefix: string;
   state?: BatchRunState;
@@ -36,7 +38,7 @@ export async function dailyBatch(input: DailyBatchInput): Promise<BatchSnapshot>
       workflowId: workflowInfo().workflowId,
     });
     const { total } = await main.startBatch({ batchId, runId: workflowInfo().runId });
-    state = initialState(batchId, 'daily', stages, total, input.window, input.prefix);
+    state = initialState(batchId, 'daily', stages, total, input.window, input.prefix, input.runEvents);
     input = { ...input, date };
   }
   return runBatch(state, (next) => continueAsNew<typeof dailyBatch>({ ...input, state: next }));

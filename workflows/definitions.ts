@@ -4,7 +4,10 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { Progress } from '../core/progress.js';
 import type { BatchKind, BatchStatus, Stage } from '../core/stages.js';
 
-/** A call's report to its batch workflow, sent after each stage (children report by workflow id). */
+/**
+ * A call's report to its batch workflow after each stage but its last (live progress). The call's outcome
+ * is its workflow result, which the batch reads as the child's parent.
+ */
 export type CallOutcome = { callId: number; stage: Stage; ok: boolean; final: boolean };
 export const callOutcomeSignal = defineSignal<[CallOutcome]>('callOutcome');
 

@@ -23,6 +23,8 @@ export type ReauditInput = {
   /** The stages to re-run, in order, downstream stages included. */
   stages: ReauditStage[];
   window: number;
+  /** Events a run of the batch workflow may reach before it drains and continues as new (BATCH_RUN_EVENTS). */
+  runEvents?: number;
   /** The deployment's task-queue prefix (COFI_TASK_QUEUE). */
   prefix: string;
   state?: BatchRunState;
@@ -34,7 +36,15 @@ export async function reaudit(input: ReauditInput): Promise<BatchSnapshot> {
     // Clean first: while the batch is Pending its old flags are not mistaken for progress.
     await main.cleanupForReaudit({ batchId: input.batchId, stages: input.stages });
     const { total } = await main.startBatch({ batchId: input.batchId, runId: workflowInfo().runId });
-    state = initialState(input.batchId, 'reaudit', input.stages, total, input.window, input.prefix);
+    state = initialState(
+      input.batchId,
+      'reaudit',
+      input.stages,
+      total,
+      input.window,
+      input.prefix,
+      input.runEvents,
+    );
   }
   const release = () =>
     CancellationScope.nonCancellable(() => main.releaseCallLocks({ batchId: input.batchId }));

@@ -98,6 +98,7 @@ export function dailyBatchRoutes(deps: ApiDeps) {
             folder: body.folder,
             audioStages: body.audio_stages ?? deps.config.DAILY_AUDIO_STAGES,
             window: deps.config.BATCH_WINDOW,
+            runEvents: deps.config.BATCH_RUN_EVENTS,
             prefix,
           },
         ],
