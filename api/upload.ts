@@ -10,6 +10,7 @@ import busboy from 'busboy';
 import type { AudioInfo } from '../core/audio/probe.js';
 import type { AudioStore } from '../core/audioStore.js';
 import { ApiError, badRequest } from './errors.js';
+import { nameKey } from './names.js';
 
 export type StagedFile = { position: number; name: string; path: string; info: AudioInfo };
 export type StagedUpload = { dir: string; fields: Map<string, string[]>; files: StagedFile[] };
@@ -77,7 +78,8 @@ async function stream(
 ): Promise<StagedUpload> {
   const fields = new Map<string, string[]>();
   const pending: Promise<{ position: number; name: string; path: string; bytes: number }>[] = [];
-  const seen = new Set<string>();
+  /** Names so far, by the key the database compares them with (case and accents ignored). */
+  const seen = new Map<string, string>();
   let parser: busboy.Busboy;
   try {
     parser = busboy({
@@ -126,11 +128,18 @@ async function stream(
         skip();
         return fail(err as Error);
       }
-      if (seen.has(name)) {
+      const earlier = seen.get(nameKey(name));
+      if (earlier !== undefined) {
         skip();
-        return fail(badRequest(`duplicate file name in one upload: "${name}"`));
+        return fail(
+          badRequest(
+            earlier === name
+              ? `duplicate file name in one upload: "${name}"`
+              : `duplicate file names in one upload: "${earlier}" and "${name}" (names are compared ignoring case and accents)`,
+          ),
+        );
       }
-      seen.add(name);
+      seen.set(nameKey(name), name);
       const position = pending.length + 1;
       const target = path.join(dir, `${String(position).padStart(5, '0')}.part`);
       const tooLarge = () =>

@@ -11,6 +11,7 @@ import { batchView, findBatchByTask } from '../batchView.js';
 import { workflowBusy } from '../closingWorkflow.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError, badRequest, describeError, isDuplicateKey } from '../errors.js';
+import { sameNamePair } from '../names.js';
 import { receiveUpload, type StagedUpload } from '../upload.js';
 
 export const AUDIT_BUSY = 'Another audit upload is already being processed';
@@ -72,14 +73,7 @@ async function validateFields(deps: ApiDeps, upload: StagedUpload) {
 
 /** Two names the database holds equal (it compares ignoring case and accents), for the 400's `detail`. */
 function duplicateNames(upload: StagedUpload): ApiError {
-  const same = new Intl.Collator('und', { sensitivity: 'base' });
-  const names = upload.files.map((f) => f.name);
-  const pair = names.flatMap((a, i) =>
-    names
-      .slice(i + 1)
-      .filter((b) => same.compare(a, b) === 0)
-      .map((b) => [a, b]),
-  )[0];
+  const pair = sameNamePair(upload.files.map((f) => f.name));
   return badRequest(
     pair
       ? `duplicate file names in one upload: "${pair[0]}" and "${pair[1]}" (names are compared ignoring case and accents)`
@@ -164,6 +158,7 @@ export function auditRoutes(deps: ApiDeps) {
               batchId: newBatchId,
               stages,
               window: deps.config.BATCH_WINDOW,
+              runEvents: deps.config.BATCH_RUN_EVENTS,
               prefix: deps.config.COFI_TASK_QUEUE,
             },
           ],

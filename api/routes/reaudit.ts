@@ -11,6 +11,7 @@ import { reaudit } from '../../workflows/reaudit.js';
 import { batchView, findBatchByTask } from '../batchView.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError, badRequest, isDuplicateKey } from '../errors.js';
+import { nameKey, sameNamePair } from '../names.js';
 
 export const MAX_REAUDIT_CALLS = 1000;
 const TERMINAL = ['Completed', 'CompletedWithErrors', 'Failed', 'Cancelled'];
@@ -21,7 +22,14 @@ export const reauditRequest = z
       .array(z.string().trim().min(1, 'names may not be empty').max(255))
       .min(1, 'audio_names may not be empty')
       .max(MAX_REAUDIT_CALLS, `at most ${MAX_REAUDIT_CALLS} calls per reaudit`)
-      .refine((names) => new Set(names).size === names.length, 'audio_names has duplicates'),
+      .superRefine((names, ctx) => {
+        const pair = sameNamePair(names);
+        if (pair)
+          ctx.addIssue({
+            code: 'custom',
+            message: `audio_names has duplicates: "${pair[0]}" and "${pair[1]}" (names are compared ignoring case and accents)`,
+          });
+      }),
     stages: z
       .array(z.enum(REAUDIT_STAGES))
       .min(1, 'stages may not be empty')
@@ -88,9 +96,10 @@ export function reauditRoutes(deps: ApiDeps) {
       .where(inArray(call.audioName, body.audio_names))
       .orderBy(desc(call.id));
     // A name may have been uploaded more than once: the latest call with that name is the one reaudited.
+    // Names match as the query matched them (ignoring case and accents), not byte for byte.
     const latest = new Map<string, (typeof found)[number]>();
-    for (const row of found) if (!latest.has(row.audioName)) latest.set(row.audioName, row);
-    const notFound = body.audio_names.filter((n) => !latest.has(n));
+    for (const row of found) if (!latest.has(nameKey(row.audioName))) latest.set(nameKey(row.audioName), row);
+    const notFound = body.audio_names.filter((n) => !latest.has(nameKey(n)));
     const calls = [...latest.values()];
     if (calls.length === 0) {
       throw new ApiError(
@@ -168,7 +177,15 @@ export function reauditRoutes(deps: ApiDeps) {
       const handle = await deps.temporal.workflow.start(reaudit, {
         workflowId: workflowIdFor(batchId),
         taskQueue: mainQueue(prefix),
-        args: [{ batchId, stages, window: deps.config.BATCH_WINDOW, prefix }],
+        args: [
+          {
+            batchId,
+            stages,
+            window: deps.config.BATCH_WINDOW,
+            runEvents: deps.config.BATCH_RUN_EVENTS,
+            prefix,
+          },
+        ],
         workflowIdConflictPolicy: 'FAIL',
         typedSearchAttributes: [
           { key: SEARCH_ATTRIBUTES.batchId, value: batchId },

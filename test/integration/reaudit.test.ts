@@ -108,6 +108,12 @@ describe('reaudit request rules', () => {
     ['empty names', { audio_names: [], stages: ['stt'] }, 422, /audio_names may not be empty/],
     ['unknown stage', { audio_names: ['test.wav'], stages: ['translate'] }, 422, /stages/],
     ['duplicate names', { audio_names: ['test.wav', 'test.wav'], stages: ['stt'] }, 422, /duplicates/],
+    [
+      'names equal ignoring case and accents',
+      { audio_names: ['Café.wav', 'cafe.WAV'], stages: ['stt'] },
+      422,
+      /duplicates: "Café\.wav" and "cafe\.WAV"/,
+    ],
     ['duplicate stages', { audio_names: ['test.wav'], stages: ['stt', 'stt'] }, 422, /duplicates/],
     [
       'unknown field',
@@ -135,6 +141,15 @@ describe('reaudit request rules', () => {
     const { final } = await waitForBatch(stack.app, `/reaudit/status/${res.body.task_id}`);
     assert.equal(final.status, 'Completed');
     assert.deepEqual(final.not_found, ['missing.wav']);
+    assert.equal(final.total_files, 1);
+  });
+
+  test('a name in another case is the call the database finds, not "not found"', async () => {
+    const res = await postJson('/reaudit', { audio_names: ['OTHER.wav'], stages: ['llm2'] });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(res.body.not_found, []);
+    const { final } = await waitForBatch(stack.app, `/reaudit/status/${res.body.task_id}`);
+    assert.equal(final.status, 'Completed');
     assert.equal(final.total_files, 1);
   });
 
