@@ -96,6 +96,10 @@ function utilisation(stack: Stack, from: number, to: number) {
 }
 
 async function main() {
+  // A clean slate: no batch, call or workflow of an earlier run (a day already ingested would be resumed).
+  ops('temporal', 'stop', opsEnv);
+  ops('mariadb', 'stop', opsEnv);
+  rmSync(data, { recursive: true, force: true });
   ops('mariadb', 'start', opsEnv);
   process.env.COFI_TEST_DATABASE_URL = DATABASE_URL;
   process.env.COFI_TEST_TEMPORAL_ADDRESS = TEMPORAL_ADDRESS;
