@@ -32,7 +32,12 @@ start() {
   if pid_alive "$pid_file" && client -e 'select 1' >/dev/null 2>&1; then
     say "MariaDB on :$MARIADB_PORT (already running)"; return
   fi
-  port_open "$MARIADB_PORT" && die "port $MARIADB_PORT is taken by another program; set MARIADB_PORT"
+  if port_open "$MARIADB_PORT"; then
+    # Another checkout's instance (e.g. `npm start` in a second clone) serves cofi as well: reuse it.
+    mariadb --no-defaults --protocol=tcp -h127.0.0.1 -P"$MARIADB_PORT" -ucofi -pcofi -e 'select 1' >/dev/null 2>&1 \
+      && { say "MariaDB on :$MARIADB_PORT (already running, started from elsewhere)"; return; }
+    die "port $MARIADB_PORT is taken by another program; set MARIADB_PORT"
+  fi
   mkdir -p "$dir"
   if [ ! -d "$data/mysql" ]; then
     say "initialising a private MariaDB data directory in $data"
