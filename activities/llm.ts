@@ -1,5 +1,5 @@
 // LLM stages: analysis (llm1) and the audit questionnaire (llm2), on the call's LLM endpoint queue.
-import { and, asc, eq, notInArray } from 'drizzle-orm';
+import { asc, eq, inArray } from 'drizzle-orm';
 import { stageFailure } from '../core/errors.js';
 import { findLlm } from '../core/fleet.js';
 import { analysis, auditAnswer, auditQuestion, category, transcript } from '../drizzle/schema/index.js';
@@ -104,15 +104,22 @@ export function createLlmActivities({ db, config, inference }: ActivityDeps) {
           const values = { ...a, callId, model: result.model, promptVersion: result.promptVersion };
           await tx.insert(auditAnswer).values(values).onDuplicateKeyUpdate({ set: values });
         }
-        await tx.delete(auditAnswer).where(
-          and(
-            eq(auditAnswer.callId, callId),
-            notInArray(
-              auditAnswer.questionId,
-              result.answers.map((a) => a.questionId),
+        // Answers to questions the questionnaire no longer has go, by primary key: a range delete
+        // (callId = ? AND questionId NOT IN ...) locks index gaps and deadlocked with other calls' inserts.
+        const keep = new Set(result.answers.map((a) => a.questionId));
+        const stale = (
+          await tx
+            .select({ id: auditAnswer.id, questionId: auditAnswer.questionId })
+            .from(auditAnswer)
+            .where(eq(auditAnswer.callId, callId))
+        ).filter((r) => !keep.has(r.questionId));
+        if (stale.length > 0)
+          await tx.delete(auditAnswer).where(
+            inArray(
+              auditAnswer.id,
+              stale.map((r) => r.id),
             ),
-          ),
-        );
+          );
         await markStageDone(tx, callId, 'llm2', last, { auditScore: result.callScore });
       });
     },
