@@ -1,8 +1,10 @@
 // Distribution: read the audio's format and duration, pick the GPU node and LLM endpoint, record both.
 import { eq } from 'drizzle-orm';
+import type { GpuNode } from '../core/config.js';
 import { stageFailure } from '../core/errors.js';
 import { findLlm, findNode, pickGpuNode, pickLlmEndpoint } from '../core/fleet.js';
 import { eventStageName } from '../core/stages.js';
+import type { Db } from '../drizzle/client.js';
 import { call, fileDistribution } from '../drizzle/schema/index.js';
 import { logEvent } from './batch.js';
 import { loadCall, markStageDone } from './calls.js';
@@ -47,13 +49,7 @@ export function createDistributeActivities({ db, config, audio, inference }: Act
       const llm = pickLlmEndpoint(fleet.llm, callId);
       if (findNode(fleet, dist.gpuNode)) return { gpuNode: dist.gpuNode, llmEndpoint: llm.id };
       const node = pickGpuNode(fleet.nodes, callId);
-      await db.transaction(async (tx) => {
-        await tx
-          .update(fileDistribution)
-          .set({ gpuNode: node.id, gpuUrl: node.url })
-          .where(eq(fileDistribution.callId, callId));
-        await tx.update(call).set({ gpuNode: node.id }).where(eq(call.id, callId));
-      });
+      await db.transaction((tx) => moveCall(tx, callId, node));
       return { gpuNode: node.id, llmEndpoint: findLlm(fleet, llm.id)?.id ?? llm.id };
     },
 
@@ -70,11 +66,7 @@ export function createDistributeActivities({ db, config, audio, inference }: Act
       const llm = pickLlmEndpoint(fleet.llm, callId);
       const row = await loadCall(db, callId);
       await db.transaction(async (tx) => {
-        await tx
-          .update(fileDistribution)
-          .set({ gpuNode: node.id, gpuUrl: node.url })
-          .where(eq(fileDistribution.callId, callId));
-        await tx.update(call).set({ gpuNode: node.id }).where(eq(call.id, callId));
+        await moveCall(tx, callId, node);
         await logEvent(tx, {
           batchId,
           stage: eventStageName('distribute'),
@@ -89,4 +81,13 @@ export function createDistributeActivities({ db, config, audio, inference }: Act
       return { gpuNode: node.id, llmEndpoint: llm.id };
     },
   };
+}
+
+/** Points a call at another GPU node: its distribution row and the call itself. */
+async function moveCall(db: Pick<Db, 'update'>, callId: number, node: GpuNode): Promise<void> {
+  await db
+    .update(fileDistribution)
+    .set({ gpuNode: node.id, gpuUrl: node.url })
+    .where(eq(fileDistribution.callId, callId));
+  await db.update(call).set({ gpuNode: node.id }).where(eq(call.id, callId));
 }
