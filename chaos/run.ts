@@ -122,6 +122,47 @@ async function scenario(
     `[chaos] ${fault}: ${status}, ${verdict.completed} completed, ${verdict.failed} failed, ${verdict.lost} lost, ${verdict.duplicated} duplicated`,
   );
   await pool.end();
+  return batch;
+}
+
+/**
+ * A reaudit of a finished batch's calls (stt, so llm1 and llm2 too) with the worker killed while it runs;
+ * afterwards the original batch must still hold exactly one transcript, analysis and answer set per call.
+ */
+async function reauditScenario(fault: string, audited: { batchId: number }, kills: number) {
+  const pool = mysql.createPool({ uri: app.DATABASE_URL, connectionLimit: 2 });
+  const started = Date.now();
+  const [names] = await pool.query<mysql.RowDataPacket[]>('SELECT audioName FROM `call` WHERE batchId = ?', [
+    audited.batchId,
+  ]);
+  const res = await fetch(`${api}/reaudit`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ audio_names: names.map((r) => r.audioName), stages: ['stt'] }),
+  });
+  const body = (await res.json()) as { batch_id: number; detail?: string };
+  if (res.status !== 200) throw new Error(`reaudit answered ${res.status}: ${body.detail}`);
+  let injected = 0;
+  for (; injected < kills; injected++) {
+    await sleep(1000 + Math.random() * 2500);
+    await procs.worker.kill('SIGKILL');
+    await procs.worker.start();
+  }
+  const status = await waitTerminal(pool, body.batch_id);
+  const verdict = await verifyBatch(pool, audited.batchId, 9);
+  const notes: string[] = [];
+  if (status !== 'Completed') notes.push(`the reaudit ended ${status}`);
+  const [counts] = await pool.query<mysql.RowDataPacket[]>(
+    'SELECT completedFiles, totalFiles FROM batchStatus WHERE id = ?',
+    [body.batch_id],
+  );
+  if (counts[0]?.completedFiles !== names.length)
+    notes.push(`the reaudit counts ${counts[0]?.completedFiles} of ${names.length} completed`);
+  results.push({ fault, injected, verdict, seconds: Math.round((Date.now() - started) / 1000), notes });
+  console.log(
+    `[chaos] ${fault}: ${status}, ${verdict.completed} completed, ${verdict.failed} failed, ${verdict.lost} lost, ${verdict.duplicated} duplicated`,
+  );
+  await pool.end();
 }
 
 async function main() {
@@ -140,7 +181,8 @@ async function main() {
     await procs.worker.start();
     await procs.api.start();
 
-    await scenario('none (baseline)', async () => ({ injected: 0 }));
+    const baseline = await scenario('none (baseline)', async () => ({ injected: 0 }));
+    await reauditScenario('reaudit (stt, llm1, llm2) of the baseline + worker kill -9', baseline, 5);
     await scenario('worker kill -9', async () => {
       let kills = 0;
       for (; kills < 10; kills++) {
