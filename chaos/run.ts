@@ -106,6 +106,15 @@ async function waitTerminal(pool: mysql.Pool, batchId: number, minutes = 10): Pr
 type Row = { fault: string; injected: number; verdict: Verdict; seconds: number; notes: string[] };
 const results: Row[] = [];
 
+/** Keeps a scenario's row for the table and prints its line. */
+function record(row: Row, status: string) {
+  results.push(row);
+  const v = row.verdict;
+  console.log(
+    `[chaos] ${row.fault}: ${status}, ${v.completed} completed, ${v.failed} failed, ${v.lost} lost, ${v.duplicated} duplicated`,
+  );
+}
+
 async function scenario(
   fault: string,
   inject: (batch: { batchId: number; taskId: string }) => Promise<{ injected: number; notes?: string[] }>,
@@ -117,10 +126,7 @@ async function scenario(
   const status = await waitTerminal(pool, batch.batchId);
   const verdict = await verifyBatch(pool, batch.batchId, 9);
   if (status === 'Stuck') verdict.problems.push('the batch did not finish within 10 minutes');
-  results.push({ fault, injected, verdict, seconds: Math.round((Date.now() - started) / 1000), notes });
-  console.log(
-    `[chaos] ${fault}: ${status}, ${verdict.completed} completed, ${verdict.failed} failed, ${verdict.lost} lost, ${verdict.duplicated} duplicated`,
-  );
+  record({ fault, injected, verdict, seconds: Math.round((Date.now() - started) / 1000), notes }, status);
   await pool.end();
   return batch;
 }
@@ -158,10 +164,7 @@ async function reauditScenario(fault: string, audited: { batchId: number }, kill
   );
   if (counts[0]?.completedFiles !== names.length)
     notes.push(`the reaudit counts ${counts[0]?.completedFiles} of ${names.length} completed`);
-  results.push({ fault, injected, verdict, seconds: Math.round((Date.now() - started) / 1000), notes });
-  console.log(
-    `[chaos] ${fault}: ${status}, ${verdict.completed} completed, ${verdict.failed} failed, ${verdict.lost} lost, ${verdict.duplicated} duplicated`,
-  );
+  record({ fault, injected, verdict, seconds: Math.round((Date.now() - started) / 1000), notes }, status);
   await pool.end();
 }
 
