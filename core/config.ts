@@ -1,5 +1,6 @@
 // The one place the environment is read: a zod schema parsed once at process start, then passed down.
 import { z } from 'zod';
+import { DEFAULT_RUN_EVENTS } from './limits.js';
 import { GPU_STAGES } from './stages.js';
 
 const json = <T extends z.ZodType>(schema: T) =>
@@ -185,7 +186,7 @@ export const envSchema = z.object({
    * History events a batch workflow run may reach before it stops taking calls, lets those in flight finish
    * and continues as new (Temporal's hard limit is 51,200 per run).
    */
-  BATCH_RUN_EVENTS: z.coerce.number().int().min(100).max(20_000).default(6000),
+  BATCH_RUN_EVENTS: z.coerce.number().int().min(100).max(20_000).default(DEFAULT_RUN_EVENTS),
   /** Per-request time limits of the inference clients; a request past its limit is retried (timeout). */
   LID_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
   STT_TIMEOUT_MS: z.coerce.number().int().min(100).default(600_000),

@@ -14,6 +14,7 @@ import {
 import type { createActivities } from '../activities/index.js';
 import type { StageEventInput } from '../activities/types.js';
 import { NON_RETRYABLE_TYPES } from '../core/errors.js';
+import { DEFAULT_RUN_EVENTS, runSignalBudget } from '../core/limits.js';
 import { applyOutcome, emptyProgress, type Progress, stageFinished } from '../core/progress.js';
 import type { BatchKind, BatchStatus, Stage } from '../core/stages.js';
 import { type CallPipelineOutput, callPipeline } from './callPipeline.js';
@@ -140,7 +141,7 @@ export async function runBatch(
   const budgetSpent = () =>
     workflowInfo().continueAsNewSuggested ||
     workflowInfo().historyLength > state.runEvents ||
-    signals > Math.min(MAX_SIGNALS, state.runEvents / 2);
+    signals > runSignalBudget(state.runEvents);
   for (;;) {
     if (isCancelled() && !cancelSent) {
       // Stop what runs: each call records itself as cancelled; its result tells this batch.
@@ -235,14 +236,6 @@ export async function runBatch(
   });
   return { ...snapshot(final.status), completed: final.completed, failed: final.failed };
 }
-
-/**
- * A run takes children until its history passes this many events (or Temporal suggests continuing as new);
- * the calls then in flight add at most window x (stages + 4) events, so a run stays far below 51,200.
- */
-export const DEFAULT_RUN_EVENTS = 6000;
-/** Stage reports a run accepts before it drains: with at most 1,000 calls x 6 more, below Temporal's 10,000. */
-const MAX_SIGNALS = 3000;
 
 function childId(prefix: string, state: BatchRunState, callId: number): string {
   const id = workflowIds.call(prefix, state.batchId, callId);
