@@ -10,7 +10,7 @@ import { ops } from '../chaos/processes.js';
 import { makeWav } from '../test/support/audio.js';
 import { auditForm, postForm, waitForBatch } from '../test/support/http.js';
 import { type Stack, startStack } from '../test/support/stack.js';
-import { workflowIds } from '../workflows/definitions.js';
+import { batchSettings, workflowIds } from '../workflows/definitions.js';
 import { stageBarrierBatch } from '../workflows/stageBarrier.js';
 import { type Series, slotChart } from './chart.js';
 import { runScale, type ScaleResult } from './scale.js';
@@ -158,8 +158,8 @@ async function main() {
         {
           batchId: d.batchId,
           stages: ['lid', 'stt', 'llm1', 'llm2'],
+          ...batchSettings(stack.config),
           window: 200,
-          prefix: stack.config.COFI_TASK_QUEUE,
         },
       ],
     });

@@ -187,6 +187,13 @@ export const envSchema = z.object({
    * and continues as new (Temporal's hard limit is 51,200 per run).
    */
   BATCH_RUN_EVENTS: z.coerce.number().int().min(100).max(20_000).default(DEFAULT_RUN_EVENTS),
+  /**
+   * Attempts of a stage activity whose failure is retryable (connection, timeout, 429, 5xx) before the call
+   * fails, or, for LID and STT failing on connection or timeout, moves to another GPU node.
+   */
+  STAGE_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  /** The longest wait between two of those attempts; the waits start at 1 s and double up to it. */
+  STAGE_RETRY_MAX_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   /** Per-request time limits of the inference clients; a request past its limit is retried (timeout). */
   LID_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
   STT_TIMEOUT_MS: z.coerce.number().int().min(100).default(600_000),

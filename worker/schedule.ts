@@ -3,6 +3,7 @@ import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@tem
 import type { Config } from '../core/config.js';
 import { mainQueue } from '../core/fleet.js';
 import { dailyBatch } from '../workflows/dailyBatch.js';
+import { batchSettings } from '../workflows/definitions.js';
 
 export const dailyScheduleId = (prefix: string) => `${prefix}-daily-batch`;
 
@@ -21,9 +22,7 @@ export async function ensureDailySchedule(client: Client, config: Config): Promi
         {
           dayOffset: 1,
           audioStages: config.DAILY_AUDIO_STAGES,
-          window: config.BATCH_WINDOW,
-          runEvents: config.BATCH_RUN_EVENTS,
-          prefix: config.COFI_TASK_QUEUE,
+          ...batchSettings(config),
         },
       ] as Parameters<typeof dailyBatch>,
     },

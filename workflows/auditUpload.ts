@@ -3,20 +3,14 @@ import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workfl
 import type { createActivities } from '../activities/index.js';
 import type { Stage } from '../core/stages.js';
 import { type BatchRunState, initialState, runBatch } from './batchRunner.js';
-import type { BatchSnapshot } from './definitions.js';
+import type { BatchSettings, BatchSnapshot } from './definitions.js';
 
 type Activities = ReturnType<typeof createActivities>;
 const main = proxyActivities<Activities['main']>({ startToCloseTimeout: '2 minutes' });
 
-export type AuditUploadInput = {
+export type AuditUploadInput = BatchSettings & {
   batchId: number;
   stages: Stage[];
-  /** Calls in flight at once. */
-  window: number;
-  /** Events a run of the batch workflow may reach before it drains and continues as new (BATCH_RUN_EVENTS). */
-  runEvents?: number;
-  /** The deployment's task-queue prefix (COFI_TASK_QUEUE). */
-  prefix: string;
   /** Set when this run continues an earlier one. */
   state?: BatchRunState;
 };
@@ -25,15 +19,7 @@ export async function auditUpload(input: AuditUploadInput): Promise<BatchSnapsho
   let state = input.state;
   if (!state) {
     const { total } = await main.startBatch({ batchId: input.batchId, runId: workflowInfo().runId });
-    state = initialState(
-      input.batchId,
-      'audit',
-      input.stages,
-      total,
-      input.window,
-      input.prefix,
-      input.runEvents,
-    );
+    state = initialState(input.batchId, 'audit', input.stages, total, input);
   }
   return runBatch(state, (next) => continueAsNew<typeof auditUpload>({ ...input, state: next }));
 }

@@ -19,11 +19,13 @@ import { applyOutcome, emptyProgress, type Progress, stageFinished } from '../co
 import type { BatchKind, BatchStatus, Stage } from '../core/stages.js';
 import { type CallPipelineOutput, callPipeline } from './callPipeline.js';
 import {
+  type BatchSettings,
   type BatchSnapshot,
   callOutcomeSignal,
   cancelSignal,
   progressQuery,
   SEARCH_ATTRIBUTES,
+  type StageRetry,
   workflowIds,
 } from './definitions.js';
 
@@ -67,6 +69,8 @@ export type BatchRunState = {
   prefix: string;
   /** History events a run may reach before it stops taking children (BATCH_RUN_EVENTS). */
   runEvents: number;
+  /** Passed to every call (STAGE_ATTEMPTS, STAGE_RETRY_MAX_MS); absent: the calls' defaults. */
+  stageRetry?: StageRetry;
 };
 
 export function initialState(
@@ -74,16 +78,14 @@ export function initialState(
   kind: BatchKind,
   stages: Stage[],
   total: number,
-  window: number,
-  prefix: string,
-  runEvents = DEFAULT_RUN_EVENTS,
+  settings: BatchSettings,
 ): BatchRunState {
   const first = stages[0];
   return {
     batchId,
     kind,
     stages,
-    window,
+    window: settings.window,
     total,
     cursor: 0,
     exhausted: false,
@@ -97,8 +99,9 @@ export function initialState(
     pendingEvents: first ? [{ batchId, stage: first, event: 'start' }] : [],
     runs: 0,
     cancelRequested: false,
-    prefix,
-    runEvents,
+    prefix: settings.prefix,
+    runEvents: settings.runEvents ?? DEFAULT_RUN_EVENTS,
+    ...(settings.stageRetry && { stageRetry: settings.stageRetry }),
   };
 }
 
@@ -185,6 +188,7 @@ export async function runBatch(
                 stages: state.stages,
                 parentWorkflowId: workflowInfo().workflowId,
                 prefix,
+                ...(state.stageRetry && { retry: state.stageRetry }),
               },
             ],
             // A child never outlives the run that started it (a run drains before continuing as new);

@@ -15,7 +15,7 @@ import { failureContext, NON_RETRYABLE_TYPES } from '../core/errors.js';
 import { audioQueue, gpuQueue, llmQueue } from '../core/fleet.js';
 import type { Stage } from '../core/stages.js';
 import { assertNever } from '../core/stages.js';
-import { callOutcomeSignal } from './definitions.js';
+import { callOutcomeSignal, type StageRetry } from './definitions.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -27,28 +27,35 @@ export type CallPipelineInput = {
   parentWorkflowId: string;
   /** The deployment's task-queue prefix: GPU and LLM queues are named from it. */
   prefix: string;
+  /** How stage activities retry (STAGE_ATTEMPTS, STAGE_RETRY_MAX_MS); absent: 8 attempts, 30 s apart at most. */
+  retry?: StageRetry;
 };
 export type CallPipelineOutput = { callId: number; ok: boolean; failedStage?: Stage };
 
+const DEFAULT_RETRY: StageRetry = { attempts: 8, maxIntervalMs: 30_000 };
+
 /**
- * Inference stages: retryable failures (connection, timeout, 429, 5xx) are tried 8 times over about 90 s,
- * then the call fails with the last error; the others fail at once.
+ * Stage activities: a retryable failure (connection, timeout, 429, 5xx) is tried `attempts` times, 1 s, 2 s,
+ * 4 s... apart up to `maxIntervalMs` (with the defaults, 8 times over about 90 s); then the call fails with
+ * the last error, or a GPU stage moves to another node. Other failures fail at once.
  */
-const retry = {
-  initialInterval: '1 second',
-  backoffCoefficient: 2,
-  maximumInterval: '30 seconds',
-  maximumAttempts: 8,
-  nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES, 'unsupported_language'],
-};
+function stageRetry({ attempts, maxIntervalMs }: StageRetry) {
+  return {
+    initialInterval: Math.min(1000, maxIntervalMs),
+    backoffCoefficient: 2,
+    maximumInterval: maxIntervalMs,
+    maximumAttempts: attempts,
+    nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES, 'unsupported_language'],
+  };
+}
 
 /** Bookkeeping only touches the database: it retries until the database is back, however long that takes. */
 const main = proxyLocalActivities<Activities['main']>({
   startToCloseTimeout: '2 minutes',
-  retry: { ...retry, maximumAttempts: undefined },
+  retry: { ...stageRetry(DEFAULT_RETRY), maximumAttempts: undefined },
 });
 
-function audio(prefix: string) {
+function audio(prefix: string, retry: StageRetry) {
   return proxyActivities<Activities['audio']>({
     taskQueue: audioQueue(prefix),
     startToCloseTimeout: '15 minutes',
@@ -56,11 +63,11 @@ function audio(prefix: string) {
     // On cancel, wait until the activity has really stopped: its late result must not land after the
     // call was recorded as cancelled.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry,
+    retry: stageRetry(retry),
   });
 }
 
-function gpu(prefix: string, route: CallRoute, stage: 'lid' | 'stt') {
+function gpu(prefix: string, retry: StageRetry, route: CallRoute, stage: 'lid' | 'stt') {
   return proxyActivities<Activities['gpu']>({
     taskQueue: gpuQueue(prefix, route.gpuNode),
     // STT of a long call takes minutes; the heartbeat notices a dead worker long before that.
@@ -69,11 +76,11 @@ function gpu(prefix: string, route: CallRoute, stage: 'lid' | 'stt') {
     // On cancel, wait until the activity has really stopped: its late result must not land after the
     // call was recorded as cancelled.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry,
+    retry: stageRetry(retry),
   });
 }
 
-function llm(prefix: string, route: CallRoute) {
+function llm(prefix: string, retry: StageRetry, route: CallRoute) {
   return proxyActivities<Activities['llm']>({
     taskQueue: llmQueue(prefix, route.llmEndpoint),
     startToCloseTimeout: '10 minutes',
@@ -81,7 +88,7 @@ function llm(prefix: string, route: CallRoute) {
     // On cancel, wait until the activity has really stopped: its late result must not land after the
     // call was recorded as cancelled.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry,
+    retry: stageRetry(retry),
   });
 }
 
@@ -98,7 +105,7 @@ export async function callPipeline(input: CallPipelineInput): Promise<CallPipeli
         route = await main.distributeCall({ ...ref, last });
       } else {
         route ??= await main.routeCall(ref);
-        route = await runStage(input.prefix, stage, { ...ref, route, last });
+        route = await runStage(input.prefix, input.retry ?? DEFAULT_RETRY, stage, { ...ref, route, last });
       }
       // Live progress for the batch, not awaited (it goes out with the next stage's command). The outcome
       // itself is this workflow's result, which the batch reads from its child: a lost report costs nothing.
@@ -149,11 +156,16 @@ async function onGpuNode(
   }
 }
 
-async function runStage(prefix: string, stage: Stage, input: StageInput): Promise<CallRoute> {
+async function runStage(
+  prefix: string,
+  retry: StageRetry,
+  stage: Stage,
+  input: StageInput,
+): Promise<CallRoute> {
   switch (stage) {
     case 'lid':
       return onGpuNode('lid', input, async (route) => {
-        const lid = await gpu(prefix, route, 'lid').runLid({ ...input, route });
+        const lid = await gpu(prefix, retry, route, 'lid').runLid({ ...input, route });
         if (!lid.supported) {
           // A clear, recorded outcome rather than a crash: STT has no model for this language.
           throw ApplicationFailure.nonRetryable(
@@ -164,17 +176,17 @@ async function runStage(prefix: string, stage: Stage, input: StageInput): Promis
       });
     case 'stt':
       return onGpuNode('stt', input, async (route) => {
-        await gpu(prefix, route, 'stt').runStt({ ...input, route });
+        await gpu(prefix, retry, route, 'stt').runStt({ ...input, route });
       });
     case 'llm1':
-      await llm(prefix, input.route).runLlm1(input);
+      await llm(prefix, retry, input.route).runLlm1(input);
       return input.route;
     case 'llm2':
-      await llm(prefix, input.route).runLlm2(input);
+      await llm(prefix, retry, input.route).runLlm2(input);
       return input.route;
     case 'denoise':
     case 'ivr':
-      await audio(prefix).runAudioStage({ ...input, stage });
+      await audio(prefix, retry).runAudioStage({ ...input, stage });
       return input.route;
     case 'distribute':
       throw new Error('distribute is not a routed stage');

@@ -4,23 +4,18 @@ import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workfl
 import type { createActivities } from '../activities/index.js';
 import { orderStages, type Stage } from '../core/stages.js';
 import { type BatchRunState, initialState, runBatch } from './batchRunner.js';
-import type { BatchSnapshot } from './definitions.js';
+import type { BatchSettings, BatchSnapshot } from './definitions.js';
 
 type Activities = ReturnType<typeof createActivities>;
 const main = proxyActivities<Activities['main']>({ startToCloseTimeout: '30 minutes' });
 
-export type DailyBatchInput = {
+export type DailyBatchInput = BatchSettings & {
   /** The day to process (YYYY-MM-DD); absent: `dayOffset` days before the run (the schedule uses 1). */
   date?: string;
   dayOffset?: number;
   /** Folder under DAILY_DIR to read instead of `<date>/`. */
   folder?: string;
   audioStages: ('denoise' | 'ivr')[];
-  window: number;
-  /** Events a run of the batch workflow may reach before it drains and continues as new (BATCH_RUN_EVENTS). */
-  runEvents?: number;
-  /** The deployment's task-queue prefix (COFI_TASK_QUEUE). */
-  prefix: string;
   state?: BatchRunState;
 };
 
@@ -38,7 +33,7 @@ export async function dailyBatch(input: DailyBatchInput): Promise<BatchSnapshot>
       workflowId: workflowInfo().workflowId,
     });
     const { total } = await main.startBatch({ batchId, runId: workflowInfo().runId });
-    state = initialState(batchId, 'daily', stages, total, input.window, input.prefix, input.runEvents);
+    state = initialState(batchId, 'daily', stages, total, input);
     input = { ...input, date };
   }
   return runBatch(state, (next) => continueAsNew<typeof dailyBatch>({ ...input, state: next }));

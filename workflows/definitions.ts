@@ -1,6 +1,7 @@
 // Signals, queries and search attributes shared by the workflows and the clients that talk to them.
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { Config } from '../core/config.js';
 import type { Progress } from '../core/progress.js';
 import type { BatchKind, BatchStatus, Stage } from '../core/stages.js';
 
@@ -10,6 +11,35 @@ import type { BatchKind, BatchStatus, Stage } from '../core/stages.js';
  */
 export type CallOutcome = { callId: number; stage: Stage; ok: boolean; final: boolean };
 export const callOutcomeSignal = defineSignal<[CallOutcome]>('callOutcome');
+
+/** How a stage activity retries a retryable failure (connection, timeout, 429, 5xx): STAGE_ATTEMPTS, STAGE_RETRY_MAX_MS. */
+export type StageRetry = { attempts: number; maxIntervalMs: number };
+
+/** How this deployment runs batches, from its configuration: part of every batch workflow's input. */
+export type BatchSettings = {
+  /** Calls in flight at once (BATCH_WINDOW). */
+  window: number;
+  /** Events a run of the batch workflow may reach before it drains and continues as new (BATCH_RUN_EVENTS). */
+  runEvents?: number;
+  /** The deployment's task-queue prefix (COFI_TASK_QUEUE). */
+  prefix: string;
+  /** Absent in workflows started before it existed: the defaults. */
+  stageRetry?: StageRetry;
+};
+
+export function batchSettings(
+  config: Pick<
+    Config,
+    'BATCH_WINDOW' | 'BATCH_RUN_EVENTS' | 'COFI_TASK_QUEUE' | 'STAGE_ATTEMPTS' | 'STAGE_RETRY_MAX_MS'
+  >,
+): BatchSettings {
+  return {
+    window: config.BATCH_WINDOW,
+    runEvents: config.BATCH_RUN_EVENTS,
+    prefix: config.COFI_TASK_QUEUE,
+    stageRetry: { attempts: config.STAGE_ATTEMPTS, maxIntervalMs: config.STAGE_RETRY_MAX_MS },
+  };
+}
 
 /** What `GET /audit/status` shows while the batch runs. */
 export type BatchSnapshot = {

@@ -10,7 +10,7 @@ import {
 import type { createActivities } from '../activities/index.js';
 import type { ReauditStage } from '../core/stages.js';
 import { type BatchRunState, initialState, runBatch } from './batchRunner.js';
-import type { BatchSnapshot } from './definitions.js';
+import type { BatchSettings, BatchSnapshot } from './definitions.js';
 
 type Activities = ReturnType<typeof createActivities>;
 const main = proxyActivities<Activities['main']>({
@@ -18,15 +18,10 @@ const main = proxyActivities<Activities['main']>({
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 
-export type ReauditInput = {
+export type ReauditInput = BatchSettings & {
   batchId: number;
   /** The stages to re-run, in order, downstream stages included. */
   stages: ReauditStage[];
-  window: number;
-  /** Events a run of the batch workflow may reach before it drains and continues as new (BATCH_RUN_EVENTS). */
-  runEvents?: number;
-  /** The deployment's task-queue prefix (COFI_TASK_QUEUE). */
-  prefix: string;
   state?: BatchRunState;
 };
 
@@ -36,15 +31,7 @@ export async function reaudit(input: ReauditInput): Promise<BatchSnapshot> {
     // Clean first: while the batch is Pending its old flags are not mistaken for progress.
     await main.cleanupForReaudit({ batchId: input.batchId, stages: input.stages });
     const { total } = await main.startBatch({ batchId: input.batchId, runId: workflowInfo().runId });
-    state = initialState(
-      input.batchId,
-      'reaudit',
-      input.stages,
-      total,
-      input.window,
-      input.prefix,
-      input.runEvents,
-    );
+    state = initialState(input.batchId, 'reaudit', input.stages, total, input);
   }
   const release = () =>
     CancellationScope.nonCancellable(() => main.releaseCallLocks({ batchId: input.batchId }));

@@ -4,17 +4,14 @@ import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workfl
 import type { createActivities } from '../activities/index.js';
 import type { Stage } from '../core/stages.js';
 import { type BatchRunState, initialState, runBatch } from './batchRunner.js';
-import type { BatchSnapshot } from './definitions.js';
+import type { BatchSettings, BatchSnapshot } from './definitions.js';
 
 type Activities = ReturnType<typeof createActivities>;
 const main = proxyActivities<Activities['main']>({ startToCloseTimeout: '2 minutes' });
 
-export type StageBarrierInput = {
+export type StageBarrierInput = BatchSettings & {
   batchId: number;
   stages: Stage[];
-  window: number;
-  /** The deployment's task-queue prefix (COFI_TASK_QUEUE). */
-  prefix: string;
   /** Which stage is running, and its batch state, when continuing as new. */
   stageIndex?: number;
   state?: BatchRunState;
@@ -29,7 +26,7 @@ export async function stageBarrierBatch(input: StageBarrierInput): Promise<Batch
     const stage = input.stages[i]!;
     let state = i === input.stageIndex ? input.state : undefined;
     if (!state) {
-      state = initialState(input.batchId, 'audit', [stage], total, input.window, input.prefix);
+      state = initialState(input.batchId, 'audit', [stage], total, input);
       state.childTag = stage;
     }
     result = await runBatch(state, (next) =>

@@ -6,7 +6,7 @@ import { mainQueue } from '../../core/fleet.js';
 import { AUDIT_STAGES, orderStages, type Stage } from '../../core/stages.js';
 import { batchStatus, call, categoryMapping, process } from '../../drizzle/schema/index.js';
 import { auditUpload } from '../../workflows/auditUpload.js';
-import { SEARCH_ATTRIBUTES, workflowIds } from '../../workflows/definitions.js';
+import { batchSettings, SEARCH_ATTRIBUTES, workflowIds } from '../../workflows/definitions.js';
 import { batchView, findBatchByTask } from '../batchView.js';
 import { workflowBusy } from '../closingWorkflow.js';
 import type { ApiDeps } from '../deps.js';
@@ -157,9 +157,7 @@ export function auditRoutes(deps: ApiDeps) {
             {
               batchId: newBatchId,
               stages,
-              window: deps.config.BATCH_WINDOW,
-              runEvents: deps.config.BATCH_RUN_EVENTS,
-              prefix: deps.config.COFI_TASK_QUEUE,
+              ...batchSettings(deps.config),
             },
           ],
           workflowIdConflictPolicy: 'FAIL',

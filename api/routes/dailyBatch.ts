@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { mainQueue } from '../../core/fleet.js';
 import { batchStatus } from '../../drizzle/schema/index.js';
 import { dailyBatch } from '../../workflows/dailyBatch.js';
-import { SEARCH_ATTRIBUTES, workflowIds } from '../../workflows/definitions.js';
+import { batchSettings, SEARCH_ATTRIBUTES, workflowIds } from '../../workflows/definitions.js';
 import { batchView, findBatchByTask } from '../batchView.js';
 import { workflowBusy } from '../closingWorkflow.js';
 import type { ApiDeps } from '../deps.js';
@@ -97,9 +97,7 @@ export function dailyBatchRoutes(deps: ApiDeps) {
             date,
             folder: body.folder,
             audioStages: body.audio_stages ?? deps.config.DAILY_AUDIO_STAGES,
-            window: deps.config.BATCH_WINDOW,
-            runEvents: deps.config.BATCH_RUN_EVENTS,
-            prefix,
+            ...batchSettings(deps.config),
           },
         ],
         workflowIdConflictPolicy: 'FAIL',

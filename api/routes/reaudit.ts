@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { mainQueue } from '../../core/fleet.js';
 import { orderStages, REAUDIT_STAGES, type ReauditStage } from '../../core/stages.js';
 import { batchExecutionLog, batchStatus, call, callLock, reauditCall } from '../../drizzle/schema/index.js';
-import { cancelSignal, SEARCH_ATTRIBUTES, workflowIds } from '../../workflows/definitions.js';
+import { batchSettings, cancelSignal, SEARCH_ATTRIBUTES, workflowIds } from '../../workflows/definitions.js';
 import { reaudit } from '../../workflows/reaudit.js';
 import { batchView, findBatchByTask } from '../batchView.js';
 import type { ApiDeps } from '../deps.js';
@@ -181,9 +181,7 @@ export function reauditRoutes(deps: ApiDeps) {
           {
             batchId,
             stages,
-            window: deps.config.BATCH_WINDOW,
-            runEvents: deps.config.BATCH_RUN_EVENTS,
-            prefix,
+            ...batchSettings(deps.config),
           },
         ],
         workflowIdConflictPolicy: 'FAIL',

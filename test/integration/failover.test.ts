@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import { and, eq } from 'drizzle-orm';
 import { verifyBatch } from '../../chaos/checks.js';
 import { batchExecutionLog, fileDistribution } from '../../drizzle/schema/index.js';
+import { workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
 import { auditForm, postForm, waitForBatch } from '../support/http.js';
 import { callsOfBatch } from '../support/queries.js';
@@ -18,6 +19,8 @@ before(async () => {
       { id: 'node-b', capacity: 2 },
     ],
     simulator: { timeScale: 0 },
+    // Three attempts at most 1 s apart: node-b is left after about 3 s instead of the default 90 s.
+    env: { STAGE_ATTEMPTS: '3', STAGE_RETRY_MAX_MS: '1000' },
   });
 });
 after(async () => {
@@ -59,5 +62,19 @@ test('calls of a node that stopped answering are redistributed and complete', as
       { from: 'node-b', to: 'node-a', stage: 'lid' },
     );
     assert.match(m.message ?? '', /moved from node-b to node-a at lid: connection/);
+  }
+
+  // The configured retry reached the calls: each moved call gave up on node-b at its third attempt.
+  for (const m of moves) {
+    const id = workflowIds.call(stack.config.COFI_TASK_QUEUE, batchId, Number(m.callId));
+    const events = (await stack.client.workflow.getHandle(id).fetchHistory()).events ?? [];
+    const firstLid = events.find(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runLid',
+    );
+    const started = events.find(
+      (e) =>
+        e.activityTaskStartedEventAttributes?.scheduledEventId?.toString() === firstLid?.eventId?.toString(),
+    );
+    assert.equal(started?.activityTaskStartedEventAttributes?.attempt, 3, id);
   }
 });
