@@ -83,8 +83,9 @@ export async function startSimulator(options: SimulatorOptions) {
   const style = options.languageStyle ?? 'name';
   const maxUpload = options.maxUploadBytes ?? 100 * 1024 * 1024;
   let plan: FaultPlan = createFaultPlan(options.failures ?? {});
+  let timeScale = options.timeScale ?? 1;
   const sleep = (ms: number) => {
-    const scaled = ms * (options.timeScale ?? 1);
+    const scaled = ms * timeScale;
     return scaled > 0 ? new Promise((r) => setTimeout(r, scaled)) : Promise.resolve();
   };
   const running: Running[] = [];
@@ -283,6 +284,10 @@ export async function startSimulator(options: SimulatorOptions) {
     /** Replaces the failure settings; the seeded sequence starts again. */
     setFailures(next: Failures) {
       plan = createFaultPlan(next);
+    },
+    /** Changes the latency multiplier for requests that start from now on. */
+    setTimeScale(next: number) {
+      timeScale = next;
     },
     /** A node that is "gone": its port is closed (connections refused) until startNode. */
     stopNode: (id: string) => stop(byId(id)),

@@ -21,7 +21,6 @@ export function batchSummaryView(b: BatchDetail): Html {
     <a class="button" href="${b.temporal_url}" target="_blank" rel="noopener noreferrer">Workflow in Temporal Web UI</a>
   </div>
 </div>
-<output class="result" data-result="cancel"></output>
 <dl class="facts">
   <dt>kind</dt><dd>${b.kind}</dd>
   <dt>files</dt><dd>${b.completed} completed, ${b.failed} failed of ${b.total_files}${running ? html`, ${b.in_flight} in flight` : ''}</dd>

@@ -62,6 +62,7 @@ export function batchShell(open: boolean, id: number): Html {
     open,
     main: html`
 <section class="card" id="summary" data-src="${base}/summary" data-poll="1500"><p class="muted">loading…</p></section>
+<output class="result" data-result="cancel"></output>
 <section class="card" id="calls" data-src="${base}/calls" data-poll="2000"><p class="muted">loading calls…</p></section>
 <div class="columns">
   <section class="card" id="events" data-src="${base}/events" data-poll="2000"><p class="muted">loading events…</p></section>

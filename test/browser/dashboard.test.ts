@@ -95,6 +95,9 @@ describe('dashboard end to end (real stack, API with keys)', { skip }, () => {
     await page.click(`tr[data-batch="${batchId}"] a`);
     await page.waitForSelector('table.failures tbody tr');
     await page.waitForSelector('table.calls tbody tr');
+    // Each region loads on its own: wait for the summary and the timeline too before reading them.
+    await page.waitForSelector('#summary h1');
+    await page.waitForSelector('ol.timeline li');
     assert.match((await page.textContent('#summary h1')) ?? '', /CompletedWithErrors/);
     assert.equal(await page.locator('table.calls tbody tr').count(), 5);
     assert.equal(await page.textContent('table.calls a >> nth=3'), EVIL);
@@ -119,6 +122,7 @@ describe('dashboard end to end (real stack, API with keys)', { skip }, () => {
     assert.match((await page.textContent('[data-score]')) ?? '', /^\d+(\.\d)? \/ 100$/);
     assert.ok((await page.locator('ol.segments li').count()) > 0);
     assert.ok((await page.textContent('#analysis p'))?.trim());
+    await page.waitForSelector('audio');
     const duration = await page.$eval('audio', async (audio) => {
       const a = audio as unknown as { duration: number; addEventListener(t: string, f: () => void): void };
       if (Number.isNaN(a.duration)) await new Promise<void>((r) => a.addEventListener('loadedmetadata', r));
@@ -129,6 +133,9 @@ describe('dashboard end to end (real stack, API with keys)', { skip }, () => {
   });
 
   test('reaudit selected calls from the batch page, then cancel it with the button', async () => {
+    // Slow the simulated GPUs twentyfold: the reaudit must still be running when the button is pressed,
+    // however slow this machine is at loading the page.
+    stack.sim.setTimeScale(20);
     await page.goto(`${server.url}/ui/batches/${batchId}`);
     await page.waitForSelector('table.calls tbody tr');
     for (const name of ['agent-anna.wav', 'agent-bob.wav', 'agent-cleo.wav']) {
@@ -146,6 +153,9 @@ describe('dashboard end to end (real stack, API with keys)', { skip }, () => {
     await page.click('button[data-action=cancel]');
     await page.waitForSelector('[data-result=cancel].ok');
     await waitUntil(async () => /Cancelled/.test((await page.textContent('#summary h1')) ?? ''), 120_000);
+    stack.sim.setTimeScale(1);
+    // The answer to the click stays while the summary polls.
+    assert.match((await page.textContent('[data-result=cancel]')) ?? '', /cancelling reaudit-\d+/);
     assert.equal(
       await page.locator('button[data-action=cancel]').count(),
       0,
