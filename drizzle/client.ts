@@ -4,6 +4,8 @@ import mysql from 'mysql2/promise';
 import * as schema from './schema/index.js';
 
 export type Db = MySql2Database<typeof schema>;
+/** The callback connection the pool's 'connection' event hands over. */
+type CoreConnection = { query(sql: string, done: (err: Error | null) => void): void };
 export type Database = { db: Db; pool: mysql.Pool; close(): Promise<void> };
 
 export function openDatabase(url: string, options: { connectionLimit?: number } = {}): Database {
@@ -15,6 +17,13 @@ export function openDatabase(url: string, options: { connectionLimit?: number } 
     dateStrings: ['DATE'],
     connectTimeout: 5000,
     enableKeepAlive: true,
+  });
+  // The session's zone too: DEFAULT CURRENT_TIMESTAMP columns and CURDATE() would otherwise follow the
+  // server's zone while every timestamp cofi writes is UTC. Queued before the connection's first query.
+  pool.on('connection', (conn) => {
+    (conn as unknown as CoreConnection).query("SET time_zone = '+00:00'", (err) => {
+      if (err) conn.destroy();
+    });
   });
   const db = drizzle(pool, { schema, mode: 'default' });
   return { db, pool, close: () => pool.end() };
