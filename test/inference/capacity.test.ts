@@ -63,7 +63,9 @@ test('with rejectWhenBusy the request beyond capacity gets 429 (rate_limited) at
   try {
     const node = gpuNode(sim.nodes[0]!.url);
     const slow = transcribe({ node, audioPath: fixture('tone.wav'), fileName: 'a.wav' });
-    await new Promise((r) => setTimeout(r, 80));
+    // Send the second request once the first holds the only slot (not after a guessed delay).
+    for (let i = 0; i < 400 && sim.stats().endpoints[0]!.maxConcurrent < 1; i++)
+      await new Promise((r) => setTimeout(r, 5));
     await expectFailure(
       transcribe({ node, audioPath: fixture('tone.wav'), fileName: 'b.wav' }),
       'rate_limited',

@@ -29,7 +29,8 @@ async function outcomes(failures: Failures, concurrent = false): Promise<string[
       node: gpuNode(sim.nodes[0]!.url),
       audioPath: fixture('tone.wav'),
       fileName,
-      timeoutMs: 250,
+      // Long enough that only the simulator's deliberate hangs time out, even on a loaded machine.
+      timeoutMs: 1500,
     }).then(
       () => `${fileName}:ok`,
       (e: unknown) => `${fileName}:${e instanceof ApplicationFailure ? e.type : String(e)}`,
