@@ -26,6 +26,7 @@ export function runSignalBudget(runEvents: number): number {
  *   batch also asks each call to cancel (2 events);
  * - each stage's start and completion is logged by an activity: 6 events each;
  * - the workflow task that began at the check, and the hand-over (continue-as-new): 7 events.
+ * Not counted: a workflow task that times out or fails is retried, 3 more events each (a stalled worker).
  */
 export function batchRunEventBound(
   runEvents: number,
