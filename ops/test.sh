@@ -45,8 +45,10 @@ if [ -z "${COFI_TEST_DATABASE_URL:-}" ]; then
   export COFI_TEST_DATABASE_URL="mysql://cofi:cofi@127.0.0.1:$MARIADB_PORT/cofi_test"
 fi
 
-# Every run starts from an empty test database (migrations and reference data are loaded by the tests).
+# Every run starts from an empty test database (migrations and reference data are loaded by the tests),
+# and with nothing left running in the test namespace.
 npx tsx test/support/resetDatabase.ts
+npx tsx test/support/resetTemporal.ts
 
 mapfile -t files < <(find test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 say "running ${#files[@]} test files"
