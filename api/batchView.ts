@@ -4,13 +4,11 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { and, count, eq, inArray, sql } from 'drizzle-orm';
 import { batchCallIds } from '../activities/batch.js';
 import { emptyProgress, type Progress, stageStatus } from '../core/progress.js';
-import { BATCH_STATUS_COLUMN, DONE_FLAG, STAGES, type Stage } from '../core/stages.js';
+import { BATCH_STATUS_COLUMN, DONE_FLAG, isTerminal, STAGES, type Stage } from '../core/stages.js';
 import { type BatchRow, batchStatus, call, fileDistribution } from '../drizzle/schema/index.js';
 import { progressQuery } from '../workflows/definitions.js';
 import type { ApiDeps } from './deps.js';
 import { ApiError } from './errors.js';
-
-const TERMINAL = new Set(['Completed', 'CompletedWithErrors', 'Failed', 'Cancelled']);
 
 export async function findBatchByTask(
   deps: ApiDeps,
@@ -78,7 +76,7 @@ export function temporalUrl(deps: ApiDeps, batch: BatchRow): string {
 }
 
 export async function batchView(deps: ApiDeps, batch: BatchRow) {
-  const finished = TERMINAL.has(batch.status);
+  const finished = isTerminal(batch.status);
   const snapshot = finished ? null : await liveSnapshot(deps, batch);
   const stored = (batch.details as { progress?: Progress } | null)?.progress;
   const progress =

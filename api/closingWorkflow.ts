@@ -1,10 +1,9 @@
 // A batch workflow writes its final status a moment before it closes. Starting the next one in that moment
 // would meet a workflow-id conflict, so callers wait for the close instead of answering 409.
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { isTerminal } from '../core/stages.js';
 import type { ApiDeps } from './deps.js';
 import { ApiError, describeError } from './errors.js';
-
-export const TERMINAL_STATUSES = new Set(['Completed', 'CompletedWithErrors', 'Failed', 'Cancelled']);
 
 /**
  * Whether the workflow `workflowId` is running for real. One whose batch (`batchStatusOf` tells its status)
@@ -20,7 +19,7 @@ export async function workflowBusy(
     const description = await handle.describe();
     if (description.status.name !== 'RUNNING') return false;
     const status = await batchStatusOf((description.memo ?? {}) as Record<string, unknown>);
-    if (!status || !TERMINAL_STATUSES.has(status)) return true;
+    if (!status || !isTerminal(status)) return true;
     await Promise.race([handle.result().catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
     return (await handle.describe()).status.name === 'RUNNING';
   } catch (err) {

@@ -75,6 +75,16 @@ export const BATCH_STATUSES = [
   'Cancelled',
 ] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
+const TERMINAL_BATCH_STATUSES: ReadonlySet<string> = new Set<BatchStatus>([
+  'Completed',
+  'CompletedWithErrors',
+  'Failed',
+  'Cancelled',
+]);
+/** A batch in one of these statuses has ended: its counts are final and it holds no call. */
+export function isTerminal(status: string): boolean {
+  return TERMINAL_BATCH_STATUSES.has(status);
+}
 
 /** Status of one stage across a batch (the seed's `lidStatus`, `sttStatus`, ... columns). */
 export const STAGE_STATUSES = ['Pending', 'InProgress', 'Complete', 'CompleteWithErrors', 'Skipped'] as const;

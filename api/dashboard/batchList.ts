@@ -1,12 +1,11 @@
 // Fragments of the batches page: the list with a progress bar per stage, and the upload form.
 import type { StageCount } from '../../core/progress.js';
-import { AUDIT_STAGES, type BatchStatus } from '../../core/stages.js';
+import { AUDIT_STAGES, type BatchStatus, isTerminal } from '../../core/stages.js';
 import type { BatchSummary } from '../schemas.js';
 import { age, timestamp } from './format.js';
 import { type Html, html } from './html.js';
 
-const TERMINAL: readonly BatchStatus[] = ['Completed', 'CompletedWithErrors', 'Failed', 'Cancelled'];
-export const isRunning = (status: BatchStatus) => !TERMINAL.includes(status);
+export const isRunning = (status: BatchStatus) => !isTerminal(status);
 
 export function statusBadge(status: string): Html {
   return html`<span class="badge status-${status.toLowerCase()}">${status}</span>`;

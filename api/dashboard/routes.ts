@@ -2,7 +2,7 @@
 // under /ui/f/ (read key), and its own static assets (no CDN, no build step).
 import { readFileSync } from 'node:fs';
 import { type Context, Hono } from 'hono';
-import { BATCH_KINDS, BATCH_STATUSES } from '../../core/stages.js';
+import { BATCH_KINDS, BATCH_STATUSES, isTerminal } from '../../core/stages.js';
 import type { AudioLinks } from '../audioLink.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
@@ -13,7 +13,6 @@ import {
   batchEvents,
   batchFailures,
   findBatch,
-  isTerminal,
   listBatches,
 } from '../queries/batches.js';
 import { callDetail, findCall } from '../queries/calls.js';

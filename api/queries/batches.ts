@@ -6,6 +6,7 @@ import {
   type BatchKind,
   type BatchStatus,
   eventStageName,
+  isTerminal,
   STAGES,
   type Stage,
 } from '../../core/stages.js';
@@ -23,9 +24,6 @@ import { batchView, progressFromTables, temporalUrl } from '../batchView.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import type { BatchDetail, BatchEvent, BatchSummary, CallSummary, Failure } from '../schemas.js';
-
-const TERMINAL = new Set<BatchStatus>(['Completed', 'CompletedWithErrors', 'Failed', 'Cancelled']);
-export const isTerminal = (status: BatchStatus) => TERMINAL.has(status);
 
 const iso = (d: Date) => d.toISOString();
 const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);

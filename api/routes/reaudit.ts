@@ -4,7 +4,7 @@ import { and, desc, eq, inArray } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { mainQueue } from '../../core/fleet.js';
-import { orderStages, REAUDIT_STAGES, type ReauditStage } from '../../core/stages.js';
+import { isTerminal, orderStages, REAUDIT_STAGES, type ReauditStage } from '../../core/stages.js';
 import { batchExecutionLog, batchStatus, call, callLock, reauditCall } from '../../drizzle/schema/index.js';
 import { batchSettings, cancelSignal, SEARCH_ATTRIBUTES, workflowIds } from '../../workflows/definitions.js';
 import { reaudit } from '../../workflows/reaudit.js';
@@ -14,7 +14,6 @@ import { ApiError, badRequest, isDuplicateKey } from '../errors.js';
 import { nameKey, sameNamePair } from '../names.js';
 
 export const MAX_REAUDIT_CALLS = 1000;
-const TERMINAL = ['Completed', 'CompletedWithErrors', 'Failed', 'Cancelled'];
 
 export const reauditRequest = z
   .object({
@@ -75,7 +74,7 @@ export function reauditRoutes(deps: ApiDeps) {
     for (const batchId of new Set(held.map((h) => h.batchId))) {
       const [holder] = await db.select().from(batchStatus).where(eq(batchStatus.id, batchId));
       let running = false;
-      if (holder && !TERMINAL.includes(holder.status)) {
+      if (holder && !isTerminal(holder.status)) {
         try {
           running =
             (await deps.temporal.workflow.getHandle(holder.workflowId).describe()).status.name === 'RUNNING';
@@ -234,7 +233,7 @@ export function reauditRoutes(deps: ApiDeps) {
 
   app.post('/reaudit/:taskId/cancel', async (c) => {
     const batch = await findBatchByTask(deps, c.req.param('taskId'), 'reaudit');
-    if (TERMINAL.includes(batch.status)) {
+    if (isTerminal(batch.status)) {
       throw new ApiError('conflict', `reaudit ${batch.taskId} already finished (${batch.status})`);
     }
     try {

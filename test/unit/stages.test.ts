@@ -7,11 +7,13 @@ import {
   AUDIT_STAGES,
   assertNever,
   BATCH_STATUS_COLUMN,
+  BATCH_STATUSES,
   DONE_FLAG,
   downstreamOf,
   eventStageName,
   GPU_STAGES,
   isStage,
+  isTerminal,
   LLM_STAGES,
   orderStages,
   REAUDIT_STAGES,
@@ -60,6 +62,12 @@ describe('stage order', () => {
     for (const other of ['', 'LID', 'file_distribution', 'llm3', 'distribute ']) {
       assert.equal(isStage(other), false, JSON.stringify(other));
     }
+  });
+
+  test('isTerminal: a batch has ended when it completed (with or without errors), failed or was cancelled', () => {
+    const ended = BATCH_STATUSES.filter(isTerminal);
+    assert.deepEqual(ended, ['Completed', 'CompletedWithErrors', 'Failed', 'Cancelled']);
+    assert.equal(isTerminal('completed'), false);
   });
 });
 
