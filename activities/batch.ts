@@ -1,7 +1,7 @@
 // Batch bookkeeping: start, call listing, stage events, failures and the final status (seed issues 2-6).
 import { and, asc, count, eq, gt, inArray, sql } from 'drizzle-orm';
 import { safePayload } from '../core/errors.js';
-import { stageStatus } from '../core/progress.js';
+import { emptyCount, stageStatus, withCancelled } from '../core/progress.js';
 import {
   BATCH_STATUS_COLUMN,
   type BatchStatus,
@@ -130,7 +130,7 @@ export function createBatchActivities({ db }: Pick<ActivityDeps, 'db'>) {
     async recordStageEvent({ batchId, stage, event, count }: StageEventInput): Promise<void> {
       const name = eventStageName(stage);
       const status =
-        event === 'start' ? 'InProgress' : stageStatus(count ?? { total: 0, done: 0, failed: 0, skipped: 0 });
+        event === 'start' ? 'InProgress' : stageStatus(count ? withCancelled(count) : emptyCount(0));
       await db.transaction(async (tx) => {
         await tx
           .update(batchStatus)
@@ -225,6 +225,9 @@ export function createBatchActivities({ db }: Pick<ActivityDeps, 'db'>) {
       const completed = n('Completed');
       const failed = n('Failed');
       const total = counts.reduce((sum, c) => sum + c.n, 0);
+      const reaudit = (await batchKind(db, batchId)) === 'reaudit';
+      // A cancelled reaudit's calls that never re-ran are marked Cancelled below, in the same transaction.
+      const cancelledCalls = n('Cancelled') + (reaudit && cancelled ? n('Pending') + n('Queued') : 0);
       const status: BatchStatus = cancelled
         ? 'Cancelled'
         : total === 0 || completed === 0
@@ -235,10 +238,9 @@ export function createBatchActivities({ db }: Pick<ActivityDeps, 'db'>) {
       const stageColumns = Object.fromEntries(
         (Object.entries(progress) as [Stage, NonNullable<(typeof progress)[Stage]>][]).map(([stage, c]) => [
           BATCH_STATUS_COLUMN[stage],
-          stageStatus(c),
+          stageStatus(withCancelled(c)),
         ]),
       );
-      const reaudit = (await batchKind(db, batchId)) === 'reaudit';
       await db.transaction(async (tx) => {
         if (reaudit && cancelled && ids.length) {
           // Calls this reaudit reset but never re-ran say that they need one.
@@ -264,6 +266,7 @@ export function createBatchActivities({ db }: Pick<ActivityDeps, 'db'>) {
             status,
             completedFiles: completed,
             failedFiles: failed,
+            cancelledFiles: cancelledCalls,
             completedAt: sql`COALESCE(completedAt, CURRENT_TIMESTAMP(3))`,
             details: { ...(current?.details ?? {}), progress },
           })
@@ -273,14 +276,14 @@ export function createBatchActivities({ db }: Pick<ActivityDeps, 'db'>) {
           stage: 'batch',
           eventType: cancelled ? 'batch_cancelled' : 'batch_complete',
           status,
-          message: `batch ${status}: ${completed} completed, ${failed} failed of ${total}`,
+          message: `batch ${status}: ${completed} completed, ${failed} failed${cancelledCalls ? `, ${cancelledCalls} cancelled` : ''} of ${total}`,
           totalFiles: total,
           successfulFiles: completed,
           failedFiles: failed,
           eventKey: `${batchId}:batch:batch_end`,
         });
       });
-      return { status, completed, failed, total };
+      return { status, completed, failed, cancelled: cancelledCalls, total };
     },
   };
 }

@@ -39,7 +39,13 @@ export type CallFailureInput = CallRef & {
 };
 
 export type FinishBatchInput = { batchId: number; progress: Progress; cancelled?: boolean };
-export type FinishBatchOutput = { status: BatchStatus; completed: number; failed: number; total: number };
+export type FinishBatchOutput = {
+  status: BatchStatus;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  total: number;
+};
 
 /** Stage activities: `last` says this is the call's final stage in this run, so it completes the call. */
 export type StageInput = CallRef & { route: CallRoute; last: boolean };

@@ -3,7 +3,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { and, count, eq, inArray, sql } from 'drizzle-orm';
 import { batchCallIds } from '../activities/batch.js';
-import { emptyProgress, type Progress, stageStatus } from '../core/progress.js';
+import { emptyProgress, type Progress, stageStatus, withCancelled } from '../core/progress.js';
 import { BATCH_STATUS_COLUMN, DONE_FLAG, isTerminal, STAGES, type Stage } from '../core/stages.js';
 import { type BatchRow, batchStatus, call, fileDistribution } from '../drizzle/schema/index.js';
 import { progressQuery } from '../workflows/definitions.js';
@@ -38,6 +38,18 @@ export async function progressFromTables(deps: ApiDeps, batch: BatchRow): Promis
     .select(flagSums)
     .from(fileDistribution)
     .where(inArray(fileDistribution.callId, ids));
+  // A cancelled call counts as cancelled in every stage whose flag it has not set.
+  const cancelledSums = Object.fromEntries(
+    stages.map((s) => {
+      const flag = DONE_FLAG[s];
+      return [s, flag ? sql<number>`COALESCE(SUM(1 - ${fileDistribution[flag]}), 0)` : sql<number>`0`];
+    }),
+  );
+  const [cancelled] = await db
+    .select(cancelledSums)
+    .from(fileDistribution)
+    .innerJoin(call, eq(call.id, fileDistribution.callId))
+    .where(and(inArray(fileDistribution.callId, ids), eq(call.status, 'Cancelled')));
   const failed = await db
     .select({ stage: call.failedStage, n: count() })
     .from(call)
@@ -52,8 +64,26 @@ export async function progressFromTables(deps: ApiDeps, batch: BatchRow): Promis
         (f) => f.stage && stages.indexOf(f.stage) >= 0 && stages.indexOf(f.stage) < stages.indexOf(stage),
       )
       .reduce((sum, f) => sum + f.n, 0);
+    c.cancelled = Number((cancelled as Record<string, unknown> | undefined)?.[stage] ?? 0);
   }
   return progress;
+}
+
+/**
+ * A batch's progress from the database: as its workflow counted it once it ended (stored by finishBatch),
+ * else counted from the rows.
+ */
+export async function batchProgress(deps: ApiDeps, batch: BatchRow): Promise<Progress> {
+  const stored = (batch.details as { progress?: Progress } | null)?.progress;
+  if (!isTerminal(batch.status) || !stored) return progressFromTables(deps, batch);
+  return withCancelledCounts(stored);
+}
+
+/** Progress counted before `cancelled` existed (stored, or from a workflow of an older worker). */
+function withCancelledCounts(progress: Progress): Progress {
+  return Object.fromEntries(
+    Object.entries(progress).map(([stage, count]) => [stage, count && withCancelled(count)]),
+  ) as Progress;
 }
 
 async function liveSnapshot(deps: ApiDeps, batch: BatchRow) {
@@ -78,9 +108,7 @@ export function temporalUrl(deps: ApiDeps, batch: BatchRow): string {
 export async function batchView(deps: ApiDeps, batch: BatchRow) {
   const finished = isTerminal(batch.status);
   const snapshot = finished ? null : await liveSnapshot(deps, batch);
-  const stored = (batch.details as { progress?: Progress } | null)?.progress;
-  const progress =
-    snapshot?.progress ?? (finished && stored ? stored : await progressFromTables(deps, batch));
+  const progress = snapshot ? withCancelledCounts(snapshot.progress) : await batchProgress(deps, batch);
   const stages = batch.stages as Stage[];
   return {
     task_id: batch.taskId,
@@ -94,6 +122,7 @@ export async function batchView(deps: ApiDeps, batch: BatchRow) {
     total_files: batch.totalFiles,
     completed: snapshot?.completed ?? batch.completedFiles,
     failed: snapshot?.failed ?? batch.failedFiles,
+    cancelled: snapshot?.cancelled ?? batch.cancelledFiles,
     in_flight: snapshot?.inFlight ?? 0,
     progress,
     stage_status: Object.fromEntries(

@@ -10,6 +10,10 @@ export const stageCountSchema = z
     done: z.number().int(),
     failed: z.number().int(),
     skipped: z.number().int(),
+    cancelled: z
+      .number()
+      .int()
+      .openapi({ description: 'calls a cancel stopped before they finished this stage' }),
   })
   .openapi('StageCount');
 export const progressSchema = z.partialRecord(z.enum(STAGES), stageCountSchema).openapi('Progress');
@@ -28,6 +32,7 @@ export const batchSummarySchema = z
     total_files: z.number().int(),
     completed: z.number().int(),
     failed: z.number().int(),
+    cancelled: z.number().int().openapi({ description: 'calls a cancel stopped (reaudits)' }),
     stage_status: stageStatusMap,
     progress: progressSchema,
     created_at: when,
@@ -69,6 +74,7 @@ export const batchDetailSchema = z
     total_files: z.number().int(),
     completed: z.number().int(),
     failed: z.number().int(),
+    cancelled: z.number().int().openapi({ description: 'calls a cancel stopped (reaudits)' }),
     in_flight: z.number().int(),
     progress: progressSchema,
     stage_status: z.record(z.string(), z.string()),

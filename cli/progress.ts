@@ -1,6 +1,7 @@
 // Live progress of a batch: on a terminal one bar per stage redrawn in place; otherwise one plain line
 // each time the numbers change (for logs and CI).
 import type { BatchDetail } from '../api/schemas.js';
+import { emptyCount } from '../core/progress.js';
 
 type Out = { write(text: string): unknown };
 const WIDTH = 24;
@@ -9,12 +10,16 @@ export function stageLines(b: BatchDetail): string[] {
   const names = Object.keys(b.stage_status);
   const pad = Math.max(...names.map((n) => n.length));
   return names.map((stage) => {
-    const c = b.progress[stage as keyof typeof b.progress] ?? { total: 0, done: 0, failed: 0, skipped: 0 };
+    const c = b.progress[stage as keyof typeof b.progress] ?? emptyCount(0);
     const total = Math.max(c.total, 1);
     const done = Math.round((c.done / total) * WIDTH);
-    const bad = Math.min(WIDTH - done, Math.round(((c.failed + c.skipped) / total) * WIDTH));
+    const bad = Math.min(WIDTH - done, Math.round(((c.failed + c.skipped + c.cancelled) / total) * WIDTH));
     const bar = '█'.repeat(done) + '▒'.repeat(bad) + '░'.repeat(WIDTH - done - bad);
-    const extra = [c.failed ? `${c.failed} failed` : '', c.skipped ? `${c.skipped} skipped` : '']
+    const extra = [
+      c.failed ? `${c.failed} failed` : '',
+      c.skipped ? `${c.skipped} skipped` : '',
+      c.cancelled ? `${c.cancelled} cancelled` : '',
+    ]
       .filter(Boolean)
       .join(', ');
     return `  ${stage.padEnd(pad)}  ${bar}  ${`${c.done}/${c.total}`.padStart(9)}  ${extra}`.trimEnd();
@@ -24,7 +29,8 @@ export function stageLines(b: BatchDetail): string[] {
 /** `seconds`: how long the batch has run (or ran), as the caller measures it. */
 export function headline(b: BatchDetail, seconds: number): string {
   const flight = b.in_flight ? `, ${b.in_flight} in flight` : '';
-  return `${b.task_id}  ${b.status}  ${Math.round(seconds)} s  ${b.completed} completed, ${b.failed} failed of ${b.total_files}${flight}`;
+  const cancelled = b.cancelled ? `, ${b.cancelled} cancelled` : '';
+  return `${b.task_id}  ${b.status}  ${Math.round(seconds)} s  ${b.completed} completed, ${b.failed} failed${cancelled} of ${b.total_files}${flight}`;
 }
 
 /** `stage done/total` for every stage on one line: what a non-terminal log shows. */

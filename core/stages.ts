@@ -87,7 +87,15 @@ export function isTerminal(status: string): boolean {
 }
 
 /** Status of one stage across a batch (the seed's `lidStatus`, `sttStatus`, ... columns). */
-export const STAGE_STATUSES = ['Pending', 'InProgress', 'Complete', 'CompleteWithErrors', 'Skipped'] as const;
+export const STAGE_STATUSES = [
+  'Pending',
+  'InProgress',
+  'Complete',
+  'CompleteWithErrors',
+  'Skipped',
+  /** Some of its calls were stopped by a cancel (the others finished, failed or were skipped). */
+  'Cancelled',
+] as const;
 export type StageStatus = (typeof STAGE_STATUSES)[number];
 
 export const CALL_STATUSES = ['Queued', 'InProgress', 'Completed', 'Failed', 'Pending', 'Cancelled'] as const;

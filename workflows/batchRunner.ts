@@ -5,7 +5,9 @@
 import {
   condition,
   getExternalWorkflowHandle,
+  isCancellation,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -15,7 +17,13 @@ import type { createActivities } from '../activities/index.js';
 import type { StageEventInput } from '../activities/types.js';
 import { NON_RETRYABLE_TYPES } from '../core/errors.js';
 import { DEFAULT_RUN_EVENTS, runSignalBudget } from '../core/limits.js';
-import { applyOutcome, emptyProgress, type Progress, stageFinished } from '../core/progress.js';
+import {
+  applyOutcome,
+  emptyProgress,
+  type Progress,
+  type StageOutcome,
+  stageFinished,
+} from '../core/progress.js';
 import type { BatchKind, BatchStatus, Stage } from '../core/stages.js';
 import { type CallPipelineOutput, callPipeline } from './callPipeline.js';
 import {
@@ -55,6 +63,8 @@ export type BatchRunState = {
   counted: Record<number, number>;
   completed: number;
   failed: number;
+  /** Calls a cancel stopped, started or not (absent in states from before it was counted). */
+  cancelled?: number;
   progress: Progress;
   /** Stages whose start / completion has been logged. */
   started: Stage[];
@@ -125,6 +135,7 @@ export async function runBatch(
     total: state.total,
     completed: state.completed,
     failed: state.failed,
+    cancelled: state.cancelled ?? 0,
     inFlight: state.inFlight.length,
     progress: state.progress,
     runs: state.runs,
@@ -210,7 +221,10 @@ export async function runBatch(
         const callId = page[i]!.callId;
         handle.result().then(
           (result) => finishCall(state, callId, result),
-          () => finishCall(state, callId, { callId, ok: false }),
+          (err) =>
+            isCancellation(err) && patched(COUNT_CANCELLED)
+              ? cancelCall(state, callId)
+              : finishCall(state, callId, { callId, ok: false }),
         );
       }
       draining ||= budgetSpent();
@@ -220,7 +234,14 @@ export async function runBatch(
       await main.recordStageEvent(event);
       state.pendingEvents.shift();
     }
-    if (state.inFlight.length === 0 && (state.exhausted || isCancelled())) break;
+    if (state.inFlight.length === 0 && (state.exhausted || isCancelled())) {
+      // A cancelled batch's calls that never started count as cancelled too, so every stage ends.
+      if (isCancelled() && notStarted(state) > 0 && patched(COUNT_CANCELLED)) {
+        cancelNotStarted(state);
+        continue; // log the stage events this causes
+      }
+      break;
+    }
     if (draining && state.inFlight.length === 0) {
       state.runs++;
       await continueWith(state);
@@ -238,8 +259,19 @@ export async function runBatch(
     progress: state.progress,
     cancelled: isCancelled(),
   });
-  return { ...snapshot(final.status), completed: final.completed, failed: final.failed };
+  return {
+    ...snapshot(final.status),
+    completed: final.completed,
+    failed: final.failed,
+    cancelled: final.cancelled,
+  };
 }
+
+/**
+ * Patch: a call a cancel stopped counts as cancelled (it counted as failed before), and so do a cancelled
+ * batch's calls that never started; runs recorded before it replay the old way.
+ */
+const COUNT_CANCELLED = 'count-cancelled';
 
 function childId(prefix: string, state: BatchRunState, callId: number): string {
   const id = workflowIds.call(prefix, state.batchId, callId);
@@ -249,13 +281,13 @@ function childId(prefix: string, state: BatchRunState, callId: number): string {
 /** Counts a call's stages up to `upTo` (exclusive) as done, once each, logging the stage events it causes. */
 function countDone(state: BatchRunState, callId: number, upTo: number): void {
   if (!state.inFlight.includes(callId)) return; // a late report from a call this batch already closed
-  for (let i = state.counted[callId] ?? 0; i < upTo; i++) applyStage(state, state.stages[i]!, true);
+  for (let i = state.counted[callId] ?? 0; i < upTo; i++) applyStage(state, state.stages[i]!, 'done');
   state.counted[callId] = Math.max(state.counted[callId] ?? 0, upTo);
 }
 
 /**
  * A call is over: its result says whether every stage finished or at which one it failed. Stages not yet
- * counted from its reports are counted now; a call that ended without a result (cancelled, terminated) failed
+ * counted from its reports are counted now; a call that ended without a result (terminated; before the count-cancelled patch, cancelled too) failed
  * at the stage it had reached.
  */
 function finishCall(state: BatchRunState, callId: number, result: CallPipelineOutput): void {
@@ -267,18 +299,45 @@ function finishCall(state: BatchRunState, callId: number, result: CallPipelineOu
     failedAt = at >= 0 ? at : Math.min(reached, state.stages.length - 1);
   }
   countDone(state, callId, result.ok ? state.stages.length : Math.max(failedAt, reached));
-  if (!result.ok) applyStage(state, state.stages[failedAt]!, false);
+  if (!result.ok) applyStage(state, state.stages[failedAt]!, 'failed');
   delete state.counted[callId];
   state.inFlight = state.inFlight.filter((id) => id !== callId);
   if (result.ok) state.completed++;
   else state.failed++;
 }
 
+/**
+ * A call a cancel stopped: cancelled at the stage after the last one its reports counted as done, and in every
+ * stage after that.
+ */
+function cancelCall(state: BatchRunState, callId: number): void {
+  if (!state.inFlight.includes(callId)) return;
+  const reached = Math.min(state.counted[callId] ?? 0, state.stages.length - 1);
+  applyStage(state, state.stages[reached]!, 'cancelled');
+  delete state.counted[callId];
+  state.inFlight = state.inFlight.filter((id) => id !== callId);
+  state.cancelled = (state.cancelled ?? 0) + 1;
+}
+
+/** Calls of the batch that neither ran to an end nor are running. */
+function notStarted(state: BatchRunState): number {
+  return state.total - state.completed - state.failed - (state.cancelled ?? 0) - state.inFlight.length;
+}
+
+/** A cancelled batch's calls that never started: cancelled in every stage. */
+function cancelNotStarted(state: BatchRunState): void {
+  const first = state.stages[0];
+  if (!first) return;
+  const n = notStarted(state);
+  for (let i = 0; i < n; i++) applyStage(state, first, 'cancelled');
+  state.cancelled = (state.cancelled ?? 0) + n;
+}
+
 /** One call's outcome at one stage, with the stage start / complete events it causes (logged by the loop). */
-function applyStage(state: BatchRunState, stage: Stage, ok: boolean): void {
-  applyOutcome(state.progress, state.stages, stage, ok);
+function applyStage(state: BatchRunState, stage: Stage, outcome: StageOutcome): void {
+  applyOutcome(state.progress, state.stages, stage, outcome);
   const next = state.stages[state.stages.indexOf(stage) + 1];
-  if (ok && next && !state.started.includes(next)) {
+  if (outcome === 'done' && next && !state.started.includes(next)) {
     state.started.push(next);
     state.pendingEvents.push({ batchId: state.batchId, stage: next, event: 'start' });
   }

@@ -50,6 +50,8 @@ export type BatchSnapshot = {
   total: number;
   completed: number;
   failed: number;
+  /** Calls a cancel stopped (a reaudit's), started or not. */
+  cancelled: number;
   inFlight: number;
   progress: Progress;
   /** How many times the workflow continued as new (history kept small for large batches). */

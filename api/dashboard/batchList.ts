@@ -1,5 +1,5 @@
 // Fragments of the batches page: the list with a progress bar per stage, and the upload form.
-import type { StageCount } from '../../core/progress.js';
+import { emptyCount, type StageCount } from '../../core/progress.js';
 import { AUDIT_STAGES, type BatchStatus, isTerminal } from '../../core/stages.js';
 import type { BatchSummary } from '../schemas.js';
 import { age, timestamp } from './format.js';
@@ -11,15 +11,15 @@ export function statusBadge(status: string): Html {
   return html`<span class="badge status-${status.toLowerCase()}">${status}</span>`;
 }
 
-/** A stage's bar: how many calls are through it (done, failed or skipped) of those meant to pass it. */
+/** A stage's bar: how many calls are through it (done, failed, skipped or cancelled) of those meant to pass it. */
 export function stageBar(stage: string, count: StageCount | undefined, status?: string): Html {
-  const c = count ?? { total: 0, done: 0, failed: 0, skipped: 0 };
-  const through = c.done + c.failed + c.skipped;
+  const c = count ?? emptyCount(0);
+  const through = c.done + c.failed + c.skipped + c.cancelled;
   const problems = c.failed + c.skipped;
-  return html`<div class="stage${problems ? ' has-errors' : ''}" data-stage="${stage}" title="${stage}: ${c.done} done, ${c.failed} failed, ${c.skipped} skipped of ${c.total}${status ? ` (${status})` : ''}">
+  return html`<div class="stage${problems ? ' has-errors' : ''}" data-stage="${stage}" title="${stage}: ${c.done} done, ${c.failed} failed, ${c.skipped} skipped, ${c.cancelled} cancelled of ${c.total}${status ? ` (${status})` : ''}">
   <span class="stage-name">${stage}</span>
   <progress max="${Math.max(c.total, 1)}" value="${through}"></progress>
-  <span class="stage-count">${c.done}/${c.total}${c.failed ? html` <b class="bad">${c.failed}✗</b>` : ''}</span>
+  <span class="stage-count">${c.done}/${c.total}${c.failed ? html` <b class="bad">${c.failed}✗</b>` : ''}${c.cancelled ? html` <i class="muted">${c.cancelled} cancelled</i>` : ''}</span>
 </div>`;
 }
 

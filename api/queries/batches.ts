@@ -1,12 +1,10 @@
 // Reads behind the batch endpoints and pages: list, one batch with its stage timings, events, failures, calls.
 import { and, asc, desc, eq, gt, inArray, lt, type SQL } from 'drizzle-orm';
-import type { Progress } from '../../core/progress.js';
 import {
   BATCH_STATUS_COLUMN,
   type BatchKind,
   type BatchStatus,
   eventStageName,
-  isTerminal,
   STAGES,
   type Stage,
 } from '../../core/stages.js';
@@ -20,7 +18,7 @@ import {
   processingLogs,
   reauditCall,
 } from '../../drizzle/schema/index.js';
-import { batchView, progressFromTables, temporalUrl } from '../batchView.js';
+import { batchProgress, batchView, temporalUrl } from '../batchView.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import type { BatchDetail, BatchEvent, BatchSummary, CallSummary, Failure } from '../schemas.js';
@@ -60,8 +58,7 @@ export async function listBatches(deps: ApiDeps, filter: BatchFilter): Promise<P
 
 export async function batchSummary(deps: ApiDeps, row: BatchRow): Promise<BatchSummary> {
   const stages = STAGES.filter((s) => (row.stages as string[]).includes(s));
-  const stored = (row.details as { progress?: Progress } | null)?.progress;
-  const progress = isTerminal(row.status) && stored ? stored : await progressFromTables(deps, row);
+  const progress = await batchProgress(deps, row);
   return {
     batch_id: row.id,
     task_id: row.taskId,
@@ -74,6 +71,7 @@ export async function batchSummary(deps: ApiDeps, row: BatchRow): Promise<BatchS
     total_files: row.totalFiles,
     completed: row.completedFiles,
     failed: row.failedFiles,
+    cancelled: row.cancelledFiles,
     stage_status: Object.fromEntries(stages.map((s) => [s, row[BATCH_STATUS_COLUMN[s]]])),
     progress,
     created_at: iso(row.createdAt),

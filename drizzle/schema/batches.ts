@@ -37,6 +37,8 @@ export const batchStatus = mysqlTable(
     totalFiles: int('totalFiles').notNull().default(0),
     completedFiles: int('completedFiles').notNull().default(0),
     failedFiles: int('failedFiles').notNull().default(0),
+    /** Calls a cancel stopped before they finished (reaudits). */
+    cancelledFiles: int('cancelledFiles').notNull().default(0),
     dbInsertionStatus: stageStatus('dbInsertionStatus'),
     denoiseStatus: stageStatus('denoiseStatus'),
     ivrStatus: stageStatus('ivrStatus'),

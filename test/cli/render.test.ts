@@ -21,10 +21,11 @@ const batch = (done: number, failed = 0): BatchDetail => ({
   total_files: 4,
   completed: done,
   failed,
+  cancelled: 0,
   in_flight: 4 - done - failed,
   progress: {
-    lid: { total: 4, done: 4, failed: 0, skipped: 0 },
-    stt: { total: 4, done, failed, skipped: 0 },
+    lid: { total: 4, done: 4, failed: 0, skipped: 0, cancelled: 0 },
+    stt: { total: 4, done, failed, skipped: 0, cancelled: 0 },
   },
   stage_status: { lid: 'Complete', stt: 'InProgress' },
   details: null,

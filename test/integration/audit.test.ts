@@ -159,7 +159,7 @@ describe('Test 2 and 5: several files, one failing STT for good', () => {
     const rows = await batchRows(batchId);
     const progress = final.progress as Record<
       string,
-      { total: number; done: number; failed: number; skipped: number }
+      { total: number; done: number; failed: number; skipped: number; cancelled: number }
     >;
     const flags = { lid: 'lidDone', stt: 'sttDone', llm1: 'llm1Done', llm2: 'llm2Done' } as const;
     for (const [stage, flag] of Object.entries(flags)) {
@@ -169,8 +169,8 @@ describe('Test 2 and 5: several files, one failing STT for good', () => {
         `${stage} done equals flags`,
       );
     }
-    assert.deepEqual(progress.stt, { total: 3, done: 2, failed: 1, skipped: 0 });
-    assert.deepEqual(progress.llm2, { total: 3, done: 2, failed: 0, skipped: 1 });
+    assert.deepEqual(progress.stt, { total: 3, done: 2, failed: 1, skipped: 0, cancelled: 0 });
+    assert.deepEqual(progress.llm2, { total: 3, done: 2, failed: 0, skipped: 1, cancelled: 0 });
 
     const broken = rows.calls.find((c) => c.audioName === 'broken-stt.wav')!;
     assert.equal(broken.status, 'Failed');

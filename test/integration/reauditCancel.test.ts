@@ -20,6 +20,8 @@ before(async () => {
       { id: 'slow-b', capacity: 1 },
     ],
     simulator: { timeScale: 1 },
+    // Two calls in flight (the GPUs take two at a time anyway): a cancel also finds calls not yet started.
+    env: { BATCH_WINDOW: '2' },
   });
   names = ['c1.wav', 'c2.wav', 'c3.wav', 'c4.wav', 'c5.wav', 'c6.wav'];
   const res = await postForm(
@@ -98,6 +100,25 @@ describe('reaudit cancellation', () => {
       }
     }
     assert.ok(cancelled > 0, 'the cancel stopped at least one call');
+    // Progress says cancelled, not failed: every stage accounts for every call, and the stopped calls are
+    // the cancelled ones of the last stage.
+    assert.equal(final.cancelled, cancelled, JSON.stringify(final));
+    assert.equal(final.failed, 0);
+    const progress = final.progress as Record<
+      string,
+      { done: number; failed: number; skipped: number; cancelled: number }
+    >;
+    for (const stage of ['stt', 'llm1', 'llm2']) {
+      const c = progress[stage]!;
+      assert.equal(c.failed, 0, `${stage}: ${JSON.stringify(c)}`);
+      assert.equal(
+        c.done + c.failed + c.skipped + c.cancelled,
+        names.length,
+        `${stage}: ${JSON.stringify(c)}`,
+      );
+    }
+    assert.equal(progress.llm2!.cancelled, cancelled);
+    assert.equal((final.stage_status as Record<string, string>).llm2, 'Cancelled');
     const ids = (await Promise.all(names.map((n) => latestCall(n)))).map((c) => c!.id);
     assert.deepEqual(await locksOf(stack.db, ids), [], 'locks released');
 

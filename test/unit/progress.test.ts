@@ -8,15 +8,17 @@ import {
   type StageCount,
   stageFinished,
   stageStatus,
+  withCancelled,
 } from '../../core/progress.js';
 import { AUDIT_STAGES, type Stage } from '../../core/stages.js';
 
 const stages: Stage[] = [...AUDIT_STAGES]; // distribute, lid, stt, llm1, llm2
-const count = (total: number, done = 0, failed = 0, skipped = 0): StageCount => ({
+const count = (total: number, done = 0, failed = 0, skipped = 0, cancelled = 0): StageCount => ({
   total,
   done,
   failed,
   skipped,
+  cancelled,
 });
 
 describe('applyOutcome', () => {
@@ -29,15 +31,15 @@ describe('applyOutcome', () => {
 
   test('a finished stage counts as done for that stage only', () => {
     const progress = emptyProgress(stages, 2);
-    applyOutcome(progress, stages, 'lid', true);
+    applyOutcome(progress, stages, 'lid', 'done');
     assert.deepEqual(progress.lid, count(2, 1));
     for (const s of stages.filter((x) => x !== 'lid')) assert.deepEqual(progress[s], count(2), s);
   });
 
   test('a failure counts as failed there and as skipped in every later stage', () => {
     const progress = emptyProgress(stages, 2);
-    applyOutcome(progress, stages, 'distribute', true);
-    applyOutcome(progress, stages, 'lid', false);
+    applyOutcome(progress, stages, 'distribute', 'done');
+    applyOutcome(progress, stages, 'lid', 'failed');
     assert.deepEqual(progress.distribute, count(2, 1));
     assert.deepEqual(progress.lid, count(2, 0, 1));
     assert.deepEqual(progress.stt, count(2, 0, 0, 1));
@@ -47,7 +49,7 @@ describe('applyOutcome', () => {
 
   test('a failure in the last stage skips nothing', () => {
     const progress = emptyProgress(stages, 1);
-    applyOutcome(progress, stages, 'llm2', false);
+    applyOutcome(progress, stages, 'llm2', 'failed');
     assert.deepEqual(progress.llm2, count(1, 0, 1));
     for (const s of stages.filter((x) => x !== 'llm2')) assert.deepEqual(progress[s], count(1), s);
   });
@@ -55,15 +57,15 @@ describe('applyOutcome', () => {
   test('skipping follows the batch stage list (a reaudit of stt and llm2 skips llm2 only)', () => {
     const reaudit: Stage[] = ['stt', 'llm2'];
     const progress = emptyProgress(reaudit, 1);
-    applyOutcome(progress, reaudit, 'stt', false);
+    applyOutcome(progress, reaudit, 'stt', 'failed');
     assert.deepEqual(progress, { stt: count(1, 0, 1), llm2: count(1, 0, 0, 1) });
   });
 
   test('an outcome for a stage the batch does not run changes nothing', () => {
     const progress = emptyProgress(stages, 1);
     const before = structuredClone(progress);
-    applyOutcome(progress, stages, 'denoise', false);
-    applyOutcome(progress, stages, 'ivr', true);
+    applyOutcome(progress, stages, 'denoise', 'failed');
+    applyOutcome(progress, stages, 'ivr', 'done');
     assert.deepEqual(progress, before);
   });
 });
@@ -93,9 +95,9 @@ describe('stageStatus', () => {
   test('a batch of three calls, one clean, one failing in stt, one failing in lid', () => {
     const progress = emptyProgress(stages, 3);
     const statuses = () => Object.fromEntries(stages.map((s) => [s, stageStatus(progress[s] ?? count(0))]));
-    for (const s of stages) applyOutcome(progress, stages, s, true); // call 1
-    applyOutcome(progress, stages, 'distribute', true); // call 2
-    applyOutcome(progress, stages, 'lid', true);
+    for (const s of stages) applyOutcome(progress, stages, s, 'done'); // call 1
+    applyOutcome(progress, stages, 'distribute', 'done'); // call 2
+    applyOutcome(progress, stages, 'lid', 'done');
     assert.deepEqual(statuses(), {
       distribute: 'InProgress',
       lid: 'InProgress',
@@ -103,9 +105,9 @@ describe('stageStatus', () => {
       llm1: 'InProgress',
       llm2: 'InProgress',
     });
-    applyOutcome(progress, stages, 'stt', false);
-    applyOutcome(progress, stages, 'distribute', true); // call 3
-    applyOutcome(progress, stages, 'lid', false);
+    applyOutcome(progress, stages, 'stt', 'failed');
+    applyOutcome(progress, stages, 'distribute', 'done'); // call 3
+    applyOutcome(progress, stages, 'lid', 'failed');
     assert.deepEqual(progress, {
       distribute: count(3, 3),
       lid: count(3, 2, 1),
@@ -124,5 +126,31 @@ describe('stageStatus', () => {
       const c = (progress as Progress)[s] as StageCount;
       assert.equal(c.done + c.failed + c.skipped, c.total, `${s} accounts for every call exactly once`);
     }
+  });
+});
+
+describe('cancelled calls', () => {
+  test('a cancel counts in the stage the call was stopped at and every later one, never as failed', () => {
+    const progress = emptyProgress(stages, 2);
+    applyOutcome(progress, stages, 'distribute', 'done');
+    applyOutcome(progress, stages, 'lid', 'done');
+    applyOutcome(progress, stages, 'stt', 'cancelled');
+    assert.deepEqual(progress.lid, count(2, 1));
+    assert.deepEqual(progress.stt, count(2, 0, 0, 0, 1));
+    assert.deepEqual(progress.llm2, count(2, 0, 0, 0, 1));
+  });
+
+  test('a stage ends Cancelled when a cancel stopped any of its calls, and not before every call is in', () => {
+    assert.equal(stageStatus(count(3, 2, 0, 0, 1)), 'Cancelled');
+    assert.equal(stageStatus(count(3, 1, 1, 0, 1)), 'Cancelled');
+    assert.equal(stageStatus(count(3, 0, 0, 0, 1)), 'InProgress');
+    assert.equal(stageFinished(count(3, 1, 0, 0, 1)), false);
+    assert.equal(stageStatus(count(3, 3)), 'Complete', 'a stage every call finished before the cancel');
+  });
+
+  test('a count stored before cancelled existed reads as none cancelled', () => {
+    const old = { total: 2, done: 1, failed: 1, skipped: 0 };
+    assert.deepEqual(withCancelled(old), count(2, 1, 1, 0, 0));
+    assert.equal(stageStatus(old as StageCount), 'CompleteWithErrors');
   });
 });

@@ -1,0 +1,1 @@
+ALTER TABLE `batchStatus` ADD `cancelledFiles` int DEFAULT 0 NOT NULL;
