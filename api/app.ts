@@ -6,7 +6,7 @@ import { createAudioLinks } from './audioLink.js';
 import { requireKeys } from './auth.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import type { ApiDeps } from './deps.js';
-import { ApiError, errorResponse } from './errors.js';
+import { ApiError, errorResponse, quoted } from './errors.js';
 import { corsFor, jsonBody, pageHeaders, requestTimeout } from './protections.js';
 import { requestLog } from './requestLog.js';
 import { auditRoutes } from './routes/audit.js';
@@ -50,7 +50,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', dashboardRoutes(deps, links));
   documentApi(app, API_VERSION);
   app.notFound((c) =>
-    errorResponse(c, new ApiError('not_found', `no route for ${c.req.method} ${c.req.path}`)),
+    errorResponse(c, new ApiError('not_found', `no route for ${c.req.method} ${quoted(c.req.path, 200)}`)),
   );
   app.onError((err, c) => errorResponse(c, err));
   return app;

@@ -8,7 +8,7 @@ import { BATCH_STATUS_COLUMN, DONE_FLAG, isTerminal, STAGES, type Stage } from '
 import { type BatchRow, batchStatus, call, fileDistribution } from '../drizzle/schema/index.js';
 import { progressQuery } from '../workflows/definitions.js';
 import type { ApiDeps } from './deps.js';
-import { ApiError } from './errors.js';
+import { ApiError, quoted } from './errors.js';
 
 export async function findBatchByTask(
   deps: ApiDeps,
@@ -16,7 +16,7 @@ export async function findBatchByTask(
   kind: BatchRow['kind'],
 ): Promise<BatchRow> {
   const [row] = await deps.database.db.select().from(batchStatus).where(eq(batchStatus.taskId, taskId));
-  if (!row || row.kind !== kind) throw new ApiError('not_found', `no ${kind} task with id "${taskId}"`);
+  if (!row || row.kind !== kind) throw new ApiError('not_found', `no ${kind} task with id ${quoted(taskId)}`);
   return row;
 }
 

@@ -28,6 +28,12 @@ export class ApiError extends Error {
   }
 }
 
+/** A client's value quoted for a `detail`: long ones are cut, so an answer never echoes a whole payload. */
+export function quoted(value: string, max = 100): string {
+  if (value.length <= max) return JSON.stringify(value);
+  return `${JSON.stringify(value.slice(0, max))}… (${value.length} characters)`;
+}
+
 export const badRequest = (detail: string, extra?: Record<string, unknown>) =>
   new ApiError('bad_request', detail, extra);
 

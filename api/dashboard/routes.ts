@@ -5,7 +5,7 @@ import { type Context, Hono } from 'hono';
 import { BATCH_KINDS, BATCH_STATUSES, isTerminal } from '../../core/stages.js';
 import type { AudioLinks } from '../audioLink.js';
 import type { ApiDeps } from '../deps.js';
-import { ApiError } from '../errors.js';
+import { ApiError, quoted } from '../errors.js';
 import { idString } from '../openapi.js';
 import {
   batchCalls,
@@ -59,7 +59,7 @@ export function dashboardRoutes(deps: ApiDeps, links: AudioLinks) {
   app.get('/ui/assets/:name', (c) => {
     const name = c.req.param('name');
     const type = ASSETS[name];
-    if (!type) throw new ApiError('not_found', `no asset "${name}"`);
+    if (!type) throw new ApiError('not_found', `no asset ${quoted(name)}`);
     return c.body(assetText[name] ?? '', 200, { 'content-type': type, 'cache-control': 'no-cache' });
   });
 
