@@ -1,7 +1,7 @@
 // Batch bookkeeping: start, call listing, stage events, failures and the final status (seed issues 2-6).
 import { and, asc, count, eq, gt, inArray, sql } from 'drizzle-orm';
 import { safePayload } from '../core/errors.js';
-import { emptyCount, stageStatus, withCancelled } from '../core/progress.js';
+import { emptyCount, type Progress, stageStatus, withCancelled } from '../core/progress.js';
 import {
   BATCH_STATUS_COLUMN,
   type BatchStatus,
@@ -19,6 +19,7 @@ import {
   processingLogs,
   reauditCall,
 } from '../drizzle/schema/index.js';
+import { batchCallIds, batchKind, progressFromRows } from './batchRows.js';
 import type { ActivityDeps } from './deps.js';
 import type {
   BatchCallItem,
@@ -39,24 +40,6 @@ export async function logEvent(db: Pick<Db, 'insert'>, event: Event): Promise<vo
     .insert(batchExecutionLog)
     .values(event)
     .onDuplicateKeyUpdate({ set: { eventKey: sql`eventKey` } });
-}
-
-async function batchKind(db: Db, batchId: number) {
-  const [row] = await db
-    .select({ kind: batchStatus.kind })
-    .from(batchStatus)
-    .where(eq(batchStatus.id, batchId));
-  if (!row) throw new Error(`batch ${batchId} does not exist`);
-  return row.kind;
-}
-
-/** The ids of a batch's calls: its own calls, or for a reaudit the calls it covers. */
-export async function batchCallIds(db: Db, batchId: number): Promise<number[]> {
-  const rows =
-    (await batchKind(db, batchId)) === 'reaudit'
-      ? await db.select({ id: reauditCall.callId }).from(reauditCall).where(eq(reauditCall.batchId, batchId))
-      : await db.select({ id: call.id }).from(call).where(eq(call.batchId, batchId));
-  return rows.map((r) => r.id);
 }
 
 export function createBatchActivities({ db }: Pick<ActivityDeps, 'db'>) {
@@ -235,12 +218,14 @@ export function createBatchActivities({ db }: Pick<ActivityDeps, 'db'>) {
           : failed > 0 || completed < total
             ? 'CompletedWithErrors'
             : 'Completed';
-      const stageColumns = Object.fromEntries(
-        (Object.entries(progress) as [Stage, NonNullable<(typeof progress)[Stage]>][]).map(([stage, c]) => [
-          BATCH_STATUS_COLUMN[stage],
-          stageStatus(withCancelled(c)),
-        ]),
-      );
+      const stageColumnsOf = (final: Progress) =>
+        Object.fromEntries(
+          (Object.entries(final) as [Stage, NonNullable<Progress[Stage]>][]).map(([stage, c]) => [
+            BATCH_STATUS_COLUMN[stage],
+            stageStatus(withCancelled(c)),
+          ]),
+        );
+      let final = progress;
       await db.transaction(async (tx) => {
         if (reaudit && cancelled && ids.length) {
           // Calls this reaudit reset but never re-ran say that they need one.
@@ -256,19 +241,23 @@ export function createBatchActivities({ db }: Pick<ActivityDeps, 'db'>) {
         // never holds a call.
         if (reaudit) await tx.delete(callLock).where(eq(callLock.batchId, batchId));
         const [current] = await tx
-          .select({ details: batchStatus.details })
+          .select({ details: batchStatus.details, stages: batchStatus.stages })
           .from(batchStatus)
           .where(eq(batchStatus.id, batchId));
+        // A cancel can land as a stage finishes, after the call could no longer report it: the rows, not the
+        // reports, are the final count of a cancelled batch.
+        if (cancelled && current)
+          final = await progressFromRows(tx, { id: batchId, stages: current.stages, status: 'InProgress' });
         await tx
           .update(batchStatus)
           .set({
-            ...stageColumns,
+            ...stageColumnsOf(final),
             status,
             completedFiles: completed,
             failedFiles: failed,
             cancelledFiles: cancelledCalls,
             completedAt: sql`COALESCE(completedAt, CURRENT_TIMESTAMP(3))`,
-            details: { ...(current?.details ?? {}), progress },
+            details: { ...(current?.details ?? {}), progress: final },
           })
           .where(eq(batchStatus.id, batchId));
         await logEvent(tx, {
@@ -283,7 +272,7 @@ export function createBatchActivities({ db }: Pick<ActivityDeps, 'db'>) {
           eventKey: `${batchId}:batch:batch_end`,
         });
       });
-      return { status, completed, failed, cancelled: cancelledCalls, total };
+      return { status, completed, failed, cancelled: cancelledCalls, total, progress: final };
     },
   };
 }

@@ -11,7 +11,8 @@ import {
   lidResult,
   transcript,
 } from '../drizzle/schema/index.js';
-import { batchCallIds, logEvent } from './batch.js';
+import { logEvent } from './batch.js';
+import { batchCallIds } from './batchRows.js';
 import type { ActivityDeps } from './deps.js';
 
 export type CleanupInput = { batchId: number; stages: ReauditStage[] };

@@ -45,6 +45,8 @@ export type FinishBatchOutput = {
   failed: number;
   cancelled: number;
   total: number;
+  /** The progress stored as final: the workflow's count, or for a cancelled batch the rows' count. */
+  progress?: Progress;
 };
 
 /** Stage activities: `last` says this is the call's final stage in this run, so it completes the call. */

@@ -1,11 +1,11 @@
 // The status of a batch as the API shows it: live from the workflow's query while it runs, else from the
 // tables (the same numbers: the query counts what the stage activities wrote).
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { and, count, eq, inArray, sql } from 'drizzle-orm';
-import { batchCallIds } from '../activities/batch.js';
-import { emptyProgress, type Progress, stageStatus, withCancelled } from '../core/progress.js';
-import { BATCH_STATUS_COLUMN, DONE_FLAG, isTerminal, STAGES, type Stage } from '../core/stages.js';
-import { type BatchRow, batchStatus, call, fileDistribution } from '../drizzle/schema/index.js';
+import { eq } from 'drizzle-orm';
+import { progressFromRows } from '../activities/batchRows.js';
+import { type Progress, stageStatus, withCancelled } from '../core/progress.js';
+import { BATCH_STATUS_COLUMN, isTerminal, STAGES, type Stage } from '../core/stages.js';
+import { type BatchRow, batchStatus } from '../drizzle/schema/index.js';
 import { progressQuery } from '../workflows/definitions.js';
 import type { ApiDeps } from './deps.js';
 import { ApiError, quoted } from './errors.js';
@@ -20,62 +20,13 @@ export async function findBatchByTask(
   return row;
 }
 
-/** Progress counted from the rows: `fileDistribution` flags for done, `call.failedStage` for failed. */
-export async function progressFromTables(deps: ApiDeps, batch: BatchRow): Promise<Progress> {
-  const db = deps.database.db;
-  const stages = batch.stages as Stage[];
-  const ids = await batchCallIds(db, batch.id);
-  const progress = emptyProgress(stages, ids.length);
-  // A pending reaudit's calls still carry the flags of their earlier run: nothing of this batch is done yet.
-  if (ids.length === 0 || batch.status === 'Pending') return progress;
-  const flagSums = Object.fromEntries(
-    stages.map((s) => {
-      const flag = DONE_FLAG[s];
-      return [s, flag ? sql<number>`COALESCE(SUM(${fileDistribution[flag]}), 0)` : count()];
-    }),
-  );
-  const [done] = await db
-    .select(flagSums)
-    .from(fileDistribution)
-    .where(inArray(fileDistribution.callId, ids));
-  // A cancelled call counts as cancelled in every stage whose flag it has not set.
-  const cancelledSums = Object.fromEntries(
-    stages.map((s) => {
-      const flag = DONE_FLAG[s];
-      return [s, flag ? sql<number>`COALESCE(SUM(1 - ${fileDistribution[flag]}), 0)` : sql<number>`0`];
-    }),
-  );
-  const [cancelled] = await db
-    .select(cancelledSums)
-    .from(fileDistribution)
-    .innerJoin(call, eq(call.id, fileDistribution.callId))
-    .where(and(inArray(fileDistribution.callId, ids), eq(call.status, 'Cancelled')));
-  const failed = await db
-    .select({ stage: call.failedStage, n: count() })
-    .from(call)
-    .where(and(inArray(call.id, ids), eq(call.status, 'Failed')))
-    .groupBy(call.failedStage);
-  for (const stage of stages) {
-    const c = progress[stage]!;
-    c.done = Number((done as Record<string, unknown> | undefined)?.[stage] ?? 0);
-    c.failed = failed.find((f) => f.stage === stage)?.n ?? 0;
-    c.skipped = failed
-      .filter(
-        (f) => f.stage && stages.indexOf(f.stage) >= 0 && stages.indexOf(f.stage) < stages.indexOf(stage),
-      )
-      .reduce((sum, f) => sum + f.n, 0);
-    c.cancelled = Number((cancelled as Record<string, unknown> | undefined)?.[stage] ?? 0);
-  }
-  return progress;
-}
-
 /**
  * A batch's progress from the database: as its workflow counted it once it ended (stored by finishBatch),
  * else counted from the rows.
  */
 export async function batchProgress(deps: ApiDeps, batch: BatchRow): Promise<Progress> {
   const stored = (batch.details as { progress?: Progress } | null)?.progress;
-  if (!isTerminal(batch.status) || !stored) return progressFromTables(deps, batch);
+  if (!isTerminal(batch.status) || !stored) return progressFromRows(deps.database.db, batch);
   return withCancelledCounts(stored);
 }
 

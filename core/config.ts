@@ -186,7 +186,7 @@ export const envSchema = z.object({
    * History events a batch workflow run may reach before it stops taking calls, lets those in flight finish
    * and continues as new (Temporal's hard limit is 51,200 per run).
    */
-  BATCH_RUN_EVENTS: z.coerce.number().int().min(100).max(20_000).default(DEFAULT_RUN_EVENTS),
+  BATCH_RUN_EVENTS: z.coerce.number().int().min(100).max(15_000).default(DEFAULT_RUN_EVENTS),
   /**
    * Attempts of a stage activity whose failure is retryable (connection, timeout, 429, 5xx) before the call
    * fails, or, for LID and STT failing on connection or timeout, moves to another GPU node.

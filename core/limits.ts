@@ -21,11 +21,12 @@ export function runSignalBudget(runEvents: number): number {
  * The most history events a batch run can hold. The run last checked its budget in a workflow task that began
  * at most `runEvents` events in; after that check:
  * - the listing of calls it had already asked for completes, with its workflow task: 6 events;
- * - each of at most `window` calls is started (2 events), sends a report per stage before its last and
- *   completes, each of which may arrive in a workflow task of its own (4 events per stage); a cancelled
- *   batch also asks each call to cancel (2 events);
+ * - each of at most `window` calls is started (2 events, and the workflow task its start wakes: 5), sends a
+ *   report per stage before its last and completes, each of which may arrive in a workflow task of its own
+ *   (4 events per stage); a cancelled batch also asks each call to cancel (5 events with its task);
  * - each stage's start and completion is logged by an activity: 6 events each;
- * - the workflow task that began at the check, and the hand-over (continue-as-new): 7 events.
+ * - the workflow task that began at the check, and the hand-over (continue-as-new): 7 events; a version
+ *   marker and its search-attribute update: 2 events.
  * Not counted: a workflow task that times out or fails is retried, 3 more events each (a stalled worker).
  */
 export function batchRunEventBound(
@@ -34,8 +35,8 @@ export function batchRunEventBound(
   stages: number,
   cancellable: boolean,
 ): number {
-  const perCall = 2 + 4 * stages + (cancellable ? 2 : 0);
-  return runEvents + 6 + window * perCall + 2 * stages * 6 + 7;
+  const perCall = 5 + 4 * stages + (cancellable ? 5 : 0);
+  return runEvents + 6 + window * perCall + 2 * stages * 6 + 7 + 2;
 }
 
 /** The most signals a batch run can receive: its report budget, then a report per stage before the last per call. */

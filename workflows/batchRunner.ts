@@ -261,6 +261,7 @@ export async function runBatch(
   });
   return {
     ...snapshot(final.status),
+    progress: final.progress ?? state.progress,
     completed: final.completed,
     failed: final.failed,
     cancelled: final.cancelled,
@@ -327,9 +328,8 @@ function notStarted(state: BatchRunState): number {
 /** A cancelled batch's calls that never started: cancelled in every stage. */
 function cancelNotStarted(state: BatchRunState): void {
   const first = state.stages[0];
-  if (!first) return;
   const n = notStarted(state);
-  for (let i = 0; i < n; i++) applyStage(state, first, 'cancelled');
+  if (first) for (let i = 0; i < n; i++) applyStage(state, first, 'cancelled');
   state.cancelled = (state.cancelled ?? 0) + n;
 }
 

@@ -82,9 +82,13 @@ describe('reaudit cancellation', () => {
       'reaudit.cancelled',
     );
     let cancelled = 0;
+    const flags = { stt: 0, llm1: 0, llm2: 0 };
     for (const name of names) {
       const row = (await latestCall(name))!;
       const state = await callState(stack.db, row.id);
+      flags.stt += Number(state.dist.sttDone);
+      flags.llm1 += Number(state.dist.llm1Done);
+      flags.llm2 += Number(state.dist.llm2Done);
       assert.ok(['Completed', 'Cancelled'].includes(state.call.status), `${name}: ${state.call.status}`);
       if (state.call.status === 'Completed') {
         assert.equal(state.transcripts.length, 1);
@@ -108,9 +112,10 @@ describe('reaudit cancellation', () => {
       string,
       { done: number; failed: number; skipped: number; cancelled: number }
     >;
-    for (const stage of ['stt', 'llm1', 'llm2']) {
+    for (const stage of ['stt', 'llm1', 'llm2'] as const) {
       const c = progress[stage]!;
       assert.equal(c.failed, 0, `${stage}: ${JSON.stringify(c)}`);
+      assert.equal(c.done, flags[stage], `${stage}: done equals the flags set`);
       assert.equal(
         c.done + c.failed + c.skipped + c.cancelled,
         names.length,

@@ -19,7 +19,7 @@ function largest(name: string, value: number): number {
 
 test('at the largest window and event budget the configuration allows, a run stays inside the limits', () => {
   const window = largest('BATCH_WINDOW', 1000);
-  const runEvents = largest('BATCH_RUN_EVENTS', 20_000);
+  const runEvents = largest('BATCH_RUN_EVENTS', 15_000);
   // The daily batch runs every stage; only reaudits (four stages at most) can be cancelled.
   const daily = batchRunEventBound(runEvents, window, STAGES.length, false);
   const reaudit = batchRunEventBound(runEvents, window, REAUDIT_STAGES.length, true);
