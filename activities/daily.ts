@@ -5,24 +5,64 @@ import { and, count, eq, inArray, isNotNull } from 'drizzle-orm';
 import { AUDIO_FORMATS } from '../core/audio/probe.js';
 import type { Stage } from '../core/stages.js';
 import { batchStatus, call } from '../drizzle/schema/index.js';
+import { logEvent } from './batch.js';
 import type { ActivityDeps } from './deps.js';
 
-export type IngestInput = { batchDate: string; folder?: string; stages: Stage[]; workflowId: string };
-export type IngestOutput = { batchId: number; added: number; skipped: number; total: number };
+export type IngestInput = {
+  batchDate: string;
+  folder?: string;
+  stages: Stage[];
+  workflowId: string;
+  /** The workflow run that ingests: one ingestion event per run (absent in older runs). */
+  runId?: string;
+};
+export type IngestOutput = {
+  batchId: number;
+  added: number;
+  /** Recordings already in a batch (an earlier run of the day, or another day's folder). */
+  skipped: number;
+  /** Entries that are not recordings cofi reads: other file names, symbolic links, special files. */
+  ignored: number;
+  total: number;
+};
+
+/** How many ignored entries the ingestion event names (the count is always whole). */
+const IGNORED_EXAMPLES = 20;
 
 const EXTENSIONS = new Set([...AUDIO_FORMATS, 'oga', 'mp4', 'aac'].map((f) => `.${f}`));
 
-async function listAudio(dir: string): Promise<string[]> {
+type Listing = { recordings: string[]; ignored: { path: string; reason: string }[] };
+
+/**
+ * The recordings under `dir`, and what was left out and why. Symbolic links are not followed (a link could
+ * lead outside DAILY_DIR, or loop); they are reported instead, as are files without an audio extension.
+ */
+async function listRecordings(dir: string): Promise<Listing> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(
     (err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return [];
       throw err;
     },
   );
-  return entries
-    .filter((e) => e.isFile() && EXTENSIONS.has(path.extname(e.name).toLowerCase()))
-    .map((e) => path.join(e.parentPath, e.name))
-    .sort();
+  const listing: Listing = { recordings: [], ignored: [] };
+  for (const e of entries) {
+    if (e.isDirectory()) continue;
+    const full = path.join(e.parentPath, e.name);
+    const audio = EXTENSIONS.has(path.extname(e.name).toLowerCase());
+    if (e.isFile() && audio) listing.recordings.push(full);
+    else
+      listing.ignored.push({
+        path: full,
+        reason: e.isSymbolicLink()
+          ? 'symbolic link (not followed)'
+          : e.isFile()
+            ? 'not an audio file name'
+            : 'not a regular file',
+      });
+  }
+  listing.recordings.sort();
+  listing.ignored.sort((a, b) => a.path.localeCompare(b.path));
+  return listing;
 }
 
 export function createDailyActivities({ db, config, audio }: Pick<ActivityDeps, 'db' | 'config' | 'audio'>) {
@@ -32,7 +72,7 @@ export function createDailyActivities({ db, config, audio }: Pick<ActivityDeps, 
      * Idempotent: the day's batch row is found by its task id, and a file is added only when no call has
      * its `sourcePath` yet, so a re-run (or a resumed day) adds only new recordings.
      */
-    async ingestDaily({ batchDate, folder, stages, workflowId }: IngestInput): Promise<IngestOutput> {
+    async ingestDaily({ batchDate, folder, stages, workflowId, runId }: IngestInput): Promise<IngestOutput> {
       const dir = path.resolve(root, folder ?? batchDate);
       if (dir !== root && !dir.startsWith(root + path.sep))
         throw new Error(`folder escapes DAILY_DIR: ${folder}`);
@@ -60,7 +100,7 @@ export function createDailyActivities({ db, config, audio }: Pick<ActivityDeps, 
         .set({ workflowId, stages, status: 'InProgress' })
         .where(eq(batchStatus.id, batchId));
 
-      const files = await listAudio(dir);
+      const { recordings: files, ignored } = await listRecordings(dir);
       const sources = files.map((f) => path.relative(root, f));
       const known = new Set<string>();
       for (let i = 0; i < sources.length; i += 500) {
@@ -101,7 +141,31 @@ export function createDailyActivities({ db, config, audio }: Pick<ActivityDeps, 
         .update(batchStatus)
         .set({ totalFiles: total?.n ?? 0 })
         .where(eq(batchStatus.id, batchId));
-      return { batchId, added, skipped: files.length - added, total: total?.n ?? 0 };
+      const skipped = files.length - added;
+      const shown = path.relative(root, dir) || '.';
+      await logEvent(db, {
+        batchId,
+        stage: 'ingest',
+        eventType: 'batch_ingested',
+        status: 'Complete',
+        message:
+          `${added} new recording(s) from ${shown}/, ${skipped} already in a batch` +
+          (ignored.length ? `, ${ignored.length} other file(s) ignored` : ''),
+        totalFiles: total?.n ?? 0,
+        metadata: {
+          folder: shown,
+          added,
+          skipped,
+          ignored: ignored.length,
+          ignoredExamples: ignored.slice(0, IGNORED_EXAMPLES).map((i) => ({
+            path: path.relative(root, i.path),
+            reason: i.reason,
+          })),
+        },
+        // A retried activity logs once; a later run of the same day logs its own ingestion.
+        eventKey: `${batchId}:ingest:batch_ingested:${runId ?? workflowId}`.slice(0, 191),
+      });
+      return { batchId, added, skipped, ignored: ignored.length, total: total?.n ?? 0 };
     },
   };
 }

@@ -31,6 +31,7 @@ export async function dailyBatch(input: DailyBatchInput): Promise<BatchSnapshot>
       folder: input.folder,
       stages,
       workflowId: workflowInfo().workflowId,
+      runId: workflowInfo().runId,
     });
     const { total } = await main.startBatch({ batchId, runId: workflowInfo().runId });
     state = initialState(batchId, 'daily', stages, total, input);

@@ -2,7 +2,7 @@
 // the same day adds only new recordings and never re-runs a finished stage.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -44,6 +44,9 @@ before(async () => {
   await writeFile(path.join(dailyDir, date, 'team-a', 'ivr-call.wav'), withIvrPrompt(61));
   await writeFile(path.join(dailyDir, date, 'plain-call.wav'), makeWav(5, 63));
   await writeFile(path.join(dailyDir, date, 'notes.txt'), 'not a recording');
+  // A link to a recording outside the day's folder: reported, not followed.
+  await writeFile(path.join(dailyDir, 'outside.wav'), makeWav(3, 64));
+  await symlink(path.join(dailyDir, 'outside.wav'), path.join(dailyDir, date, 'linked-call.wav'));
   stack = await startStack({ simulator: { timeScale: 0 }, env: { DAILY_DIR: dailyDir, DAILY_CRON: '' } });
 });
 after(async () => {
@@ -89,6 +92,20 @@ describe('daily batch', () => {
         events.some((e) => e.stage === stage && e.eventType === 'stage_complete' && e.successfulFiles === 2),
       );
     }
+    // The ingestion is in the batch's log, with what it left out and why.
+    const ingested = events.filter((e) => e.eventType === 'batch_ingested');
+    assert.equal(ingested.length, 1);
+    assert.deepEqual(ingested[0]!.metadata, {
+      folder: date,
+      added: 2,
+      skipped: 0,
+      ignored: 2,
+      ignoredExamples: [
+        { path: path.join(date, 'linked-call.wav'), reason: 'symbolic link (not followed)' },
+        { path: path.join(date, 'notes.txt'), reason: 'not an audio file name' },
+      ],
+    });
+    assert.match(ingested[0]!.message ?? '', /2 new recording\(s\).*2 other file\(s\) ignored/);
     await recordHistory(
       stack.client,
       workflowIds.dailyBatch(stack.config.COFI_TASK_QUEUE, date),
@@ -129,6 +146,18 @@ describe('daily batch', () => {
     const latest = await stack.client.workflow.getHandle(childId).describe();
     assert.ok(latest.startTime < secondRunAt, `${childId} ran again at ${latest.startTime.toISOString()}`);
     assert.equal(final.completed, 3);
+    // The second ingestion has an event of its own: one new recording, two already in the batch.
+    const ingested = await stack.db
+      .select()
+      .from(batchExecutionLog)
+      .where(and(eq(batchExecutionLog.batchId, day!.id), eq(batchExecutionLog.eventType, 'batch_ingested')));
+    assert.deepEqual(
+      ingested.map((e) => [e.metadata?.added, e.metadata?.skipped]),
+      [
+        [2, 0],
+        [1, 2],
+      ],
+    );
   });
 
   test('bad requests: unknown field, bad date, folder outside DAILY_DIR, missing folder', async () => {
