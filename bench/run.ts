@@ -10,7 +10,7 @@ import { ops } from '../chaos/processes.js';
 import { makeWav } from '../test/support/audio.js';
 import { auditForm, postForm, waitForBatch } from '../test/support/http.js';
 import { type Stack, startStack } from '../test/support/stack.js';
-import { batchSettings, workflowIds } from '../workflows/definitions.js';
+import { BATCH_WORKFLOW_TASK_TIMEOUT, batchSettings, workflowIds } from '../workflows/definitions.js';
 import { stageBarrierBatch } from '../workflows/stageBarrier.js';
 import { type Series, slotChart } from './chart.js';
 import { runScale, type ScaleResult } from './scale.js';
@@ -154,6 +154,7 @@ async function main() {
     await stack.client.workflow.execute(stageBarrierBatch, {
       workflowId: `${workflowIds.auditUpload(stack.config.COFI_TASK_QUEUE)}-barrier-${d.batchId}`,
       taskQueue: stack.config.COFI_TASK_QUEUE,
+      workflowTaskTimeout: BATCH_WORKFLOW_TASK_TIMEOUT,
       args: [
         {
           batchId: d.batchId,

@@ -3,7 +3,7 @@ import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@tem
 import type { Config } from '../core/config.js';
 import { mainQueue } from '../core/fleet.js';
 import { dailyBatch } from '../workflows/dailyBatch.js';
-import { batchSettings } from '../workflows/definitions.js';
+import { BATCH_WORKFLOW_TASK_TIMEOUT, batchSettings } from '../workflows/definitions.js';
 
 export const dailyScheduleId = (prefix: string) => `${prefix}-daily-batch`;
 
@@ -18,6 +18,7 @@ export async function ensureDailySchedule(client: Client, config: Config): Promi
       workflowType: dailyBatch,
       workflowId: `${config.COFI_TASK_QUEUE}/daily-scheduled`,
       taskQueue: mainQueue(config.COFI_TASK_QUEUE),
+      workflowTaskTimeout: BATCH_WORKFLOW_TASK_TIMEOUT,
       args: [
         {
           dayOffset: 1,

@@ -15,6 +15,14 @@ export const callOutcomeSignal = defineSignal<[CallOutcome]>('callOutcome');
 /** How a stage activity retries a retryable failure (connection, timeout, 429, 5xx): STAGE_ATTEMPTS, STAGE_RETRY_MAX_MS. */
 export type StageRetry = { attempts: number; maxIntervalMs: number };
 
+/**
+ * Workflow-task timeout of the batch workflows (Temporal's default is 10 s). A worker that lost its cache
+ * replays the run's whole history in one task: 4,354 events took 1.9 s on an idle 2-core machine, and a
+ * run may hold twice that, on a machine that is busy. Past the timeout the task fails and is retried the
+ * same way, and the batch never moves again; calls keep the default.
+ */
+export const BATCH_WORKFLOW_TASK_TIMEOUT = '1 minute';
+
 /** How this deployment runs batches, from its configuration: part of every batch workflow's input. */
 export type BatchSettings = {
   /** Calls in flight at once (BATCH_WINDOW). */

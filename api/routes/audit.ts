@@ -6,7 +6,12 @@ import { mainQueue } from '../../core/fleet.js';
 import { AUDIT_STAGES, orderStages, type Stage } from '../../core/stages.js';
 import { batchStatus, call, categoryMapping, process } from '../../drizzle/schema/index.js';
 import { auditUpload } from '../../workflows/auditUpload.js';
-import { batchSettings, SEARCH_ATTRIBUTES, workflowIds } from '../../workflows/definitions.js';
+import {
+  BATCH_WORKFLOW_TASK_TIMEOUT,
+  batchSettings,
+  SEARCH_ATTRIBUTES,
+  workflowIds,
+} from '../../workflows/definitions.js';
 import { batchView, findBatchByTask } from '../batchView.js';
 import { workflowBusy } from '../closingWorkflow.js';
 import type { ApiDeps } from '../deps.js';
@@ -161,6 +166,7 @@ export function auditRoutes(deps: ApiDeps) {
             },
           ],
           workflowIdConflictPolicy: 'FAIL',
+          workflowTaskTimeout: BATCH_WORKFLOW_TASK_TIMEOUT,
           typedSearchAttributes: [
             { key: SEARCH_ATTRIBUTES.batchId, value: newBatchId },
             { key: SEARCH_ATTRIBUTES.processId, value: processId },

@@ -8,7 +8,12 @@ import { z } from 'zod';
 import { mainQueue } from '../../core/fleet.js';
 import { batchStatus } from '../../drizzle/schema/index.js';
 import { dailyBatch } from '../../workflows/dailyBatch.js';
-import { batchSettings, SEARCH_ATTRIBUTES, workflowIds } from '../../workflows/definitions.js';
+import {
+  BATCH_WORKFLOW_TASK_TIMEOUT,
+  batchSettings,
+  SEARCH_ATTRIBUTES,
+  workflowIds,
+} from '../../workflows/definitions.js';
 import { batchView, findBatchByTask } from '../batchView.js';
 import { workflowBusy } from '../closingWorkflow.js';
 import type { ApiDeps } from '../deps.js';
@@ -101,6 +106,7 @@ export function dailyBatchRoutes(deps: ApiDeps) {
           },
         ],
         workflowIdConflictPolicy: 'FAIL',
+        workflowTaskTimeout: BATCH_WORKFLOW_TASK_TIMEOUT,
         typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.kind, value: 'daily' }],
         memo: { date, folder: body.folder ?? null },
       });

@@ -6,7 +6,13 @@ import { z } from 'zod';
 import { mainQueue } from '../../core/fleet.js';
 import { isTerminal, orderStages, REAUDIT_STAGES, type ReauditStage } from '../../core/stages.js';
 import { batchExecutionLog, batchStatus, call, callLock, reauditCall } from '../../drizzle/schema/index.js';
-import { batchSettings, cancelSignal, SEARCH_ATTRIBUTES, workflowIds } from '../../workflows/definitions.js';
+import {
+  BATCH_WORKFLOW_TASK_TIMEOUT,
+  batchSettings,
+  cancelSignal,
+  SEARCH_ATTRIBUTES,
+  workflowIds,
+} from '../../workflows/definitions.js';
 import { reaudit } from '../../workflows/reaudit.js';
 import { batchView, findBatchByTask } from '../batchView.js';
 import type { ApiDeps } from '../deps.js';
@@ -184,6 +190,7 @@ export function reauditRoutes(deps: ApiDeps) {
           },
         ],
         workflowIdConflictPolicy: 'FAIL',
+        workflowTaskTimeout: BATCH_WORKFLOW_TASK_TIMEOUT,
         typedSearchAttributes: [
           { key: SEARCH_ATTRIBUTES.batchId, value: batchId },
           { key: SEARCH_ATTRIBUTES.kind, value: 'reaudit' },

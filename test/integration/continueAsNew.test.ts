@@ -45,6 +45,7 @@ test('a batch continues as new and loses or repeats nothing', async () => {
   // Every run's history, from the last back to the first (each run's start names the run it continues);
   // read from the histories themselves, not the visibility list, which may not list the last run yet.
   const lengths: number[] = [];
+  const taskTimeouts: number[] = [];
   const id = workflowIds.auditUpload(stack.config.COFI_TASK_QUEUE);
   let runId: string | undefined;
   do {
@@ -55,12 +56,20 @@ test('a batch continues as new and loses or repeats nothing', async () => {
       (e) => e.workflowTaskTimedOutEventAttributes || e.workflowTaskFailedEventAttributes,
     ).length;
     lengths.push(events.length - 3 * retried);
+    const started = events[0]?.workflowExecutionStartedEventAttributes;
+    taskTimeouts.push(Number(started?.workflowTaskTimeout?.seconds ?? 0));
     runId =
       history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
   } while (runId);
   // 14 calls add at least 7 events each (start, 4 stage reports, result) to the run that started them, more
   // than one run's budget of 100: the batch must have handed over.
   assert.ok(lengths.length >= 2, `runs: ${lengths.join(', ')}`);
+  // The API starts the batch with a longer workflow-task timeout, and the server keeps it for every run it
+  // continues as.
+  assert.deepEqual(
+    taskTimeouts,
+    lengths.map(() => 60),
+  );
   // 100 events of budget, then the 3 calls in flight finishing, the stage events and the hand-over.
   const bound = batchRunEventBound(100, 3, AUDIT_STAGES.length, false);
   assert.ok(
