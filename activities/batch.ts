@@ -1,7 +1,7 @@
 // Batch bookkeeping: start, call listing, stage events, failures and the final status (seed issues 2-6).
 import { and, asc, count, eq, gt, inArray, sql } from 'drizzle-orm';
 import { safePayload } from '../core/errors.js';
-import { emptyCount, type Progress, stageStatus, withCancelled } from '../core/progress.js';
+import { emptyCount, type Progress, stageStatus } from '../core/progress.js';
 import {
   BATCH_STATUS_COLUMN,
   type BatchStatus,
@@ -40,6 +40,16 @@ export async function logEvent(db: Pick<Db, 'insert'>, event: Event): Promise<vo
     .insert(batchExecutionLog)
     .values(event)
     .onDuplicateKeyUpdate({ set: { eventKey: sql`eventKey` } });
+}
+
+/** The batchStatus columns that hold each stage's status, from a progress. */
+function stageStatusColumns(progress: Progress) {
+  return Object.fromEntries(
+    (Object.entries(progress) as [Stage, NonNullable<Progress[Stage]>][]).map(([stage, c]) => [
+      BATCH_STATUS_COLUMN[stage],
+      stageStatus(c),
+    ]),
+  );
 }
 
 export function createBatchActivities({ db }: Pick<ActivityDeps, 'db'>) {
@@ -112,8 +122,7 @@ export function createBatchActivities({ db }: Pick<ActivityDeps, 'db'>) {
     /** Idempotent by event key; the status column is set to the same value on a retry. */
     async recordStageEvent({ batchId, stage, event, count }: StageEventInput): Promise<void> {
       const name = eventStageName(stage);
-      const status =
-        event === 'start' ? 'InProgress' : stageStatus(count ? withCancelled(count) : emptyCount(0));
+      const status = event === 'start' ? 'InProgress' : stageStatus(count ?? emptyCount(0));
       await db.transaction(async (tx) => {
         await tx
           .update(batchStatus)
@@ -218,13 +227,6 @@ export function createBatchActivities({ db }: Pick<ActivityDeps, 'db'>) {
           : failed > 0 || completed < total
             ? 'CompletedWithErrors'
             : 'Completed';
-      const stageColumnsOf = (final: Progress) =>
-        Object.fromEntries(
-          (Object.entries(final) as [Stage, NonNullable<Progress[Stage]>][]).map(([stage, c]) => [
-            BATCH_STATUS_COLUMN[stage],
-            stageStatus(withCancelled(c)),
-          ]),
-        );
       let final = progress;
       await db.transaction(async (tx) => {
         if (reaudit && cancelled && ids.length) {
@@ -246,12 +248,11 @@ export function createBatchActivities({ db }: Pick<ActivityDeps, 'db'>) {
           .where(eq(batchStatus.id, batchId));
         // A cancel can land as a stage finishes, after the call could no longer report it: the rows, not the
         // reports, are the final count of a cancelled batch.
-        if (cancelled && current)
-          final = await progressFromRows(tx, { id: batchId, stages: current.stages, status: 'InProgress' });
+        if (cancelled && current) final = await progressFromRows(tx, batchId, current.stages as Stage[]);
         await tx
           .update(batchStatus)
           .set({
-            ...stageColumnsOf(final),
+            ...stageStatusColumns(final),
             status,
             completedFiles: completed,
             failedFiles: failed,

@@ -32,15 +32,10 @@ export async function batchCallIds(db: Reader, batchId: number): Promise<number[
  * Done from the `fileDistribution` flags, failed from `call.failedStage` (and skipped after it), cancelled
  * for a Cancelled call in every stage it had not finished (every stage, when it was never distributed).
  */
-export async function progressFromRows(
-  db: Reader,
-  batch: { id: number; stages: unknown; status: string },
-): Promise<Progress> {
-  const stages = batch.stages as Stage[];
-  const ids = await batchCallIds(db, batch.id);
+export async function progressFromRows(db: Reader, batchId: number, stages: Stage[]): Promise<Progress> {
+  const ids = await batchCallIds(db, batchId);
   const progress = emptyProgress(stages, ids.length);
-  // A pending reaudit's calls still carry the flags of their earlier run: nothing of this batch is done yet.
-  if (ids.length === 0 || batch.status === 'Pending') return progress;
+  if (ids.length === 0) return progress;
   const flagSums = Object.fromEntries(
     stages.map((s) => {
       const flag = DONE_FLAG[s];

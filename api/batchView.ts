@@ -3,7 +3,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { progressFromRows } from '../activities/batchRows.js';
-import { type Progress, stageStatus, withCancelled } from '../core/progress.js';
+import { emptyProgress, type Progress, stageStatus, withCancelled } from '../core/progress.js';
 import { BATCH_STATUS_COLUMN, isTerminal, STAGES, type Stage } from '../core/stages.js';
 import { type BatchRow, batchStatus } from '../drizzle/schema/index.js';
 import { progressQuery } from '../workflows/definitions.js';
@@ -25,8 +25,11 @@ export async function findBatchByTask(
  * else counted from the rows.
  */
 export async function batchProgress(deps: ApiDeps, batch: BatchRow): Promise<Progress> {
+  const stages = batch.stages as Stage[];
+  // A pending reaudit's calls still carry the flags of their earlier run: nothing of this batch is done yet.
+  if (batch.status === 'Pending') return emptyProgress(stages, batch.totalFiles);
   const stored = (batch.details as { progress?: Progress } | null)?.progress;
-  if (!isTerminal(batch.status) || !stored) return progressFromRows(deps.database.db, batch);
+  if (!isTerminal(batch.status) || !stored) return progressFromRows(deps.database.db, batch.id, stages);
   return withCancelledCounts(stored);
 }
 

@@ -301,8 +301,7 @@ function finishCall(state: BatchRunState, callId: number, result: CallPipelineOu
   }
   countDone(state, callId, result.ok ? state.stages.length : Math.max(failedAt, reached));
   if (!result.ok) applyStage(state, state.stages[failedAt]!, 'failed');
-  delete state.counted[callId];
-  state.inFlight = state.inFlight.filter((id) => id !== callId);
+  leaveInFlight(state, callId);
   if (result.ok) state.completed++;
   else state.failed++;
 }
@@ -315,9 +314,13 @@ function cancelCall(state: BatchRunState, callId: number): void {
   if (!state.inFlight.includes(callId)) return;
   const reached = Math.min(state.counted[callId] ?? 0, state.stages.length - 1);
   applyStage(state, state.stages[reached]!, 'cancelled');
+  leaveInFlight(state, callId);
+  state.cancelled = (state.cancelled ?? 0) + 1;
+}
+
+function leaveInFlight(state: BatchRunState, callId: number): void {
   delete state.counted[callId];
   state.inFlight = state.inFlight.filter((id) => id !== callId);
-  state.cancelled = (state.cancelled ?? 0) + 1;
 }
 
 /** Calls of the batch that neither ran to an end nor are running. */

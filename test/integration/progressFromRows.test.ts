@@ -5,12 +5,15 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { eq, inArray } from 'drizzle-orm';
 import { progressFromRows } from '../../activities/batchRows.js';
+import { batchProgress } from '../../api/batchView.js';
+import type { ApiDeps } from '../../api/deps.js';
 import { emptyCount } from '../../core/progress.js';
+import type { Stage } from '../../core/stages.js';
 import type { Database } from '../../drizzle/client.js';
 import { prepareDatabase } from '../../drizzle/migrate.js';
 import { batchStatus, call, fileDistribution } from '../../drizzle/schema/index.js';
 
-const STAGES = ['distribute', 'lid', 'stt', 'llm1', 'llm2'];
+const STAGES: Stage[] = ['distribute', 'lid', 'stt', 'llm1', 'llm2'];
 let database: Database;
 let batchId: number;
 let callIds: number[] = [];
@@ -78,7 +81,7 @@ after(async () => {
 });
 
 test('done from the flags, failed and skipped from the failed stage, cancelled where a Cancelled call stopped', async () => {
-  const progress = await progressFromRows(database.db, { id: batchId, stages: STAGES, status: 'Cancelled' });
+  const progress = await progressFromRows(database.db, batchId, STAGES);
   const count = (done: number, failed: number, skipped: number, cancelled: number) => ({
     ...emptyCount(4),
     done,
@@ -96,6 +99,8 @@ test('done from the flags, failed and skipped from the failed stage, cancelled w
 });
 
 test('a pending batch has done nothing yet, whatever its calls carry from an earlier run', async () => {
-  const progress = await progressFromRows(database.db, { id: batchId, stages: STAGES, status: 'Pending' });
+  const [row] = await database.db.select().from(batchStatus).where(eq(batchStatus.id, batchId));
+  const deps = { database } as ApiDeps; // batchProgress reads the database only
+  const progress = await batchProgress(deps, { ...row!, status: 'Pending' });
   assert.deepEqual(progress.stt, emptyCount(4));
 });
