@@ -418,6 +418,16 @@ describe('docker-compose.yml: the environment of cofi containers', () => {
     );
   });
 
+  test('the API and the worker (its schedule) both start batch workflows, with every batch setting', () => {
+    // batchSettings(config) reads these where a batch starts: a setting given to one of them only would
+    // make an uploaded batch and a scheduled day run differently.
+    for (const key of ['BATCH_WINDOW', 'BATCH_RUN_EVENTS', 'STAGE_ATTEMPTS', 'STAGE_RETRY_MAX_MS']) {
+      for (const name of ['api', 'worker']) {
+        assert.ok(key in environmentOf(service(name)), `${name} is given ${key}`);
+      }
+    }
+  });
+
   test('the API does not start open to the network without keys', () => {
     assert.equal(accessMode(loadConfig(defaultEnvironment('api'))).mode, 'refuse');
   });
