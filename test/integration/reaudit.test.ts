@@ -1,7 +1,7 @@
 // The seed's Test 4 (reaudit stt + llm2) and the reaudit request rules, on the real stack.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { count, eq } from 'drizzle-orm';
+import { and, count, desc, eq } from 'drizzle-orm';
 import { batchExecutionLog, batchStatus, reauditCall } from '../../drizzle/schema/index.js';
 import { workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
@@ -156,7 +156,13 @@ describe('reaudit request rules', () => {
   test('status and cancel of unknown tasks are 404; cancel of a finished one is 409', async () => {
     assert.equal((await getJson(stack.app, '/reaudit/status/reaudit-99999999')).status, 404);
     assert.equal((await postJson('/reaudit/reaudit-99999999/cancel', {})).status, 404);
-    const [done] = await stack.db.select().from(batchStatus).where(eq(batchStatus.kind, 'reaudit'));
+    // The database is shared by the suite's files: take the reaudit this file just saw complete.
+    const [done] = await stack.db
+      .select()
+      .from(batchStatus)
+      .where(and(eq(batchStatus.kind, 'reaudit'), eq(batchStatus.status, 'Completed')))
+      .orderBy(desc(batchStatus.id))
+      .limit(1);
     const res = await postJson(`/reaudit/${done!.taskId}/cancel`, {});
     assert.equal(res.status, 409);
     assert.match(String(res.body.detail), /already finished/);
