@@ -195,6 +195,17 @@ async function main() {
       }
       return { injected: kills };
     });
+    // What a deploy does: SIGTERM, the worker finishes its workflow tasks and stops, a new one starts.
+    // Unlike kill -9 no workflow task is left to time out, so this should cost seconds, not minutes.
+    await scenario('worker restart (SIGTERM, as in a deploy)', async () => {
+      let restarts = 0;
+      for (; restarts < 5; restarts++) {
+        await sleep(1000 + Math.random() * 2500);
+        await procs.worker.kill('SIGTERM');
+        await procs.worker.start();
+      }
+      return { injected: restarts };
+    });
     await scenario('Temporal server restart', async () => {
       await sleep(3000);
       ops('temporal', 'stop', opsEnv);
