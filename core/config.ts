@@ -198,6 +198,12 @@ export const envSchema = z.object({
   LID_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
   STT_TIMEOUT_MS: z.coerce.number().int().min(100).default(600_000),
   LLM_TIMEOUT_MS: z.coerce.number().int().min(100).default(300_000),
+  /**
+   * On SIGTERM the worker stops taking work and lets the GPU and LLM requests in hand finish for up to this
+   * long before it cancels them (a cancelled attempt is retried); keep it below the stop timeout of
+   * whatever stops the worker (compose: stop_grace_period).
+   */
+  WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(25_000),
   /** Where the worker's metrics endpoints listen (0.0.0.0 in a container, so Prometheus can reach them). */
   METRICS_HOST: z.string().default('127.0.0.1'),
   /** The worker's Prometheus endpoint (stage durations, failures, calls in flight per node); 0: off. */

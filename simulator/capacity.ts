@@ -13,6 +13,8 @@ export type EndpointStats = {
   /** Requests that got an injected fault (400, 503, hang, reset). */
   faulted: number;
   maxConcurrent: number;
+  /** Requests holding a slot now. */
+  inFlight: number;
   /** Seconds of audio in the served requests (GPU nodes). */
   audioSeconds: number;
   /** One interval per request that held a slot: epoch milliseconds. */
@@ -30,6 +32,7 @@ export function createSlots(id: string, kind: 'gpu' | 'llm', capacity: number, r
     rejected: 0,
     faulted: 0,
     maxConcurrent: 0,
+    inFlight: 0,
     audioSeconds: 0,
     busy: [],
   };
@@ -39,6 +42,7 @@ export function createSlots(id: string, kind: 'gpu' | 'llm', capacity: number, r
     async acquire(): Promise<boolean> {
       if (active < capacity) {
         active++;
+        stats.inFlight = active;
         stats.maxConcurrent = Math.max(stats.maxConcurrent, active);
         return true;
       }
@@ -55,6 +59,7 @@ export function createSlots(id: string, kind: 'gpu' | 'llm', capacity: number, r
       const next = waiting.shift();
       if (next) next();
       else active--;
+      stats.inFlight = active;
     },
   };
 }

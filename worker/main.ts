@@ -43,6 +43,7 @@ const workers = await createWorkers({
   fleet: config.fleet,
   activities,
   workflowBundle: await bundleWorkflows(),
+  shutdownGraceMs: config.WORKER_SHUTDOWN_GRACE_MS,
 });
 const schedule = await ensureDailySchedule(client, config);
 if (schedule)

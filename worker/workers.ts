@@ -51,6 +51,8 @@ export type WorkerSetOptions = {
   workflowBundle: WorkflowBundleWithSourceMap;
   /** Workflow runs kept in memory; bounds worker memory for large batches. */
   maxCachedWorkflows?: number;
+  /** How long a shutdown lets the activities in hand finish before cancelling them (default 0: at once). */
+  shutdownGraceMs?: number;
 };
 
 export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]> {
@@ -60,6 +62,8 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
   const common = {
     connection,
     namespace,
+    // A deploy's SIGTERM should not throw away minutes of transcription that are about to finish.
+    shutdownGraceTime: options.shutdownGraceMs ?? 0,
     maxHeartbeatThrottleInterval: '2 seconds',
     defaultHeartbeatThrottleInterval: '1 second',
   } as const;

@@ -85,6 +85,8 @@ export async function startStack(options: StackOptions = {}) {
     COFI_TASK_QUEUE: `test-${randomUUID().slice(0, 8)}`,
     AUDIO_DIR: audioDir,
     COFI_FLEET: JSON.stringify(fleet),
+    // A test's worker restart cuts the activities in hand, as a crash does, unless the test asks for a grace.
+    WORKER_SHUTDOWN_GRACE_MS: '0',
     ...options.env,
   });
   installRuntime();
@@ -104,6 +106,7 @@ export async function startStack(options: StackOptions = {}) {
       activities,
       workflowBundle: await sharedBundle(),
       maxCachedWorkflows: 100,
+      shutdownGraceMs: config.WORKER_SHUTDOWN_GRACE_MS,
     });
     const abort = new AbortController();
     return { abort, running: runWorkers(workers, abort.signal) };
@@ -118,7 +121,10 @@ export async function startStack(options: StackOptions = {}) {
     client,
     sim,
     audio,
-    /** Stops every worker (in-flight activities are abandoned) and starts new ones, as a worker restart. */
+    /**
+     * Stops every worker and starts new ones, as a worker restart: the activities in hand are cut at once,
+     * or, with WORKER_SHUTDOWN_GRACE_MS, get that long to finish.
+     */
     async restartWorkers() {
       current.abort.abort();
       await current.running;

@@ -22,6 +22,7 @@ type Service = {
   entrypoint?: string | string[];
   network_mode?: string;
   configs?: (string | { source: string; target?: string })[];
+  stop_grace_period?: string;
 };
 type Compose = {
   services: Record<string, Service>;
@@ -426,6 +427,13 @@ describe('docker-compose.yml: the environment of cofi containers', () => {
         assert.ok(key in environmentOf(service(name)), `${name} is given ${key}`);
       }
     }
+  });
+
+  test('Compose waits longer than the worker lets the requests in hand finish before it sends SIGKILL', () => {
+    const grace = loadConfig(defaultEnvironment('worker')).WORKER_SHUTDOWN_GRACE_MS;
+    const stop = /^(\d+)s$/.exec(service('worker').stop_grace_period ?? '10s'); // Compose's default: 10 s
+    assert.ok(stop, `stop_grace_period "${service('worker').stop_grace_period}" is in seconds`);
+    assert.ok(Number(stop[1]) * 1000 > grace, `stop_grace_period ${stop[1]} s, grace ${grace} ms`);
   });
 
   test('the API does not start open to the network without keys', () => {
