@@ -131,6 +131,16 @@ async function scenario(
   return batch;
 }
 
+/** Stops the worker with `signal` and starts a new one, `times` times at random moments 1 to 3.5 s apart. */
+async function restartWorker(signal: NodeJS.Signals, times: number): Promise<{ injected: number }> {
+  for (let i = 0; i < times; i++) {
+    await sleep(1000 + Math.random() * 2500);
+    await procs.worker.kill(signal);
+    await procs.worker.start();
+  }
+  return { injected: times };
+}
+
 /**
  * A reaudit of a finished batch's calls (stt, so llm1 and llm2 too) with the worker killed while it runs;
  * afterwards the original batch must still hold exactly one transcript, analysis and answer set per call.
@@ -148,12 +158,7 @@ async function reauditScenario(fault: string, audited: { batchId: number }, kill
   });
   const body = (await res.json()) as { batch_id: number; detail?: string };
   if (res.status !== 200) throw new Error(`reaudit answered ${res.status}: ${body.detail}`);
-  let injected = 0;
-  for (; injected < kills; injected++) {
-    await sleep(1000 + Math.random() * 2500);
-    await procs.worker.kill('SIGKILL');
-    await procs.worker.start();
-  }
+  const { injected } = await restartWorker('SIGKILL', kills);
   const status = await waitTerminal(pool, body.batch_id);
   const verdict = await verifyBatch(pool, audited.batchId, 9);
   const notes: string[] = [];
@@ -186,26 +191,10 @@ async function main() {
 
     const baseline = await scenario('none (baseline)', async () => ({ injected: 0 }));
     await reauditScenario('reaudit (stt, llm1, llm2) of the baseline + worker kill -9', baseline, 5);
-    await scenario('worker kill -9', async () => {
-      let kills = 0;
-      for (; kills < 10; kills++) {
-        await sleep(1000 + Math.random() * 2500);
-        await procs.worker.kill('SIGKILL');
-        await procs.worker.start();
-      }
-      return { injected: kills };
-    });
-    // What a deploy does: SIGTERM, the worker finishes its workflow tasks and stops, a new one starts.
-    // Unlike kill -9 no workflow task is left to time out, so this should cost seconds, not minutes.
-    await scenario('worker restart (SIGTERM, as in a deploy)', async () => {
-      let restarts = 0;
-      for (; restarts < 5; restarts++) {
-        await sleep(1000 + Math.random() * 2500);
-        await procs.worker.kill('SIGTERM');
-        await procs.worker.start();
-      }
-      return { injected: restarts };
-    });
+    await scenario('worker kill -9', () => restartWorker('SIGKILL', 10));
+    // What a deploy does: SIGTERM, the worker finishes its workflow tasks and the requests in hand, and
+    // stops; a new one starts. No workflow task is left to time out and no GPU request is cut.
+    await scenario('worker restart (SIGTERM, as in a deploy)', () => restartWorker('SIGTERM', 5));
     await scenario('Temporal server restart', async () => {
       await sleep(3000);
       ops('temporal', 'stop', opsEnv);
