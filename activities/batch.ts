@@ -19,7 +19,7 @@ import {
   processingLogs,
   reauditCall,
 } from '../drizzle/schema/index.js';
-import { batchCallIds, batchKind, progressFromRows } from './batchRows.js';
+import { batchCallIds, batchKind, progressOfCalls } from './batchRows.js';
 import type { ActivityDeps } from './deps.js';
 import type {
   BatchCallItem,
@@ -205,7 +205,9 @@ export function createBatchActivities({ db }: Pick<ActivityDeps, 'db'>) {
 
     /** Counts from the rows themselves, so the final numbers are the tables' numbers. Idempotent. */
     async finishBatch({ batchId, progress, cancelled }: FinishBatchInput): Promise<FinishBatchOutput> {
-      const ids = await batchCallIds(db, batchId);
+      const kind = await batchKind(db, batchId);
+      const reaudit = kind === 'reaudit';
+      const ids = await batchCallIds(db, batchId, kind);
       const counts = ids.length
         ? await db
             .select({ status: call.status, n: count() })
@@ -217,7 +219,6 @@ export function createBatchActivities({ db }: Pick<ActivityDeps, 'db'>) {
       const completed = n('Completed');
       const failed = n('Failed');
       const total = counts.reduce((sum, c) => sum + c.n, 0);
-      const reaudit = (await batchKind(db, batchId)) === 'reaudit';
       // A cancelled reaudit's calls that never re-ran are marked Cancelled below, in the same transaction.
       const cancelledCalls = n('Cancelled') + (reaudit && cancelled ? n('Pending') + n('Queued') : 0);
       const status: BatchStatus = cancelled
@@ -248,7 +249,7 @@ export function createBatchActivities({ db }: Pick<ActivityDeps, 'db'>) {
           .where(eq(batchStatus.id, batchId));
         // A cancel can land as a stage finishes, after the call could no longer report it: the rows, not the
         // reports, are the final count of a cancelled batch.
-        if (cancelled && current) final = await progressFromRows(tx, batchId, current.stages as Stage[]);
+        if (cancelled && current) final = await progressOfCalls(tx, ids, current.stages as Stage[]);
         await tx
           .update(batchStatus)
           .set({

@@ -3,7 +3,7 @@
 // moment a cancel lands, after its report could no longer be sent; the flags still say so).
 import { and, count, eq, inArray, sql } from 'drizzle-orm';
 import { emptyProgress, type Progress } from '../core/progress.js';
-import { DONE_FLAG, type Stage } from '../core/stages.js';
+import { type BatchKind, DONE_FLAG, type Stage } from '../core/stages.js';
 import type { Db } from '../drizzle/client.js';
 import { batchStatus, call, fileDistribution, reauditCall } from '../drizzle/schema/index.js';
 
@@ -19,21 +19,24 @@ export async function batchKind(db: Reader, batchId: number) {
   return row.kind;
 }
 
-/** The ids of a batch's calls: its own calls, or for a reaudit the calls it covers. */
-export async function batchCallIds(db: Reader, batchId: number): Promise<number[]> {
+/** The ids of a batch's calls: its own calls, or for a reaudit the calls it covers (`kind`: when known). */
+export async function batchCallIds(db: Reader, batchId: number, kind?: BatchKind): Promise<number[]> {
   const rows =
-    (await batchKind(db, batchId)) === 'reaudit'
+    (kind ?? (await batchKind(db, batchId))) === 'reaudit'
       ? await db.select({ id: reauditCall.callId }).from(reauditCall).where(eq(reauditCall.batchId, batchId))
       : await db.select({ id: call.id }).from(call).where(eq(call.batchId, batchId));
   return rows.map((r) => r.id);
+}
+
+export async function progressFromRows(db: Reader, batchId: number, stages: Stage[]): Promise<Progress> {
+  return progressOfCalls(db, await batchCallIds(db, batchId), stages);
 }
 
 /**
  * Done from the `fileDistribution` flags, failed from `call.failedStage` (and skipped after it), cancelled
  * for a Cancelled call in every stage it had not finished (every stage, when it was never distributed).
  */
-export async function progressFromRows(db: Reader, batchId: number, stages: Stage[]): Promise<Progress> {
-  const ids = await batchCallIds(db, batchId);
+export async function progressOfCalls(db: Reader, ids: number[], stages: Stage[]): Promise<Progress> {
   const progress = emptyProgress(stages, ids.length);
   if (ids.length === 0) return progress;
   const flagSums = Object.fromEntries(

@@ -22,7 +22,6 @@ export type EndpointStats = {
 };
 
 export function createSlots(id: string, kind: 'gpu' | 'llm', capacity: number, rejectWhenBusy: boolean) {
-  let active = 0;
   const waiting: (() => void)[] = [];
   const stats: EndpointStats = {
     id,
@@ -40,10 +39,9 @@ export function createSlots(id: string, kind: 'gpu' | 'llm', capacity: number, r
     stats,
     /** Waits for a slot; false when the node is full and refuses instead of queueing. */
     async acquire(): Promise<boolean> {
-      if (active < capacity) {
-        active++;
-        stats.inFlight = active;
-        stats.maxConcurrent = Math.max(stats.maxConcurrent, active);
+      if (stats.inFlight < capacity) {
+        stats.inFlight++;
+        stats.maxConcurrent = Math.max(stats.maxConcurrent, stats.inFlight);
         return true;
       }
       if (rejectWhenBusy) {
@@ -58,8 +56,7 @@ export function createSlots(id: string, kind: 'gpu' | 'llm', capacity: number, r
       stats.busy.push({ start, end: Date.now(), kind });
       const next = waiting.shift();
       if (next) next();
-      else active--;
-      stats.inFlight = active;
+      else stats.inFlight--;
     },
   };
 }
