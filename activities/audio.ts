@@ -20,8 +20,9 @@ export function processedPath(storedPath: string, stage: string): string {
 export function createAudioActivities({ db, audio }: Pick<ActivityDeps, 'db' | 'audio'>) {
   return {
     /** Idempotent: the output path is derived and the flag short-cuts a finished stage. */
-    async runAudioStage({ callId, stage, last }: AudioStageInput): Promise<void> {
-      if (await skipIfDone(db, callId, stage, last)) return;
+    async runAudioStage({ batchId, callId, stage, last }: AudioStageInput): Promise<void> {
+      const startedAt = new Date();
+      if (await skipIfDone(db, { batchId, callId }, stage, last)) return;
       const row = await loadCall(db, callId);
       const output = processedPath(row.storedPath, stage);
       const result = await withHeartbeat(async (signal) => {
@@ -40,7 +41,7 @@ export function createAudioActivities({ db, audio }: Pick<ActivityDeps, 'db' | '
             ...(stage === 'ivr' ? { ivrOffset: result.offset } : {}),
           })
           .where(eq(call.id, callId));
-        await markStageDone(tx, callId, stage, last);
+        await markStageDone(tx, { batchId, callId, stage, last, startedAt });
       });
     },
   };

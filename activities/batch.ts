@@ -1,280 +1,202 @@
-// Batch bookkeeping: start, call listing, stage events, failures and the final status (seed issues 2-6).
-import { and, asc, count, eq, gt, inArray, sql } from 'drizzle-orm';
-import { safePayload } from '../core/errors.js';
-import { emptyCount, type Progress, stageStatus } from '../core/progress.js';
-import {
-  BATCH_STATUS_COLUMN,
-  type BatchStatus,
-  DONE_FLAG,
-  eventStageName,
-  type Stage,
-} from '../core/stages.js';
-import type { Db } from '../drizzle/client.js';
-import {
-  batchExecutionLog,
-  batchStatus,
-  call,
-  callLock,
-  fileDistribution,
-  processingLogs,
-  reauditCall,
-} from '../drizzle/schema/index.js';
-import { batchCallIds, batchKind, progressOfCalls } from './batchRows.js';
+// Batch bookkeeping of the batch workflows: open a batch, admit its calls a page at a time (distributing them),
+// ask about calls that went quiet, and close it. Every count comes from the ledger.
+
+import { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { and, asc, desc, eq, gt, lt, or, sql } from 'drizzle-orm';
+import type { CallEnd } from '../core/batchWindow.js';
+import { stageFailure } from '../core/errors.js';
+import type { Stage, StageOutcome } from '../core/stages.js';
+import { batchStatus, call, fileDistribution, reauditCall, stageOutcome } from '../drizzle/schema/index.js';
+import { eventKey, logEvent } from '../lifecycle/events.js';
+import { closeBatch } from '../lifecycle/exits.js';
+import { doneStages, outcomesAt } from '../lifecycle/ledger.js';
+import { refreshStages } from '../lifecycle/stageView.js';
+import { workflowIds } from '../workflows/definitions.js';
 import type { ActivityDeps } from './deps.js';
+import { distributePage, type ListedCall } from './distribute.js';
+import { writeCallFailure } from './failures.js';
 import type {
-  BatchCallItem,
-  CallFailureInput,
-  FinishBatchInput,
-  FinishBatchOutput,
-  ListBatchCallsInput,
-  StageEventInput,
-  StartBatchInput,
-  StartBatchOutput,
+  AdmitCallsInput,
+  AdmitCallsOutput,
+  CloseBatchInput,
+  CloseBatchOutput,
+  OpenBatchInput,
+  OpenedBatch,
+  ReconcileInput,
+  ReconcileOutput,
 } from './types.js';
 
-type Event = typeof batchExecutionLog.$inferInsert;
-
-/** Inserts an event once: its `eventKey` is unique, so a retried activity leaves one row. */
-export async function logEvent(db: Pick<Db, 'insert'>, event: Event): Promise<void> {
-  await db
-    .insert(batchExecutionLog)
-    .values(event)
-    .onDuplicateKeyUpdate({ set: { eventKey: sql`eventKey` } });
+/** How a call's outcome at its batch's last stage reads as the call's end. */
+export function endOf(outcome: StageOutcome): CallEnd {
+  if (outcome === 'done') return 'completed';
+  if (outcome === 'cancelled') return 'cancelled';
+  return 'failed';
 }
 
-/** The batchStatus columns that hold each stage's status, from a progress. */
-function stageStatusColumns(progress: Progress) {
-  return Object.fromEntries(
-    (Object.entries(progress) as [Stage, NonNullable<Progress[Stage]>][]).map(([stage, c]) => [
-      BATCH_STATUS_COLUMN[stage],
-      stageStatus(c),
-    ]),
-  );
+/**
+ * A batch's calls with no outcome yet at its last stage, longest first (a long call started last would be the
+ * batch's tail), after `cursor`.
+ */
+async function listUndecided(
+  deps: Pick<ActivityDeps, 'db'>,
+  input: Pick<AdmitCallsInput, 'batch' | 'kind' | 'stages' | 'cursor' | 'limit'>,
+): Promise<ListedCall[]> {
+  const { db } = deps;
+  const last = input.stages.at(-1)!;
+  const seconds = sql<number>`COALESCE(${call.audioDuration}, -1)`;
+  const after = input.cursor
+    ? or(
+        lt(seconds, input.cursor.seconds),
+        and(eq(seconds, input.cursor.seconds), gt(call.id, input.cursor.callId)),
+      )
+    : undefined;
+  const undecided = sql`NOT EXISTS (SELECT 1 FROM ${stageOutcome} WHERE ${stageOutcome.batchId} = ${input.batch.batchId} AND ${stageOutcome.callId} = ${call.id} AND ${stageOutcome.stage} = ${last})`;
+  const columns = {
+    callId: call.id,
+    audioName: call.audioName,
+    processId: call.processId,
+    batchId: call.batchId,
+    storedPath: call.storedPath,
+    audioDuration: call.audioDuration,
+    audioFormat: call.audioFormat,
+    audioBytes: call.audioBytes,
+    gpuNode: fileDistribution.gpuNode,
+  };
+  const base = db.select(columns).from(call).leftJoin(fileDistribution, eq(fileDistribution.callId, call.id));
+  const member =
+    input.kind === 'reaudit'
+      ? base
+          .innerJoin(reauditCall, eq(reauditCall.callId, call.id))
+          .where(and(eq(reauditCall.batchId, input.batch.batchId), undecided, after))
+      : base.where(and(eq(call.batchId, input.batch.batchId), undecided, after));
+  return member.orderBy(desc(seconds), asc(call.id)).limit(input.limit);
 }
 
-export function createBatchActivities({ db }: Pick<ActivityDeps, 'db'>) {
+export function createBatchActivities(deps: ActivityDeps) {
+  const { db, temporal } = deps;
   return {
-    /** Idempotent: re-running sets the same values and the start event exists once. */
-    async startBatch({ batchId, runId }: StartBatchInput): Promise<StartBatchOutput> {
-      const total = (await batchCallIds(db, batchId)).length;
-      await db
-        .update(batchStatus)
-        .set({
-          status: 'InProgress',
-          runId,
-          totalFiles: total,
-          startedAt: sql`COALESCE(startedAt, CURRENT_TIMESTAMP(3))`,
-        })
-        .where(eq(batchStatus.id, batchId));
-      await logEvent(db, {
-        batchId,
-        stage: 'batch',
-        eventType: 'batch_start',
-        status: 'InProgress',
-        message: `batch started with ${total} calls`,
-        totalFiles: total,
-        eventKey: `${batchId}:batch:batch_start`,
-      });
-      return { total };
-    },
-
-    /** Read-only. Pages in call-id order so a continued run resumes exactly after its cursor. */
-    async listBatchCalls({
-      batchId,
-      afterCallId,
-      limit,
-      stages,
-    }: ListBatchCallsInput): Promise<BatchCallItem[]> {
-      const kind = await batchKind(db, batchId);
-      const base = db
-        .select({
-          callId: call.id,
-          audioName: call.audioName,
-          processId: call.processId,
-          dist: fileDistribution,
-        })
-        .from(call)
-        .leftJoin(fileDistribution, eq(fileDistribution.callId, call.id));
-      const rows =
-        kind === 'reaudit'
-          ? await base
-              .innerJoin(reauditCall, eq(reauditCall.callId, call.id))
-              .where(and(eq(reauditCall.batchId, batchId), gt(call.id, afterCallId)))
-              .orderBy(asc(call.id))
-              .limit(limit)
-          : await base
-              .where(and(eq(call.batchId, batchId), gt(call.id, afterCallId)))
-              .orderBy(asc(call.id))
-              .limit(limit);
-      return rows.map(({ dist, ...item }) => ({
-        ...item,
-        // Every stage of this batch already done (a resumed day): the batch counts it without a child.
-        done:
-          !!stages?.length &&
-          !!dist &&
-          stages.every((stage) => {
-            const flag = DONE_FLAG[stage];
-            return flag === null || dist[flag];
-          }),
-      }));
-    },
-
-    /** Idempotent by event key; the status column is set to the same value on a retry. */
-    async recordStageEvent({ batchId, stage, event, count }: StageEventInput): Promise<void> {
-      const name = eventStageName(stage);
-      const status = event === 'start' ? 'InProgress' : stageStatus(count ?? emptyCount(0));
-      await db.transaction(async (tx) => {
-        await tx
-          .update(batchStatus)
-          .set({ [BATCH_STATUS_COLUMN[stage]]: status })
-          .where(eq(batchStatus.id, batchId));
-        await logEvent(tx, {
-          batchId,
-          stage: name,
-          eventType: event === 'start' ? 'stage_start' : 'stage_complete',
-          status,
-          message:
-            event === 'start'
-              ? `${name} started`
-              : `${name} finished: ${count?.done ?? 0} successful, ${count?.failed ?? 0} failed, ${count?.skipped ?? 0} skipped`,
-          totalFiles: count?.total ?? null,
-          successfulFiles: count?.done ?? null,
-          failedFiles: count?.failed ?? null,
-          metadata: count ? { skipped: count.skipped } : null,
-          eventKey: `${batchId}:${name}:stage_${event}`,
-        });
-      });
-    },
-
     /**
-     * A call failed (or was cancelled) at a stage: processing_logs row with the request, the call marked,
-     * a per-file event. Keyed by (batch, call, stage), so a retry updates rather than duplicates.
+     * The batch's workflow takes it over: InProgress, its run id, the next attempt, the start event. Idempotent
+     * for the same run (a retry); a batch that is missing, or that another run already took, fails at once, so a
+     * workflow started for a batch the API rolled back ends instead of retrying for ever.
      */
-    async recordCallFailure(input: CallFailureInput): Promise<void> {
-      const { batchId, callId, stage } = input;
-      const cancelled = input.errorType === 'cancelled';
-      const name = eventStageName(stage);
-      const [row] = await db.select({ audioName: call.audioName }).from(call).where(eq(call.id, callId));
-      await db.transaction(async (tx) => {
-        if (!cancelled) {
-          const log = {
-            callId: String(callId),
-            audioName: row?.audioName ?? null,
-            batchId: String(batchId),
-            stageName: name,
-            status: 'failed',
-            errorType: input.errorType.slice(0, 64),
-            errorMessage: input.message,
-            requestUrl: input.context.requestUrl?.slice(0, 2048) ?? null,
-            inputPayload: JSON.stringify(
-              safePayload({
-                ...(input.context.inputPayload as object | undefined),
-                rawResponse: input.context.rawResponse,
-              }),
-            ),
-            attempts: input.attempts ?? null,
-          };
-          await tx.insert(processingLogs).values(log).onDuplicateKeyUpdate({ set: log });
-        }
-        await tx
-          .update(call)
-          .set({
-            status: cancelled ? 'Cancelled' : 'Failed',
-            failedStage: cancelled ? null : stage,
-            errorMessage: input.message.slice(0, 4000),
-          })
-          .where(eq(call.id, callId));
-        if (!cancelled) {
-          await tx
-            .update(fileDistribution)
-            .set({ failedStage: stage })
-            .where(eq(fileDistribution.callId, callId));
-        }
-        await logEvent(tx, {
-          batchId,
-          stage: name,
-          eventType: cancelled ? 'file_cancelled' : 'file_failed',
-          status: cancelled ? 'Cancelled' : 'Failed',
-          callId,
-          message: `${row?.audioName ?? `call ${callId}`}: ${input.message}`.slice(0, 4000),
-          metadata: { errorType: input.errorType, requestUrl: input.context.requestUrl ?? null },
-          eventKey: `${batchId}:${name}:${cancelled ? 'file_cancelled' : 'file_failed'}:${callId}`,
-        });
-      });
-    },
-
-    /** Counts from the rows themselves, so the final numbers are the tables' numbers. Idempotent. */
-    async finishBatch({ batchId, progress, cancelled }: FinishBatchInput): Promise<FinishBatchOutput> {
-      const kind = await batchKind(db, batchId);
-      const reaudit = kind === 'reaudit';
-      const ids = await batchCallIds(db, batchId, kind);
-      const counts = ids.length
-        ? await db
-            .select({ status: call.status, n: count() })
-            .from(call)
-            .where(inArray(call.id, ids))
-            .groupBy(call.status)
-        : [];
-      const n = (s: string) => counts.find((c) => c.status === s)?.n ?? 0;
-      const completed = n('Completed');
-      const failed = n('Failed');
-      const total = counts.reduce((sum, c) => sum + c.n, 0);
-      // A cancelled reaudit's calls that never re-ran are marked Cancelled below, in the same transaction.
-      const cancelledCalls = n('Cancelled') + (reaudit && cancelled ? n('Pending') + n('Queued') : 0);
-      const status: BatchStatus = cancelled
-        ? 'Cancelled'
-        : total === 0 || completed === 0
-          ? 'Failed'
-          : failed > 0 || completed < total
-            ? 'CompletedWithErrors'
-            : 'Completed';
-      let final = progress;
-      await db.transaction(async (tx) => {
-        if (reaudit && cancelled && ids.length) {
-          // Calls this reaudit reset but never re-ran say that they need one.
-          await tx
-            .update(call)
-            .set({
-              status: 'Cancelled',
-              errorMessage: 'reaudit cancelled before this call was re-run: reaudit it again',
-            })
-            .where(and(inArray(call.id, ids), inArray(call.status, ['Pending', 'Queued'])));
-        }
-        // The final status and the release of the reaudit's call locks are one change: a finished reaudit
-        // never holds a call.
-        if (reaudit) await tx.delete(callLock).where(eq(callLock.batchId, batchId));
-        const [current] = await tx
-          .select({ details: batchStatus.details, stages: batchStatus.stages })
-          .from(batchStatus)
-          .where(eq(batchStatus.id, batchId));
-        // A cancel can land as a stage finishes, after the call could no longer report it: the rows, not the
-        // reports, are the final count of a cancelled batch.
-        if (cancelled && current) final = await progressOfCalls(tx, ids, current.stages as Stage[]);
+    async openBatch({ batchId, kind, runId }: OpenBatchInput): Promise<OpenedBatch> {
+      return db.transaction(async (tx) => {
+        const [b] = await tx.select().from(batchStatus).where(eq(batchStatus.id, batchId)).for('update');
+        if (!b || b.kind !== kind)
+          throw stageFailure('missing_data', `${kind} batch ${batchId} does not exist`);
+        const stages = b.stages as Stage[];
+        if (b.runId === runId) return { batchId, attempt: b.attempt, stages, total: b.totalFiles };
+        if (b.status !== 'Pending')
+          throw stageFailure('missing_data', `batch ${batchId} is ${b.status}: another run has it`);
+        const attempt = b.attempt + 1;
         await tx
           .update(batchStatus)
-          .set({
-            ...stageStatusColumns(final),
-            status,
-            completedFiles: completed,
-            failedFiles: failed,
-            cancelledFiles: cancelledCalls,
-            completedAt: sql`COALESCE(completedAt, CURRENT_TIMESTAMP(3))`,
-            details: { ...(current?.details ?? {}), progress: final },
-          })
+          .set({ status: 'InProgress', runId, attempt, startedAt: sql`CURRENT_TIMESTAMP(3)` })
           .where(eq(batchStatus.id, batchId));
         await logEvent(tx, {
           batchId,
           stage: 'batch',
-          eventType: cancelled ? 'batch_cancelled' : 'batch_complete',
-          status,
-          message: `batch ${status}: ${completed} completed, ${failed} failed${cancelledCalls ? `, ${cancelledCalls} cancelled` : ''} of ${total}`,
-          totalFiles: total,
-          successfulFiles: completed,
-          failedFiles: failed,
-          eventKey: `${batchId}:batch:batch_end`,
+          eventType: 'batch_start',
+          status: 'InProgress',
+          message: `batch started with ${b.totalFiles} calls`,
+          totalFiles: b.totalFiles,
+          eventKey: eventKey({ batchId, attempt }, 'batch', 'batch_start'),
         });
+        return { batchId, attempt, stages, total: b.totalFiles };
       });
-      return { status, completed, failed, cancelled: cancelledCalls, total, progress: final };
+    },
+
+    /**
+     * The next page of calls to start: listed longest first, distributed (the batch's first stage) onto the GPU
+     * node with the least audio queued, each with the stages it still has to run. Then the batch's stage columns
+     * and events are brought up to date. Idempotent: distribution rows are keyed by call and the ledger keeps its
+     * first decision; a page listed again lists the same calls.
+     */
+    async admitCalls(input: AdmitCallsInput): Promise<AdmitCallsOutput> {
+      const listed = await listUndecided(deps, input);
+      const exhausted = listed.length < input.limit;
+      const lastListed = listed.at(-1);
+      const cursor = lastListed
+        ? { seconds: lastListed.audioDuration ?? -1, callId: lastListed.callId }
+        : input.cursor;
+      const done = await doneStages(
+        db,
+        input.batch.batchId,
+        listed.map((c) => c.callId),
+      );
+      const page = await distributePage(deps, {
+        batch: input.batch,
+        stages: input.stages,
+        calls: listed.map((c) => ({ ...c, done: done.get(c.callId) ?? new Set<Stage>() })),
+        load: input.load,
+      });
+      await refreshStages(db, input.batch.batchId);
+      return { ...page, cursor, exhausted };
+    },
+
+    /**
+     * Calls in flight the batch has not heard from: those the ledger has an end for are ended; those whose
+     * workflow is gone without one are recorded as failed (cancelled, when the batch is being cancelled).
+     */
+    async reconcileCalls(input: ReconcileInput): Promise<ReconcileOutput> {
+      const { batch, stages } = input;
+      const last = stages.at(-1)!;
+      const known = await outcomesAt(db, batch.batchId, last, input.callIds);
+      const ended: ReconcileOutput['ended'] = [];
+      for (const callId of input.callIds) {
+        const outcome = known.get(callId);
+        if (outcome) {
+          ended.push({ callId, end: endOf(outcome) });
+          continue;
+        }
+        const id = workflowIds.call(input.prefix, batch.batchId, callId);
+        let status: string;
+        try {
+          status = (await temporal.workflow.getHandle(id).describe()).status.name;
+        } catch (err) {
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+          status = 'NOT_FOUND';
+        }
+        if (status === 'RUNNING') continue;
+        // Its workflow ended and left no outcome (terminated, or never started): the batch records it now.
+        const done = (await doneStages(db, batch.batchId, [callId])).get(callId);
+        const stage = stages.find((s) => !done?.has(s)) ?? last;
+        const [row] = await db.select({ audioName: call.audioName }).from(call).where(eq(call.id, callId));
+        const how = input.cancelling ? 'cancelled' : 'lost';
+        await db.transaction((tx) =>
+          writeCallFailure(tx, {
+            batchId: batch.batchId,
+            callId,
+            stage,
+            errorType: input.cancelling ? 'cancelled' : 'lost',
+            message: `the call's workflow ended (${status.toLowerCase().replaceAll('_', ' ')}) without recording an outcome`,
+            context: {},
+            attempt: batch.attempt,
+            stages,
+            audioName: row?.audioName ?? null,
+          }),
+        );
+        ended.push({ callId, end: how === 'cancelled' ? 'cancelled' : 'failed' });
+      }
+      return { ended };
+    },
+
+    /** The batch's end, recorded once (see lifecycle/exits.ts). */
+    async closeBatch({ batch, exit, reason }: CloseBatchInput): Promise<CloseBatchOutput> {
+      return closeBatch(db, { ...batch, exit, ...(reason !== undefined && { reason }) });
+    },
+
+    /** Waits for another workflow to end (heartbeating) and returns its result. Read-only. */
+    async awaitWorkflow({ workflowId }: { workflowId: string }): Promise<unknown> {
+      const ctx = Context.current();
+      const beat = setInterval(() => ctx.heartbeat(), 10_000);
+      try {
+        return await temporal.workflow.getHandle(workflowId).result();
+      } finally {
+        clearInterval(beat);
+      }
     },
   };
 }

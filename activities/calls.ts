@@ -1,9 +1,11 @@
-// Reads and writes shared by the stage activities: a call's row, its route, its stage flags.
+// Reads and writes shared by the stage activities: a call's row, and a stage marked done (its flag, the call
+// row and the batch ledger, in the stage's own transaction).
 import { eq } from 'drizzle-orm';
 import { stageFailure } from '../core/errors.js';
 import { DONE_FLAG, type Stage } from '../core/stages.js';
 import type { Db } from '../drizzle/client.js';
 import { type CallRow, call, fileDistribution } from '../drizzle/schema/index.js';
+import { recordOutcomes } from '../lifecycle/ledger.js';
 
 export async function loadCall(db: Db, callId: number): Promise<CallRow> {
   const [row] = await db.select().from(call).where(eq(call.id, callId));
@@ -11,50 +13,71 @@ export async function loadCall(db: Db, callId: number): Promise<CallRow> {
   return row;
 }
 
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+export type StageDone = {
+  batchId: number;
+  callId: number;
+  stage: Stage;
+  /** The call's last stage in this run: the call is completed. */
+  last: boolean;
+  /** When the attempt that did the work began (the ledger keeps it for the stage's timings). */
+  startedAt: Date;
+};
 
 /**
- * Marks a stage done for a call: its `fileDistribution` flag, and the call's stage and status.
- * Setting a flag to 1 twice is harmless, which keeps every stage activity idempotent.
+ * Marks a stage done for a call: its `fileDistribution` flag, the call's stage and status, and the ledger row.
+ * Setting a flag to 1 twice, or writing a ledger row that exists, changes nothing: the activity stays idempotent.
  */
-export async function markStageDone(
-  tx: Tx,
-  callId: number,
-  stage: Stage,
-  last: boolean,
-  extra: Partial<CallRow> = {},
-) {
-  const flag = DONE_FLAG[stage];
+export async function markStageDone(tx: Tx, done: StageDone, extra: Partial<CallRow> = {}) {
+  const flag = DONE_FLAG[done.stage];
   if (flag) {
     await tx
       .update(fileDistribution)
       .set({ [flag]: true, failedStage: null })
-      .where(eq(fileDistribution.callId, callId));
+      .where(eq(fileDistribution.callId, done.callId));
   }
   await tx
     .update(call)
     .set({
       ...extra,
-      stage,
-      status: last ? 'Completed' : 'InProgress',
+      stage: done.stage,
+      status: done.last ? 'Completed' : 'InProgress',
       failedStage: null,
       errorMessage: null,
     })
-    .where(eq(call.id, callId));
+    .where(eq(call.id, done.callId));
+  await recordOutcomes(tx, [
+    {
+      batchId: done.batchId,
+      callId: done.callId,
+      stage: done.stage,
+      outcome: 'done',
+      startedAt: done.startedAt,
+    },
+  ]);
 }
 
 /**
- * True when the call already finished `stage` (its flag is 1): a resumed batch or a retried activity
- * never runs a finished stage again. When it is the call's last stage, the call is marked completed.
+ * True when the call already finished `stage` (its flag is 1): a retried activity never runs a finished stage
+ * again. The ledger row and, for the call's last stage, its completion are written if a crash left them out.
  */
-export async function skipIfDone(db: Db, callId: number, stage: Stage, last: boolean): Promise<boolean> {
+export async function skipIfDone(
+  db: Db,
+  ref: { batchId: number; callId: number },
+  stage: Stage,
+  last: boolean,
+): Promise<boolean> {
   const flag = DONE_FLAG[stage];
   if (!flag) return false;
   const [row] = await db
     .select({ done: fileDistribution[flag] })
     .from(fileDistribution)
-    .where(eq(fileDistribution.callId, callId));
+    .where(eq(fileDistribution.callId, ref.callId));
   if (!row?.done) return false;
-  if (last) await db.update(call).set({ stage, status: 'Completed' }).where(eq(call.id, callId));
+  await db.transaction(async (tx) => {
+    if (last) await tx.update(call).set({ stage, status: 'Completed' }).where(eq(call.id, ref.callId));
+    await recordOutcomes(tx, [{ ...ref, stage, outcome: 'done' }]);
+  });
   return true;
 }

@@ -1,43 +1,31 @@
-// Daily batch intake: the day's recordings from DAILY_DIR/<date>/ become calls of that day's batch.
-import { copyFile, link, mkdir, readdir } from 'node:fs/promises';
+// Daily batch intake: the day's recordings from DAILY_DIR/<date>/ become calls of that day's batch, and the
+// day's workflow takes the batch over (a new attempt when the day runs again: what was done stays done).
+import { constants } from 'node:fs';
+import { copyFile, link, mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { and, count, eq, inArray, isNotNull } from 'drizzle-orm';
-import { AUDIO_FORMATS } from '../core/audio/probe.js';
-import type { Stage } from '../core/stages.js';
-import { batchStatus, call } from '../drizzle/schema/index.js';
-import { logEvent } from './batch.js';
+import { Context } from '@temporalio/activity';
+import { and, count, eq, inArray, isNotNull, notExists, sql } from 'drizzle-orm';
+import { AUDIO_FORMATS, type AudioInfo } from '../core/audio/probe.js';
+import { stageFailure } from '../core/errors.js';
+import { orderStages, type Stage } from '../core/stages.js';
+import { batchStatus, call, callLock, stageOutcome } from '../drizzle/schema/index.js';
+import { eventKey, logEvent } from '../lifecycle/events.js';
+import { recordOutcomes, reopenLedger } from '../lifecycle/ledger.js';
 import type { ActivityDeps } from './deps.js';
-
-export type IngestInput = {
-  batchDate: string;
-  folder?: string;
-  stages: Stage[];
-  workflowId: string;
-  /** The workflow run that ingests: one ingestion event per run (absent in older runs). */
-  runId?: string;
-};
-export type IngestOutput = {
-  batchId: number;
-  added: number;
-  /** Recordings already in a batch (an earlier run of the day, or another day's folder). */
-  skipped: number;
-  /** Entries that are not recordings cofi reads: other file names, symbolic links, special files. */
-  ignored: number;
-  total: number;
-};
+import type { IngestDayInput, OpenedBatch } from './types.js';
 
 /** How many ignored entries the ingestion event names (the count is always whole). */
 const IGNORED_EXAMPLES = 20;
 
 const EXTENSIONS = new Set([...AUDIO_FORMATS, 'oga', 'mp4', 'aac'].map((f) => `.${f}`));
 
-type Listing = { recordings: string[]; ignored: { path: string; reason: string }[] };
+export type Listing = { recordings: string[]; ignored: { path: string; reason: string }[] };
 
 /**
  * The recordings under `dir`, and what was left out and why. Symbolic links are not followed (a link could
  * lead outside DAILY_DIR, or loop); they are reported instead, as are files without an audio extension.
  */
-async function listRecordings(dir: string): Promise<Listing> {
+export async function listRecordings(dir: string): Promise<Listing> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(
     (err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return [];
@@ -65,84 +53,218 @@ async function listRecordings(dir: string): Promise<Listing> {
   return listing;
 }
 
-export function createDailyActivities({ db, config, audio }: Pick<ActivityDeps, 'db' | 'config' | 'audio'>) {
+/** The stages of a day: distribution, the chosen audio clean-up, then inference. */
+export function dailyStages(audioStages: readonly ('denoise' | 'ivr')[]): Stage[] {
+  return orderStages<Stage>(['distribute', ...audioStages, 'lid', 'stt', 'llm1', 'llm2']);
+}
+
+/** Links a recording into the audio store (a copy across file systems); never replaces a file that is there. */
+async function store(source: string, target: string): Promise<void> {
+  try {
+    await link(source, target);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // Already there: an earlier attempt of this activity stored it under this call's own name.
+    if (code === 'EEXIST') return;
+    if (code !== 'EXDEV' && code !== 'EPERM') throw err;
+    await copyFile(source, target, constants.COPYFILE_EXCL).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e;
+    });
+  }
+}
+
+export function createDailyActivities({ db, config, audio, inference }: ActivityDeps) {
   const root = path.resolve(config.DAILY_DIR);
   return {
     /**
-     * Idempotent: the day's batch row is found by its task id, and a file is added only when no call has
-     * its `sourcePath` yet, so a re-run (or a resumed day) adds only new recordings.
+     * Opens the day's batch for this workflow run and adds the recordings no batch has yet. Idempotent: the
+     * day's row is found by its task id; the same run opens it once (a retry skips the opening); a file is added
+     * only when no call has its `sourcePath`; stored names come from the call's position, taken under the day's
+     * row lock, and a stored file is never replaced.
      */
-    async ingestDaily({ batchDate, folder, stages, workflowId, runId }: IngestInput): Promise<IngestOutput> {
-      const dir = path.resolve(root, folder ?? batchDate);
+    async ingestDay(input: IngestDayInput): Promise<OpenedBatch> {
+      const { date, folder, workflowId, runId } = input;
+      const dir = path.resolve(root, folder ?? date);
       if (dir !== root && !dir.startsWith(root + path.sep))
-        throw new Error(`folder escapes DAILY_DIR: ${folder}`);
-      const taskId = `daily-${batchDate}`;
-      let [batch] = await db.select().from(batchStatus).where(eq(batchStatus.taskId, taskId));
-      if (!batch) {
-        await db
-          .insert(batchStatus)
-          .values({
-            batchDate,
-            kind: 'daily',
-            taskId,
-            workflowId,
-            processId: config.DAILY_PROCESS_ID,
-            categoryMappingId: config.DAILY_CATEGORY_MAPPING_ID,
-            stages,
-            source: path.relative(root, dir) || '.',
-          })
-          .onDuplicateKeyUpdate({ set: { taskId } });
-        [batch] = await db.select().from(batchStatus).where(eq(batchStatus.taskId, taskId));
-      }
-      const batchId = batch!.id;
+        throw stageFailure('missing_data', `folder escapes DAILY_DIR: ${folder}`);
+      const stages = dailyStages(input.audioStages);
+      const taskId = `daily-${date}`;
+      const shown = path.relative(root, dir) || '.';
       await db
-        .update(batchStatus)
-        .set({ workflowId, stages, status: 'InProgress' })
-        .where(eq(batchStatus.id, batchId));
+        .insert(batchStatus)
+        .values({
+          batchDate: date,
+          kind: 'daily',
+          taskId,
+          workflowId,
+          processId: config.DAILY_PROCESS_ID,
+          categoryMappingId: config.DAILY_CATEGORY_MAPPING_ID,
+          stages,
+          source: shown,
+        })
+        .onDuplicateKeyUpdate({ set: { taskId: sql`taskId` } });
+
+      // The opening: one transaction under the day's row lock.
+      const opened = await db.transaction(async (tx) => {
+        const [b] = await tx.select().from(batchStatus).where(eq(batchStatus.taskId, taskId)).for('update');
+        if (!b) throw stageFailure('missing_data', `the batch of ${date} vanished`);
+        if (b.runId === runId) return { batchId: b.id, attempt: b.attempt, again: true };
+        const attempt = b.attempt + 1;
+        // What was not done is undecided again; the stage view starts over for this attempt.
+        await reopenLedger(tx, b.id);
+        await tx
+          .update(batchStatus)
+          .set({
+            workflowId,
+            runId,
+            attempt,
+            stages,
+            source: shown,
+            status: 'InProgress',
+            startedAt: sql`CURRENT_TIMESTAMP(3)`,
+            completedAt: null,
+            dbInsertionStatus: 'Pending',
+            denoiseStatus: 'Pending',
+            ivrStatus: 'Pending',
+            lidStatus: 'Pending',
+            sttStatus: 'Pending',
+            llm1Status: 'Pending',
+            llm2Status: 'Pending',
+          })
+          .where(eq(batchStatus.id, b.id));
+        return { batchId: b.id, attempt, again: false };
+      });
+      const { batchId, attempt } = opened;
+      const ref = { batchId, attempt };
 
       const { recordings: files, ignored } = await listRecordings(dir);
       const sources = files.map((f) => path.relative(root, f));
       const known = new Set<string>();
       for (let i = 0; i < sources.length; i += 500) {
-        const chunk = sources.slice(i, i + 500);
         const rows = await db
           .select({ sourcePath: call.sourcePath })
           .from(call)
-          .where(and(isNotNull(call.sourcePath), inArray(call.sourcePath, chunk)));
+          .where(and(isNotNull(call.sourcePath), inArray(call.sourcePath, sources.slice(i, i + 500))));
         for (const r of rows) if (r.sourcePath) known.add(r.sourcePath);
       }
-      const [existing] = await db.select({ n: count() }).from(call).where(eq(call.batchId, batchId));
-      let position = existing?.n ?? 0;
-      let added = 0;
-      await mkdir(audio.resolve(`batch-${batchId}`), { recursive: true });
-      for (const [i, file] of files.entries()) {
-        const source = sources[i]!;
-        if (known.has(source)) continue;
-        position++;
-        const ext = path.extname(file).slice(1).toLowerCase();
-        const storedPath = audio.batchFile(batchId, position, ext);
-        // A hard link costs no space; across file systems it falls back to a copy.
-        await link(file, audio.resolve(storedPath)).catch(() => copyFile(file, audio.resolve(storedPath)));
-        await db
-          .insert(call)
-          .values({
-            batchId,
-            audioName: path.relative(dir, file).slice(0, 255),
-            storedPath,
-            sourcePath: source,
-            processId: config.DAILY_PROCESS_ID,
-            categoryMappingId: config.DAILY_CATEGORY_MAPPING_ID,
-          })
-          .onDuplicateKeyUpdate({ set: { sourcePath: source } });
-        added++;
+      const fresh = files
+        .map((file, i) => ({ file, source: sources[i]! }))
+        .filter((f) => !known.has(f.source));
+      // Read each new file's header now: its duration orders the day (longest first) and a file that is not
+      // audio fails at distribution with the reason.
+      const ctx = Context.current();
+      const probed: { file: string; source: string; info: AudioInfo | null; bytes: number }[] = [];
+      for (const [i, f] of fresh.entries()) {
+        if (i % 200 === 0) ctx.heartbeat();
+        const info = await inference.probeAudio(f.file).catch(() => null);
+        probed.push({ ...f, info, bytes: info?.bytes ?? (await stat(f.file)).size });
       }
+      await mkdir(audio.resolve(`batch-${batchId}`), { recursive: true });
+      for (let i = 0; i < probed.length; i += 500) {
+        const chunk = probed.slice(i, i + 500);
+        await db.transaction(async (tx) => {
+          // Positions under the day's row lock: two ingests of one day can never take the same one.
+          await tx
+            .select({ id: batchStatus.id })
+            .from(batchStatus)
+            .where(eq(batchStatus.id, batchId))
+            .for('update');
+          const [{ n: existing } = { n: 0 }] = await tx
+            .select({ n: count() })
+            .from(call)
+            .where(eq(call.batchId, batchId));
+          const values = chunk.map((f, j) => {
+            const ext = path.extname(f.file).slice(1).toLowerCase();
+            return {
+              batchId,
+              audioName: path.relative(dir, f.file).slice(0, 255),
+              storedPath: audio.batchFile(batchId, existing + j + 1, ext),
+              sourcePath: f.source,
+              processId: config.DAILY_PROCESS_ID,
+              categoryMappingId: config.DAILY_CATEGORY_MAPPING_ID,
+              audioFormat: f.info?.format ?? null,
+              audioDuration: f.info?.duration ?? null,
+              audioBytes: f.bytes,
+            };
+          });
+          await tx
+            .insert(call)
+            .values(values)
+            .onDuplicateKeyUpdate({ set: { sourcePath: sql`sourcePath` } });
+        });
+      }
+
+      // Every call of the day still to decide is held by this day; one held by another running batch (a
+      // reaudit) stays with it and is skipped here, with the reason.
+      const undecided = await db
+        .select({
+          id: call.id,
+          sourcePath: call.sourcePath,
+          storedPath: call.storedPath,
+          originalPath: call.originalPath,
+        })
+        .from(call)
+        .where(
+          and(
+            eq(call.batchId, batchId),
+            notExists(
+              db
+                .select({ one: sql`1` })
+                .from(stageOutcome)
+                .where(
+                  and(
+                    eq(stageOutcome.batchId, batchId),
+                    eq(stageOutcome.callId, call.id),
+                    eq(stageOutcome.stage, stages.at(-1)!),
+                  ),
+                ),
+            ),
+          ),
+        );
+      const ids = undecided.map((r) => r.id);
+      // Each call's recording in the audio store (the rows come first: an attempt cut short between the two is
+      // completed here by the next one).
+      for (const c of undecided) {
+        if (!c.sourcePath) continue;
+        const target = audio.resolve(c.originalPath ?? c.storedPath);
+        if (!(await stat(target).catch(() => null))) await store(path.join(root, c.sourcePath), target);
+      }
+      for (let i = 0; i < ids.length; i += 500) {
+        const part = ids.slice(i, i + 500);
+        await db
+          .insert(callLock)
+          .values(part.map((callId) => ({ callId, batchId })))
+          .onDuplicateKeyUpdate({ set: { callId: sql`callId` } });
+      }
+      const held = ids.length
+        ? await db
+            .select({ callId: callLock.callId, holder: batchStatus.taskId })
+            .from(callLock)
+            .innerJoin(batchStatus, eq(batchStatus.id, callLock.batchId))
+            .where(and(inArray(callLock.callId, ids), sql`${callLock.batchId} <> ${batchId}`))
+        : [];
+      if (held.length) {
+        await db.transaction(async (tx) => {
+          const rows = held.flatMap((h) =>
+            stages.map((stage) => ({
+              batchId,
+              callId: h.callId,
+              stage,
+              outcome: 'skipped' as const,
+              reason: `held by ${h.holder}, which is running`,
+            })),
+          );
+          for (let i = 0; i < rows.length; i += 500) await recordOutcomes(tx, rows.slice(i, i + 500));
+        });
+      }
+
       const [total] = await db.select({ n: count() }).from(call).where(eq(call.batchId, batchId));
       await db
         .update(batchStatus)
         .set({ totalFiles: total?.n ?? 0 })
         .where(eq(batchStatus.id, batchId));
+      const added = fresh.length;
       const skipped = files.length - added;
-      const shown = path.relative(root, dir) || '.';
       await logEvent(db, {
         batchId,
         stage: 'ingest',
@@ -150,7 +272,8 @@ export function createDailyActivities({ db, config, audio }: Pick<ActivityDeps, 
         status: 'Complete',
         message:
           `${added} new recording(s) from ${shown}/, ${skipped} already in a batch` +
-          (ignored.length ? `, ${ignored.length} other file(s) ignored` : ''),
+          (ignored.length ? `, ${ignored.length} other file(s) ignored` : '') +
+          (held.length ? `, ${held.length} held by a running reaudit` : ''),
         totalFiles: total?.n ?? 0,
         metadata: {
           folder: shown,
@@ -161,11 +284,20 @@ export function createDailyActivities({ db, config, audio }: Pick<ActivityDeps, 
             path: path.relative(root, i.path),
             reason: i.reason,
           })),
+          ...(held.length ? { held: held.length } : {}),
         },
-        // A retried activity logs once; a later run of the same day logs its own ingestion.
-        eventKey: `${batchId}:ingest:batch_ingested:${runId ?? workflowId}`.slice(0, 191),
+        eventKey: eventKey(ref, 'ingest', 'batch_ingested'),
       });
-      return { batchId, added, skipped, ignored: ignored.length, total: total?.n ?? 0 };
+      await logEvent(db, {
+        batchId,
+        stage: 'batch',
+        eventType: 'batch_start',
+        status: 'InProgress',
+        message: `batch started with ${total?.n ?? 0} calls${attempt > 1 ? ` (run ${attempt} of this day)` : ''}`,
+        totalFiles: total?.n ?? 0,
+        eventKey: eventKey(ref, 'batch', 'batch_start'),
+      });
+      return { batchId, attempt, stages, total: total?.n ?? 0 };
     },
   };
 }

@@ -1,5 +1,6 @@
-// What activities are given: the database, the parsed config, the audio store and the inference clients.
-
+// What activities are given: the database, a Temporal client, the parsed config, the audio store and the
+// inference clients.
+import type { Client } from '@temporalio/client';
 import type { probeAudio } from '../core/audio/probe.js';
 import type { AudioStore } from '../core/audioStore.js';
 import type { Config } from '../core/config.js';
@@ -21,6 +22,8 @@ export type Inference = {
 
 export type ActivityDeps = {
   db: Db;
+  /** Bookkeeping asks Temporal about call workflows that went quiet, and waits for a day started elsewhere. */
+  temporal: Client;
   config: Config;
   audio: AudioStore;
   inference: Inference;

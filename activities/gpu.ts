@@ -2,7 +2,7 @@
 import { eq } from 'drizzle-orm';
 import { stageFailure } from '../core/errors.js';
 import { findNode } from '../core/fleet.js';
-import { lidResult, transcript } from '../drizzle/schema/index.js';
+import { call, lidResult, transcript } from '../drizzle/schema/index.js';
 import { loadCall, markStageDone, skipIfDone } from './calls.js';
 import type { ActivityDeps } from './deps.js';
 import { withHeartbeat } from './heartbeat.js';
@@ -17,8 +17,9 @@ export function createGpuActivities({ db, config, audio, inference }: ActivityDe
 
   return {
     /** Idempotent: one `lidResult` row per call (unique callId), replaced on a retry. */
-    async runLid({ callId, route, last }: StageInput): Promise<LidOutput> {
-      if (await skipIfDone(db, callId, 'lid', last)) {
+    async runLid({ batchId, callId, route, last }: StageInput): Promise<LidOutput> {
+      const startedAt = new Date();
+      if (await skipIfDone(db, { batchId, callId }, 'lid', last)) {
         const [done] = await db.select().from(lidResult).where(eq(lidResult.callId, callId));
         if (done) return { lang: done.lang, supported: done.supported, confidence: done.confidence };
       }
@@ -45,14 +46,18 @@ export function createGpuActivities({ db, config, audio, inference }: ActivityDe
       };
       await db.transaction(async (tx) => {
         await tx.insert(lidResult).values(values).onDuplicateKeyUpdate({ set: values });
-        await markStageDone(tx, callId, 'lid', last && lid.supported, { lang: lid.lang });
+        // An unsupported language is recorded, but the stage is not done: the call fails at lid (once).
+        if (lid.supported)
+          await markStageDone(tx, { batchId, callId, stage: 'lid', last, startedAt }, { lang: lid.lang });
+        else await tx.update(call).set({ lang: lid.lang }).where(eq(call.id, callId));
       });
       return { lang: lid.lang, supported: lid.supported, confidence: lid.confidence };
     },
 
     /** Idempotent: one `transcript` row per call (unique callId), replaced on a retry. */
-    async runStt({ callId, route, last }: StageInput): Promise<void> {
-      if (await skipIfDone(db, callId, 'stt', last)) return;
+    async runStt({ batchId, callId, route, last }: StageInput): Promise<void> {
+      const startedAt = new Date();
+      if (await skipIfDone(db, { batchId, callId }, 'stt', last)) return;
       const node = nodeOf(route.gpuNode);
       const row = await loadCall(db, callId);
       const [lid] = await db.select().from(lidResult).where(eq(lidResult.callId, callId));
@@ -77,7 +82,11 @@ export function createGpuActivities({ db, config, audio, inference }: ActivityDe
       };
       await db.transaction(async (tx) => {
         await tx.insert(transcript).values(values).onDuplicateKeyUpdate({ set: values });
-        await markStageDone(tx, callId, 'stt', last, row.lang ? {} : { lang: values.lang });
+        await markStageDone(
+          tx,
+          { batchId, callId, stage: 'stt', last, startedAt },
+          row.lang ? {} : { lang: values.lang },
+        );
       });
     },
   };

@@ -4,10 +4,12 @@ import { createBatchActivities } from './batch.js';
 import { createDailyActivities } from './daily.js';
 import type { ActivityDeps } from './deps.js';
 import { createDistributeActivities } from './distribute.js';
+import { createFailureActivities } from './failures.js';
 import { createGpuActivities } from './gpu.js';
 import { createLlmActivities } from './llm.js';
 import { createReauditActivities } from './reaudit.js';
 import { observed } from './telemetry.js';
+import { createV1Activities } from './v1/index.js';
 
 export function createActivities(deps: ActivityDeps) {
   const gpu = createGpuActivities(deps);
@@ -16,13 +18,17 @@ export function createActivities(deps: ActivityDeps) {
   const distribute = createDistributeActivities(deps);
   const t = deps.telemetry;
   return {
-    /** The main queue: database bookkeeping and distribution. */
+    /** The main queue: batch bookkeeping, distribution, failures. */
     main: {
       ...createBatchActivities(deps),
-      ...distribute,
-      distributeCall: observed(t, 'distribute', () => 'main', distribute.distributeCall),
-      ...createReauditActivities(deps),
       ...createDailyActivities(deps),
+      ...createReauditActivities(deps),
+      ...createFailureActivities(deps),
+      redistributeCall: distribute.redistributeCall,
+      // The first batch shape's bookkeeping, for batches that started before the ledger.
+      ...createV1Activities(deps),
+      distributeCall: observed(t, 'distribute', () => 'main', distribute.distributeCall),
+      routeCall: distribute.routeCall,
     },
     /** Audio clean-up (ffmpeg), concurrency = the worker host's cores. */
     audio: { runAudioStage: observed(t, 'audio', () => 'worker', audio.runAudioStage) },

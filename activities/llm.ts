@@ -23,8 +23,9 @@ export function createLlmActivities({ db, config, inference }: ActivityDeps) {
 
   return {
     /** Idempotent: one `analysis` row per call (unique callId), replaced on a retry. */
-    async runLlm1({ callId, route, last }: StageInput): Promise<void> {
-      if (await skipIfDone(db, callId, 'llm1', last)) return;
+    async runLlm1({ batchId, callId, route, last }: StageInput): Promise<void> {
+      const startedAt = new Date();
+      if (await skipIfDone(db, { batchId, callId }, 'llm1', last)) return;
       const endpoint = endpointOf(route.llmEndpoint);
       const row = await loadCall(db, callId);
       const text = await transcriptOf(callId);
@@ -59,7 +60,7 @@ export function createLlmActivities({ db, config, inference }: ActivityDeps) {
       };
       await db.transaction(async (tx) => {
         await tx.insert(analysis).values(values).onDuplicateKeyUpdate({ set: values });
-        await markStageDone(tx, callId, 'llm1', last);
+        await markStageDone(tx, { batchId, callId, stage: 'llm1', last, startedAt });
       });
     },
 
@@ -67,8 +68,9 @@ export function createLlmActivities({ db, config, inference }: ActivityDeps) {
      * Idempotent: answers are keyed by (call, question) and upserted; answers to questions no longer in the
      * process are removed in the same transaction, so a call shows exactly one current answer set.
      */
-    async runLlm2({ callId, route, last }: StageInput): Promise<void> {
-      if (await skipIfDone(db, callId, 'llm2', last)) return;
+    async runLlm2({ batchId, callId, route, last }: StageInput): Promise<void> {
+      const startedAt = new Date();
+      if (await skipIfDone(db, { batchId, callId }, 'llm2', last)) return;
       const endpoint = endpointOf(route.llmEndpoint);
       const row = await loadCall(db, callId);
       const text = await transcriptOf(callId);
@@ -120,7 +122,11 @@ export function createLlmActivities({ db, config, inference }: ActivityDeps) {
               stale.map((r) => r.id),
             ),
           );
-        await markStageDone(tx, callId, 'llm2', last, { auditScore: result.callScore });
+        await markStageDone(
+          tx,
+          { batchId, callId, stage: 'llm2', last, startedAt },
+          { auditScore: result.callScore },
+        );
       });
     },
   };

@@ -1,83 +1,82 @@
-// Reaudit bookkeeping: the clean reset of chosen results before a re-run, and the release of call locks.
+// A reaudit's clean-up, one stage at a time (results computed last go first): the stage's result rows of the
+// reaudit's calls are deleted and its flags reset, with an event of what was deleted, in one transaction.
 import { eq, inArray } from 'drizzle-orm';
-import type { ReauditStage } from '../core/stages.js';
-import { AUDIT_STAGES, DONE_FLAG } from '../core/stages.js';
+import type { MySqlColumn, MySqlTable } from 'drizzle-orm/mysql-core';
+import { stageFailure } from '../core/errors.js';
+import { DONE_FLAG, type ResultTable, STAGE_REGISTRY, STAGES } from '../core/stages.js';
 import {
   analysis,
   auditAnswer,
+  batchStatus,
   call,
-  callLock,
   fileDistribution,
   lidResult,
   transcript,
 } from '../drizzle/schema/index.js';
-import { logEvent } from './batch.js';
-import { batchCallIds } from './batchRows.js';
+import { eventKey, logEvent } from '../lifecycle/events.js';
+import { memberIds } from '../lifecycle/exits.js';
 import type { ActivityDeps } from './deps.js';
+import type { CleanupStageInput } from './types.js';
 
-export type CleanupInput = { batchId: number; stages: ReauditStage[] };
-export type CleanupOutput = Record<string, number>;
-
-const RESULT_TABLES = [
-  { stage: 'lid', name: 'lidResult', table: lidResult, column: lidResult.callId },
-  { stage: 'stt', name: 'transcript', table: transcript, column: transcript.callId },
-  { stage: 'llm1', name: 'analysis', table: analysis, column: analysis.callId },
-  { stage: 'llm2', name: 'auditAnswer', table: auditAnswer, column: auditAnswer.callId },
-] as const;
+/** Where each result table's rows of a call are. */
+const RESULT_ROWS: Record<ResultTable, { table: MySqlTable; callId: MySqlColumn }> = {
+  lidResult: { table: lidResult, callId: lidResult.callId },
+  transcript: { table: transcript, callId: transcript.callId },
+  analysis: { table: analysis, callId: analysis.callId },
+  auditAnswer: { table: auditAnswer, callId: auditAnswer.callId },
+};
 
 export function createReauditActivities({ db }: Pick<ActivityDeps, 'db'>) {
   return {
     /**
-     * Deletes the results the re-run stages will write again, resets their flags and the calls' status.
-     * Idempotent: each table's delete commits together with its event (unique key per batch and table),
-     * so a retry deletes nothing more and the first, true count is the one kept.
+     * Deletes what `stage` wrote for the reaudit's calls and resets its flag; the calls are back at the stage
+     * before it, Pending. Idempotent: the event is keyed by (reaudit, attempt, table) and written with the
+     * delete, so a retry deletes nothing more and the first, true count is the one kept.
      */
-    async cleanupForReaudit({ batchId, stages }: CleanupInput): Promise<CleanupOutput> {
-      const ids = await batchCallIds(db, batchId);
-      const deleted: CleanupOutput = {};
+    async cleanupStage({ batch, stage }: CleanupStageInput): Promise<Record<string, number>> {
+      const [row] = await db.select().from(batchStatus).where(eq(batchStatus.id, batch.batchId));
+      if (row?.kind !== 'reaudit')
+        throw stageFailure('missing_data', `reaudit batch ${batch.batchId} does not exist`);
+      const ids = await memberIds(db, row);
+      const deleted: Record<string, number> = {};
       if (ids.length === 0) return deleted;
-      for (const { stage, name, table, column } of RESULT_TABLES) {
-        if (!stages.includes(stage)) continue;
-        deleted[name] = await db.transaction(async (tx) => {
-          const [result] = await tx.delete(table).where(inArray(column, ids));
+      const spec = STAGE_REGISTRY[stage];
+      const before = STAGES[STAGES.indexOf(stage) - 1] ?? null;
+      const flag = DONE_FLAG[stage];
+      await db.transaction(async (tx) => {
+        for (const name of spec.results) {
+          const { table, callId } = RESULT_ROWS[name];
+          const [result] = await tx.delete(table).where(inArray(callId, ids));
+          deleted[name] = result.affectedRows;
           await logEvent(tx, {
-            batchId,
+            batchId: batch.batchId,
             stage: 'cleanup',
             eventType: 'cleanup',
             status: 'Complete',
             message: `deleted ${result.affectedRows} ${name} row(s) of ${ids.length} call(s) before re-running ${stage}`,
             metadata: { table: name, deleted: result.affectedRows, calls: ids.length },
-            eventKey: `${batchId}:cleanup:${name}`,
+            eventKey: eventKey(batch, 'cleanup', name),
           });
-          return result.affectedRows;
-        });
-      }
-      // The call is back at the last stage it keeps: the one before the first re-run stage.
-      const first = AUDIT_STAGES[AUDIT_STAGES.indexOf(stages[0]!) - 1] ?? null;
-      const flags = Object.fromEntries(stages.map((s) => [DONE_FLAG[s], false]));
-      await db.transaction(async (tx) => {
-        await tx
-          .update(fileDistribution)
-          .set({ ...flags, failedStage: null })
-          .where(inArray(fileDistribution.callId, ids));
+        }
+        if (flag) {
+          await tx
+            .update(fileDistribution)
+            .set({ [flag]: false, failedStage: null })
+            .where(inArray(fileDistribution.callId, ids));
+        }
         await tx
           .update(call)
           .set({
             status: 'Pending',
-            stage: first,
+            stage: before,
             failedStage: null,
             errorMessage: null,
-            ...(stages.includes('lid') ? { lang: null } : {}),
-            ...(stages.includes('llm2') ? { auditScore: null } : {}),
+            ...(stage === 'lid' ? { lang: null } : {}),
+            ...(stage === 'llm2' ? { auditScore: null } : {}),
           })
           .where(inArray(call.id, ids));
       });
       return deleted;
-    },
-
-    /** Frees the calls for the next reaudit. Idempotent: deleting absent locks deletes nothing. */
-    async releaseCallLocks({ batchId }: { batchId: number }): Promise<void> {
-      await db.delete(callLock).where(eq(callLock.batchId, batchId));
     },
   };
 }

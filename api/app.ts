@@ -49,9 +49,39 @@ export function createApp(deps: ApiDeps) {
   app.route('/', metricsRoutes(metrics.registry));
   app.route('/', dashboardRoutes(deps, links));
   documentApi(app, API_VERSION);
-  app.notFound((c) =>
-    errorResponse(c, new ApiError('not_found', `no route for ${c.req.method} ${quoted(c.req.path, 200)}`)),
-  );
+  const allowed = allowedMethods(app.routes);
+  app.notFound((c) => {
+    const allow = allowed(c.req.path);
+    if (allow.length && !allow.includes(c.req.method)) {
+      c.header('Allow', allow.join(', '));
+      return errorResponse(
+        c,
+        new ApiError(
+          'method_not_allowed',
+          `${c.req.method} is not allowed on ${quoted(c.req.path, 200)}: use ${allow.join(' or ')}`,
+        ),
+      );
+    }
+    return errorResponse(
+      c,
+      new ApiError('not_found', `no route for ${c.req.method} ${quoted(c.req.path, 200)}`),
+    );
+  });
   app.onError((err, c) => errorResponse(c, err));
   return app;
+}
+
+/** For a path, the methods some route answers on it (a known path with another method is a 405, not a 404). */
+function allowedMethods(routes: readonly { method: string; path: string }[]) {
+  const patterns = routes
+    .filter((r) => r.method !== 'ALL' && !r.path.includes('*'))
+    .map((r) => ({
+      method: r.method,
+      re: new RegExp(`^${r.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z_]\w*/g, '[^/]+')}$`),
+    }));
+  return (path: string): string[] => {
+    const methods = new Set(patterns.filter((p) => p.re.test(path)).map((p) => p.method));
+    if (methods.has('GET')) methods.add('HEAD');
+    return [...methods].sort();
+  };
 }

@@ -1,12 +1,10 @@
-// The status of a batch as the API shows it: live from the workflow's query while it runs, else from the
-// tables (the same numbers: the query counts what the stage activities wrote).
-import { WorkflowNotFoundError } from '@temporalio/client';
+// The status of a batch as the API shows it: always counted from the ledger (one GROUP BY), whether its
+// workflow runs, has ended or is unreachable; the batch row says its status and how it ended.
 import { eq } from 'drizzle-orm';
-import { progressFromRows } from '../activities/batchRows.js';
-import { emptyProgress, type Progress, stageStatus, withCancelled } from '../core/progress.js';
-import { BATCH_STATUS_COLUMN, isTerminal, STAGES, type Stage } from '../core/stages.js';
+import { stageStatus } from '../core/progress.js';
+import { isTerminal, STAGES, type Stage } from '../core/stages.js';
 import { type BatchRow, batchStatus } from '../drizzle/schema/index.js';
-import { progressQuery } from '../workflows/definitions.js';
+import { callTotals, ledgerProgress } from '../lifecycle/ledger.js';
 import type { ApiDeps } from './deps.js';
 import { ApiError, quoted } from './errors.js';
 
@@ -20,37 +18,11 @@ export async function findBatchByTask(
   return row;
 }
 
-/**
- * A batch's progress from the database: as its workflow counted it once it ended (stored by finishBatch),
- * else counted from the rows.
- */
-export async function batchProgress(deps: ApiDeps, batch: BatchRow): Promise<Progress> {
+/** A batch's progress and call counts, from its ledger. */
+export async function batchProgress(deps: ApiDeps, batch: BatchRow) {
   const stages = batch.stages as Stage[];
-  // A pending reaudit's calls still carry the flags of their earlier run: nothing of this batch is done yet.
-  if (batch.status === 'Pending') return emptyProgress(stages, batch.totalFiles);
-  const stored = (batch.details as { progress?: Progress } | null)?.progress;
-  if (!isTerminal(batch.status) || !stored) return progressFromRows(deps.database.db, batch.id, stages);
-  return withCancelledCounts(stored);
-}
-
-/** Progress counted before `cancelled` existed (stored, or from a workflow of an older worker). */
-function withCancelledCounts(progress: Progress): Progress {
-  return Object.fromEntries(
-    Object.entries(progress).map(([stage, count]) => [stage, count && withCancelled(count)]),
-  ) as Progress;
-}
-
-async function liveSnapshot(deps: ApiDeps, batch: BatchRow) {
-  try {
-    const handle = deps.temporal.workflow.getHandle(batch.workflowId);
-    const snapshot = await deps.temporal.withDeadline(Date.now() + 3000, () => handle.query(progressQuery));
-    return snapshot.batchId === batch.id ? snapshot : null;
-  } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) {
-      // No worker to answer, or Temporal down: the tables still answer.
-    }
-    return null;
-  }
+  const progress = await ledgerProgress(deps.database.db, { ...batch, stages });
+  return { stages, progress, totals: callTotals(progress, stages) };
 }
 
 export function temporalUrl(deps: ApiDeps, batch: BatchRow): string {
@@ -59,33 +31,56 @@ export function temporalUrl(deps: ApiDeps, batch: BatchRow): string {
   return `${deps.config.TEMPORAL_UI_URL}/namespaces/${ns}/workflows/${id}${batch.runId ? `/${batch.runId}` : ''}`;
 }
 
+/** How a batch ended, when it has (`details.exit`, written with its final status). */
+export function exitOf(batch: BatchRow): { status: string; reason: string | null } | null {
+  const exit = (batch.details as { exit?: { status?: string; reason?: string | null } } | null)?.exit;
+  return exit?.status ? { status: exit.status, reason: exit.reason ?? null } : null;
+}
+
+/**
+ * A day that ended and is being run again: its workflow runs, but has not opened the batch yet (the batch still
+ * shows the run before). Read from Temporal, only for ended days.
+ */
+async function dayRunQueued(deps: ApiDeps, batch: BatchRow): Promise<boolean> {
+  if (batch.kind !== 'daily' || !isTerminal(batch.status)) return false;
+  try {
+    const d = await deps.temporal.workflow.getHandle(batch.workflowId).describe();
+    return d.status.name === 'RUNNING' && d.raw.workflowExecutionInfo?.firstRunId !== batch.runId;
+  } catch {
+    return false;
+  }
+}
+
 export async function batchView(deps: ApiDeps, batch: BatchRow) {
-  const finished = isTerminal(batch.status);
-  const snapshot = finished ? null : await liveSnapshot(deps, batch);
-  const progress = snapshot ? withCancelledCounts(snapshot.progress) : await batchProgress(deps, batch);
-  const stages = batch.stages as Stage[];
+  const { stages, progress, totals } = await batchProgress(deps, batch);
+  // A day run again reads Pending until its new run opens it, not the end of the run before.
+  const status = (await dayRunQueued(deps, batch)) ? 'Pending' : batch.status;
+  const ended = isTerminal(status);
+  const { exit: _exit, progress: _stored, ...details } = (batch.details ?? {}) as Record<string, unknown>;
   return {
     task_id: batch.taskId,
     batch_id: batch.id,
     kind: batch.kind,
-    status: batch.status,
-    source: snapshot ? 'workflow' : 'database',
+    status,
+    source: 'ledger' as const,
     batch_date: batch.batchDate,
     process_id: batch.processId,
     category_mapping_id: batch.categoryMappingId,
     total_files: batch.totalFiles,
-    completed: snapshot?.completed ?? batch.completedFiles,
-    failed: snapshot?.failed ?? batch.failedFiles,
-    cancelled: snapshot?.cancelled ?? batch.cancelledFiles,
-    in_flight: snapshot?.inFlight ?? 0,
+    completed: totals.completed,
+    failed: totals.failed,
+    cancelled: totals.cancelled,
+    in_flight: ended ? 0 : totals.inFlight,
     progress,
     stage_status: Object.fromEntries(
       STAGES.filter((s) => stages.includes(s)).map((s) => [
         s,
-        snapshot ? stageStatus(progress[s]!) : batch[BATCH_STATUS_COLUMN[s]],
+        status === 'Pending' ? 'Pending' : stageStatus(progress[s]!),
       ]),
     ),
-    details: batch.details ? { ...(batch.details as object), progress: undefined } : null,
+    exit_reason: exitOf(batch)?.reason ?? null,
+    attempt: batch.attempt,
+    details: batch.details ? details : null,
     created_at: batch.createdAt,
     started_at: batch.startedAt,
     completed_at: batch.completedAt,

@@ -1,6 +1,7 @@
 // One error type for the API and the one handler that turns it into `{detail, code}` with its status.
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { Refusal } from '../lifecycle/admission.js';
 
 export const ERROR_STATUS = {
   bad_request: 400,
@@ -11,6 +12,7 @@ export const ERROR_STATUS = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  method_not_allowed: 405,
   validation_error: 422,
   unavailable: 503,
   timeout: 504,
@@ -37,15 +39,25 @@ export function quoted(value: string, max = 100): string {
 export const badRequest = (detail: string, extra?: Record<string, unknown>) =>
   new ApiError('bad_request', detail, extra);
 
+/** What the validators of Hono and zod-openapi say, in the words the rest of the API uses. */
+const FRAMEWORK_DETAIL: Record<string, string> = {
+  'Unsupported Media Type': 'unsupported content type: expected an application/json body',
+  'Malformed JSON in request body': 'the body is not valid JSON',
+};
+
 export function errorResponse(c: Context, err: Error) {
-  if (err instanceof ApiError) {
+  if (err instanceof ApiError || err instanceof Refusal) {
     return c.json({ detail: err.detail, code: err.code, ...err.extra }, ERROR_STATUS[err.code]);
   }
-  // Hono's own HTTP errors (e.g. bodyLimit) carry a status.
+  // Hono's own HTTP errors (e.g. bodyLimit, the body validators) carry a status.
   const status = (err as { status?: number }).status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
+    const code = (Object.keys(ERROR_STATUS) as ErrorCode[]).find((k) => ERROR_STATUS[k] === status);
     return c.json(
-      { detail: err.message || 'bad request', code: 'bad_request' },
+      {
+        detail: FRAMEWORK_DETAIL[err.message] ?? (err.message || 'bad request'),
+        code: code ?? 'bad_request',
+      },
       status as ContentfulStatusCode,
     );
   }
@@ -64,12 +76,4 @@ export function describeError(err: unknown): string {
     if (e.message && !parts.includes(e.message)) parts.push(e.message);
   }
   return parts.join(': ') || String(err);
-}
-
-/** mysql2's duplicate-key error, possibly wrapped by drizzle. */
-export function isDuplicateKey(err: unknown): boolean {
-  for (let e = err as { code?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (e.code === 'ER_DUP_ENTRY') return true;
-  }
-  return false;
 }

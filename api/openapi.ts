@@ -1,6 +1,7 @@
 // The OpenAPI side of route modules: a router whose zod validation failures become `{detail, code}`,
 // and the schemas every documented route shares (ids, cursors, the error body).
-import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { type OpenAPIHono as App, OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { ApiError } from './errors.js';
 
 const WHERE = {
@@ -74,6 +75,7 @@ const ERROR_TEXT = {
   416: 'range not satisfiable',
   422: 'a parameter or field is invalid; `detail` names it',
   503: 'Temporal or the database is not reachable',
+  504: 'the request took too long before anything was changed; nothing was started, send it again',
 } as const;
 
 /** Error answers for a route's documentation, all `{detail, code}`. */
@@ -94,3 +96,17 @@ export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   content: { 'application/json': { schema } },
 });
+
+/**
+ * A route whose body is streamed by its handler (an upload): documented from its `createRoute` definition like
+ * every other, but without the body validator, which would read the whole body into memory first. Its handler
+ * validates the fields with the same schema once they have arrived.
+ */
+export function streamedRoute<R extends RouteConfig>(
+  app: App,
+  route: R,
+  handler: (c: Context) => Promise<Response>,
+): void {
+  app.openAPIRegistry.registerPath(route);
+  app.on(route.method.toUpperCase(), route.path.replace(/\{(\w+)\}/g, ':$1'), handler);
+}

@@ -1,6 +1,6 @@
 // Protective middleware: secure headers, CORS only when CORS_ORIGINS is set, and for everything but the
 // streamed upload a JSON body read with a size and a time limit, then a time limit on the answer.
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Config } from '../core/config.js';
@@ -39,10 +39,23 @@ export function corsFor(config: Pick<Config, 'CORS_ORIGINS'>): MiddlewareHandler
   });
 }
 
-/** A request that takes longer than `ms` gets 504 `{detail}` (the upload is exempt: its size sets its time). */
+const DEADLINE = 'cofi.deadline';
+
+/** When a request's answer is due (REQUEST_TIMEOUT_MS after it arrived); set for every request. */
+export function deadlineOf(c: Context): number {
+  return (c.get(DEADLINE as never) as number | undefined) ?? Date.now() + 30_000;
+}
+
+/**
+ * A read that takes longer than `ms` gets 504 `{detail}`. A request that changes something is not cut off: it
+ * gets its deadline instead and answers 504 only before its point of no return (having changed nothing), so a
+ * 504 never hides a batch that was started anyway. The upload is exempt: its size sets its time.
+ */
 export function requestTimeout(ms: number): MiddlewareHandler {
   return async (c, next) => {
+    c.set(DEADLINE as never, (Date.now() + ms) as never);
     if (isUpload(c.req.method, c.req.path)) return next();
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return next();
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new ApiError('timeout', `no answer within ${ms} ms`)), ms);

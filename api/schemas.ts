@@ -32,7 +32,7 @@ export const batchSummarySchema = z
     total_files: z.number().int(),
     completed: z.number().int(),
     failed: z.number().int(),
-    cancelled: z.number().int().openapi({ description: 'calls a cancel stopped (reaudits)' }),
+    cancelled: z.number().int().openapi({ description: 'calls a cancel (or the end of the batch) stopped' }),
     stage_status: stageStatusMap,
     progress: progressSchema,
     created_at: when,
@@ -67,17 +67,29 @@ export const batchDetailSchema = z
     batch_id: z.number().int(),
     kind: z.enum(BATCH_KINDS),
     status: z.enum(BATCH_STATUSES),
-    source: z.enum(['workflow', 'database']).openapi({ description: 'live workflow query, or the tables' }),
+    source: z
+      .enum(['ledger'])
+      .openapi({ description: 'where the counts come from: the batch ledger, live while the batch runs' }),
     batch_date: z.string(),
     process_id: z.number().int().nullable(),
     category_mapping_id: z.number().int().nullable(),
     total_files: z.number().int(),
     completed: z.number().int(),
     failed: z.number().int(),
-    cancelled: z.number().int().openapi({ description: 'calls a cancel stopped (reaudits)' }),
-    in_flight: z.number().int(),
+    cancelled: z.number().int().openapi({ description: 'calls a cancel (or the end of the batch) stopped' }),
+    in_flight: z
+      .number()
+      .int()
+      .openapi({ description: 'calls that have begun and not ended (0 once the batch has ended)' }),
     progress: progressSchema,
     stage_status: z.record(z.string(), z.string()),
+    exit_reason: z
+      .string()
+      .nullable()
+      .openapi({ description: 'why a batch that failed or was cancelled ended (its workflow, a cancel, …)' }),
+    attempt: z.number().int().openapi({
+      description: 'how many times the batch was run (a day run again is attempt 2); 0 before it starts',
+    }),
     details: z.record(z.string(), z.unknown()).nullable(),
     created_at: when,
     started_at: when.nullable(),
@@ -254,3 +266,12 @@ export const categoryMappingsSchema = z.object({
     }),
   ),
 });
+
+/** A task id in a path (`audit-42`, `reaudit-43`, `daily-2026-01-15`). */
+export const taskParams = (example: string) =>
+  z.object({
+    task_id: z.string().openapi({ param: { name: 'task_id', in: 'path' }, example }),
+  });
+
+/** What the status endpoints answer: the batch view without stage timings. */
+export const statusSchema = batchDetailSchema.omit({ stage_timings: true }).openapi('BatchStatus');

@@ -9,8 +9,8 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import busboy from 'busboy';
 import type { AudioInfo } from '../core/audio/probe.js';
 import type { AudioStore } from '../core/audioStore.js';
+import { nameKey } from '../core/names.js';
 import { ApiError, badRequest } from './errors.js';
-import { nameKey } from './names.js';
 
 export type StagedFile = { position: number; name: string; path: string; info: AudioInfo };
 export type StagedUpload = { dir: string; fields: Map<string, string[]>; files: StagedFile[] };

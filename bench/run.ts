@@ -11,9 +11,9 @@ import { makeWav } from '../test/support/audio.js';
 import { auditForm, postForm, waitForBatch } from '../test/support/http.js';
 import { type Stack, startStack } from '../test/support/stack.js';
 import { BATCH_WORKFLOW_TASK_TIMEOUT, batchSettings, workflowIds } from '../workflows/definitions.js';
-import { stageBarrierBatch } from '../workflows/stageBarrier.js';
 import { type Series, slotChart } from './chart.js';
 import { runScale, type ScaleResult } from './scale.js';
+import { stageBarrierBatch } from './stageBarrier.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 // A stack of its own (Temporal :7400, MariaDB :3410, data in .data/bench), so that neither the tests'
@@ -145,6 +145,7 @@ async function main() {
       llm: LLM,
       simulator: { timeScale: TIME_SCALE, scripts: null },
       env: stackEnv,
+      workflowsPath: path.join(root, 'bench', 'workflows.ts'),
     });
     const p = await runAudit(stack, calls(N_UTIL, 'pipe', duration));
     const pipelined = utilisation(stack, p.accepted, p.ended);
@@ -158,6 +159,7 @@ async function main() {
       args: [
         {
           batchId: d.batchId,
+          attempt: 1,
           stages: ['lid', 'stt', 'llm1', 'llm2'],
           ...batchSettings(stack.config),
           window: 200,

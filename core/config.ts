@@ -214,10 +214,17 @@ export const envSchema = z.object({
   DAILY_DIR: z.string().min(1).default('.data/daily'),
   /** When the Temporal Schedule runs the daily batch (cron, server time zone UTC); empty: no schedule. */
   DAILY_CRON: z.string().default('30 1 * * *'),
+  /** Days a missed scheduled run may still start late (after an outage); each missed day runs once. */
+  DAILY_CATCHUP_DAYS: z.coerce.number().int().min(1).max(365).default(7),
   DAILY_PROCESS_ID: z.coerce.number().int().min(1).default(1),
   DAILY_CATEGORY_MAPPING_ID: z.coerce.number().int().min(1).default(1),
   /** Audio clean-up stages of the daily batch (comma-separated subset of denoise,ivr; empty for none). */
   DAILY_AUDIO_STAGES: commaList('denoise,ivr').pipe(z.array(z.enum(['denoise', 'ivr']))),
+  /**
+   * How often the worker looks for batches whose workflow ended without recording it (terminated, timed out)
+   * or never started, and records them as ended; 0: never.
+   */
+  EXIT_SWEEP_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
   /** Languages the STT stage accepts; others are recorded as unsupported by LID. */
   LANGUAGES: commaList('en,hi,es'),
 });

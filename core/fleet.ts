@@ -55,3 +55,32 @@ export function findNode(fleet: Fleet, id: string): GpuNode | undefined {
 export function findLlm(fleet: Fleet, id: string): LlmEndpoint | undefined {
   return fleet.llm.find((l) => l.id === id);
 }
+
+/** Nodes that serve every GPU stage in `stages` (every node that serves stt when the batch runs none). */
+export function nodesFor(nodes: readonly GpuNode[], stages: readonly string[]): GpuNode[] {
+  const gpu = stages.filter((s): s is 'lid' | 'stt' => s === 'lid' || s === 'stt');
+  const wanted = gpu.length ? gpu : (['stt'] as const);
+  return nodes.filter((n) => wanted.every((s) => n.stages.includes(s)));
+}
+
+/**
+ * The node that would get through its queued audio soonest with `seconds` more: the least (load + seconds) /
+ * capacity, ties to the earlier node. `load` is seconds of audio already waiting or running per node.
+ */
+export function pickLeastLoaded(
+  nodes: readonly GpuNode[],
+  load: Readonly<Record<string, number>>,
+  seconds: number,
+): GpuNode {
+  let best: GpuNode | undefined;
+  let bestScore = Number.POSITIVE_INFINITY;
+  for (const node of nodes) {
+    const score = ((load[node.id] ?? 0) + seconds) / node.capacity;
+    if (score < bestScore) {
+      best = node;
+      bestScore = score;
+    }
+  }
+  if (!best) throw new Error('no GPU node serves these stages');
+  return best;
+}

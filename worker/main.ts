@@ -13,6 +13,7 @@ import { createLogger } from '../core/logger.js';
 import { createPipelineMetrics, serveMetrics } from '../core/metrics.js';
 import { prepareDatabase } from '../drizzle/migrate.js';
 import { ensureDailySchedule } from './schedule.js';
+import { startExitSweep } from './sweep.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal.js';
 import { bundleWorkflows, createWorkers, installRuntime, runWorkers } from './workers.js';
 
@@ -31,6 +32,7 @@ const client = await connectClient(config);
 await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
 const activities = createActivities({
   db: database.db,
+  temporal: client,
   config,
   audio: createAudioStore(config.AUDIO_DIR),
   inference: { identifyLanguage, transcribe, analyseCall, answerQuestionnaire, probeAudio },
@@ -50,12 +52,18 @@ if (schedule)
   console.log(
     `[cofi] daily batch schedule "${schedule}": ${config.DAILY_CRON} (UTC), reading ${config.DAILY_DIR}`,
   );
+const sweep = startExitSweep(
+  { db: database.db, temporal: client, prefix: config.COFI_TASK_QUEUE },
+  config.EXIT_SWEEP_MS,
+  (r) => logger.warn(r, `batch ${r.batchId} recorded as ${r.status}: ${r.reason}`),
+);
 const stop = new AbortController();
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
 console.log(
   `[cofi] worker running on task queue "${config.COFI_TASK_QUEUE}" with ${config.fleet.nodes.length} GPU node(s) and ${config.fleet.llm.length} LLM endpoint(s)`,
 );
 await runWorkers(workers, stop.signal);
+await sweep.stop();
 metricsServer?.close();
 await database.close();
 await client.connection.close();

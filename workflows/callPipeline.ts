@@ -1,4 +1,6 @@
-// One call through its stages; each GPU stage runs on the task queue of the node the call was sent to.
+// One call through the stages it still has to run, each on the task queue the stage registry names (a GPU
+// stage on the queue of the node the call was distributed to). The stage activities write the ledger; the
+// call reports its end to its batch once, by signal, so any run of the batch hears it.
 import {
   ActivityCancellationType,
   ActivityFailure,
@@ -11,26 +13,32 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import type { CallRoute, StageInput } from '../activities/types.js';
+import type { CallEnd } from '../core/batchWindow.js';
 import { failureContext, NON_RETRYABLE_TYPES } from '../core/errors.js';
 import { audioQueue, gpuQueue, llmQueue } from '../core/fleet.js';
-import type { Stage } from '../core/stages.js';
-import { assertNever } from '../core/stages.js';
-import { callOutcomeSignal, type StageRetry } from './definitions.js';
+import { assertNever, STAGE_REGISTRY, type Stage } from '../core/stages.js';
+import { callSettledSignal, type StageRetry } from './definitions.js';
 
 type Activities = ReturnType<typeof createActivities>;
+type StageActivities = Activities['gpu'] & Activities['llm'] & Activities['audio'];
 
 export type CallPipelineInput = {
   batchId: number;
+  /** The batch's attempt (a day run again is attempt 2): part of the event keys. */
+  attempt: number;
   callId: number;
+  /** Every stage of the batch: a call that stops counts once in each of them. */
   stages: Stage[];
-  /** The batch workflow that gets this call's stage reports (live progress), by id. */
+  /** What this call still has to run, in order (a day run again skips what the call finished). */
+  run: Stage[];
+  route: CallRoute;
+  /** The batch workflow this call reports to, by id (not run: the batch may have continued as new). */
   parentWorkflowId: string;
-  /** The deployment's task-queue prefix: GPU and LLM queues are named from it. */
+  /** The deployment's task-queue prefix: stage queues are named from it. */
   prefix: string;
   /** How stage activities retry (STAGE_ATTEMPTS, STAGE_RETRY_MAX_MS); absent: 8 attempts, 30 s apart at most. */
   retry?: StageRetry;
 };
-export type CallPipelineOutput = { callId: number; ok: boolean; failedStage?: Stage };
 
 const DEFAULT_RETRY: StageRetry = { attempts: 8, maxIntervalMs: 30_000 };
 
@@ -55,69 +63,72 @@ const main = proxyLocalActivities<Activities['main']>({
   retry: { ...stageRetry(DEFAULT_RETRY), maximumAttempts: undefined },
 });
 
-function audio(prefix: string, retry: StageRetry) {
-  return proxyActivities<Activities['audio']>({
-    taskQueue: audioQueue(prefix),
-    startToCloseTimeout: '15 minutes',
-    heartbeatTimeout: '30 seconds',
-    // On cancel, wait until the activity has really stopped: its late result must not land after the
-    // call was recorded as cancelled.
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: stageRetry(retry),
-  });
-}
-
-function gpu(prefix: string, retry: StageRetry, route: CallRoute, stage: 'lid' | 'stt') {
-  return proxyActivities<Activities['gpu']>({
-    taskQueue: gpuQueue(prefix, route.gpuNode),
-    // STT of a long call takes minutes; the heartbeat notices a dead worker long before that.
-    startToCloseTimeout: stage === 'stt' ? '30 minutes' : '3 minutes',
-    heartbeatTimeout: '30 seconds',
-    // On cancel, wait until the activity has really stopped: its late result must not land after the
-    // call was recorded as cancelled.
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: stageRetry(retry),
-  });
-}
-
-function llm(prefix: string, retry: StageRetry, route: CallRoute) {
-  return proxyActivities<Activities['llm']>({
-    taskQueue: llmQueue(prefix, route.llmEndpoint),
-    startToCloseTimeout: '10 minutes',
-    heartbeatTimeout: '30 seconds',
-    // On cancel, wait until the activity has really stopped: its late result must not land after the
-    // call was recorded as cancelled.
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: stageRetry(retry),
-  });
-}
-
-export async function callPipeline(input: CallPipelineInput): Promise<CallPipelineOutput> {
-  const { batchId, callId, stages } = input;
-  const parent = getExternalWorkflowHandle(input.parentWorkflowId);
-
-  let route: CallRoute | undefined;
-  for (const [i, stage] of stages.entries()) {
-    const ref = { batchId, callId };
-    const last = i === stages.length - 1;
-    try {
-      if (stage === 'distribute') {
-        route = await main.distributeCall({ ...ref, last });
-      } else {
-        route ??= await main.routeCall(ref);
-        route = await runStage(input.prefix, input.retry ?? DEFAULT_RETRY, stage, { ...ref, route, last });
-      }
-      // Live progress for the batch, not awaited (it goes out with the next stage's command). The outcome
-      // itself is this workflow's result, which the batch reads from its child: a lost report costs nothing.
-      if (!last)
-        parent.signal(callOutcomeSignal, { callId, stage, ok: true, final: false }).catch(() => undefined);
-    } catch (err) {
-      await CancellationScope.nonCancellable(() => main.recordCallFailure(describeFailure(ref, stage, err)));
-      if (isCancellation(err)) throw err;
-      return { callId, ok: false, failedStage: stage };
-    }
+/** The activities of a stage, on the queue and with the timeouts its registry entry gives. */
+function stageActivities(prefix: string, retry: StageRetry, route: CallRoute, stage: Stage) {
+  const spec = STAGE_REGISTRY[stage];
+  const runner = spec.runner;
+  let taskQueue: string;
+  switch (runner) {
+    case 'gpu':
+      taskQueue = gpuQueue(prefix, route.gpuNode);
+      break;
+    case 'llm':
+      taskQueue = llmQueue(prefix, route.llmEndpoint);
+      break;
+    case 'audio':
+      taskQueue = audioQueue(prefix);
+      break;
+    case 'batch':
+      throw new Error(`${stage} is run by the batch, not by a call`);
+    default:
+      assertNever(runner);
   }
-  return { callId, ok: true };
+  return proxyActivities<StageActivities>({
+    taskQueue,
+    startToCloseTimeout: spec.startToClose,
+    heartbeatTimeout: spec.heartbeat ?? undefined,
+    // On cancel, wait until the activity has really stopped: its late result must not land after the call
+    // was recorded as cancelled.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: stageRetry(retry),
+  });
+}
+
+export async function callPipelineV2(input: CallPipelineInput): Promise<CallEnd> {
+  const { batchId, callId } = input;
+  const retry = input.retry ?? DEFAULT_RETRY;
+  let route = input.route;
+  let end: CallEnd = 'completed';
+  let current: Stage | undefined;
+  let cancellation: unknown;
+  try {
+    for (const [i, stage] of input.run.entries()) {
+      current = stage;
+      route = await runStage(input.prefix, retry, stage, {
+        batchId,
+        callId,
+        route,
+        last: i === input.run.length - 1,
+      });
+    }
+  } catch (err) {
+    const stage = current ?? input.run[0] ?? input.stages[0]!;
+    await CancellationScope.nonCancellable(() =>
+      main.recordCallFailure({
+        ...describeFailure({ batchId, callId }, stage, err),
+        attempt: input.attempt,
+        stages: input.stages,
+      }),
+    );
+    end = isCancellation(err) ? 'cancelled' : 'failed';
+    if (end === 'cancelled') cancellation = err;
+  }
+  // The one report to the batch. A batch that has ended (or was terminated) no longer listens: nothing to do.
+  await CancellationScope.nonCancellable(() =>
+    getExternalWorkflowHandle(input.parentWorkflowId).signal(callSettledSignal, { batchId, callId, end }),
+  ).catch(() => undefined);
+  if (cancellation) throw cancellation;
+  return end;
 }
 
 /** Failures that say the GPU node itself is unreachable (after every retry), not that the call is bad. */
@@ -162,12 +173,14 @@ async function runStage(
   stage: Stage,
   input: StageInput,
 ): Promise<CallRoute> {
+  const on = (route: CallRoute) => stageActivities(prefix, retry, route, stage);
   switch (stage) {
     case 'lid':
       return onGpuNode('lid', input, async (route) => {
-        const lid = await gpu(prefix, retry, route, 'lid').runLid({ ...input, route });
+        const lid = await on(route).runLid({ ...input, route });
         if (!lid.supported) {
-          // A clear, recorded outcome rather than a crash: STT has no model for this language.
+          // A clear, recorded outcome rather than a crash: STT has no model for this language. LID recorded
+          // the language but not the stage as done, so the call counts once: failed at lid.
           throw ApplicationFailure.nonRetryable(
             `spoken language "${lid.lang}" is not one of the configured languages`,
             'unsupported_language',
@@ -176,20 +189,20 @@ async function runStage(
       });
     case 'stt':
       return onGpuNode('stt', input, async (route) => {
-        await gpu(prefix, retry, route, 'stt').runStt({ ...input, route });
+        await on(route).runStt({ ...input, route });
       });
     case 'llm1':
-      await llm(prefix, retry, input.route).runLlm1(input);
+      await on(input.route).runLlm1(input);
       return input.route;
     case 'llm2':
-      await llm(prefix, retry, input.route).runLlm2(input);
+      await on(input.route).runLlm2(input);
       return input.route;
     case 'denoise':
     case 'ivr':
-      await audio(prefix, retry).runAudioStage({ ...input, stage });
+      await on(input.route).runAudioStage({ ...input, stage });
       return input.route;
     case 'distribute':
-      throw new Error('distribute is not a routed stage');
+      throw new Error('distribute is run by the batch when it admits the call');
     default:
       assertNever(stage);
   }

@@ -1,41 +1,39 @@
-// The daily batch: ingest the day's recordings, then the same per-call children as an audit, with the
-// optional audio clean-up stages (denoise, ivr) before LID. Run by a Temporal Schedule or on demand.
-import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { createActivities } from '../activities/index.js';
-import { orderStages, type Stage } from '../core/stages.js';
-import { type BatchRunState, initialState, runBatch } from './batchRunner.js';
-import type { BatchSettings, BatchSnapshot } from './definitions.js';
-
-type Activities = ReturnType<typeof createActivities>;
-const main = proxyActivities<Activities['main']>({ startToCloseTimeout: '30 minutes' });
+// The daily batch of one date: ingest the day's recordings (a day run again adds only new ones and resumes
+// the rest), then the same call workflows as an audit, with the optional audio clean-up stages before LID.
+// Its workflow id is the date's: a scheduled and an on-demand run of one day are one workflow.
+import { continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { type BatchResult, BatchRun, type BatchRunState, bookkeeping } from './batchRun.js';
+import { type BatchSettings, callSettledSignal, cancelSignal, stateQuery } from './definitions.js';
 
 export type DailyBatchInput = BatchSettings & {
-  /** The day to process (YYYY-MM-DD); absent: `dayOffset` days before the run (the schedule uses 1). */
-  date?: string;
-  dayOffset?: number;
+  /** The day to process (YYYY-MM-DD). */
+  date: string;
   /** Folder under DAILY_DIR to read instead of `<date>/`. */
   folder?: string;
   audioStages: ('denoise' | 'ivr')[];
   state?: BatchRunState;
 };
 
-export async function dailyBatch(input: DailyBatchInput): Promise<BatchSnapshot> {
-  let state = input.state;
-  if (!state) {
-    // Date.now() is deterministic in a workflow: the time of the current workflow task, replayed as recorded.
-    const date =
-      input.date ?? new Date(Date.now() - (input.dayOffset ?? 1) * 86_400_000).toISOString().slice(0, 10);
-    const stages = orderStages<Stage>(['distribute', ...input.audioStages, 'lid', 'stt', 'llm1', 'llm2']);
-    const { batchId } = await main.ingestDaily({
-      batchDate: date,
-      folder: input.folder,
-      stages,
-      workflowId: workflowInfo().workflowId,
-      runId: workflowInfo().runId,
-    });
-    const { total } = await main.startBatch({ batchId, runId: workflowInfo().runId });
-    state = initialState(batchId, 'daily', stages, total, input);
-    input = { ...input, date };
-  }
-  return runBatch(state, (next) => continueAsNew<typeof dailyBatch>({ ...input, state: next }));
+/** What a day's workflow carries in its memo: an on-demand request joins a running day only if they agree. */
+export type DailyMemo = { date: string; folder: string | null; audioStages: string[] };
+
+export async function dailyBatchV2(input: DailyBatchInput): Promise<BatchResult> {
+  const run = new BatchRun('daily', input.state);
+  setHandler(cancelSignal, run.cancel);
+  setHandler(callSettledSignal, run.settle);
+  setHandler(stateQuery, run.view);
+
+  return run.execute(async () => {
+    if (!run.state) {
+      const opened = await bookkeeping.ingestDay({
+        date: input.date,
+        ...(input.folder !== undefined && { folder: input.folder }),
+        audioStages: input.audioStages,
+        workflowId: workflowInfo().workflowId,
+        runId: workflowInfo().firstExecutionRunId,
+      });
+      run.begin(opened, input);
+    }
+    await run.runCalls((next) => continueAsNew<typeof dailyBatchV2>({ ...input, state: next }));
+  });
 }

@@ -1,16 +1,9 @@
-// Signals, queries and search attributes shared by the workflows and the clients that talk to them.
+// Signals, queries, ids and settings shared by the workflows and the clients that talk to them.
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { CallEnd } from '../core/batchWindow.js';
 import type { Config } from '../core/config.js';
-import type { Progress } from '../core/progress.js';
-import type { BatchKind, BatchStatus, Stage } from '../core/stages.js';
-
-/**
- * A call's report to its batch workflow after each stage but its last (live progress). The call's outcome
- * is its workflow result, which the batch reads as the child's parent.
- */
-export type CallOutcome = { callId: number; stage: Stage; ok: boolean; final: boolean };
-export const callOutcomeSignal = defineSignal<[CallOutcome]>('callOutcome');
+import type { BatchKind } from '../core/stages.js';
 
 /** How a stage activity retries a retryable failure (connection, timeout, 429, 5xx): STAGE_ATTEMPTS, STAGE_RETRY_MAX_MS. */
 export type StageRetry = { attempts: number; maxIntervalMs: number };
@@ -27,7 +20,7 @@ export const BATCH_WORKFLOW_TASK_TIMEOUT = '1 minute';
 export type BatchSettings = {
   /** Calls in flight at once (BATCH_WINDOW). */
   window: number;
-  /** Events a run of the batch workflow may reach before it drains and continues as new (BATCH_RUN_EVENTS). */
+  /** Events a run of the batch workflow may reach before it continues as new (BATCH_RUN_EVENTS). */
   runEvents?: number;
   /** The deployment's task-queue prefix (COFI_TASK_QUEUE). */
   prefix: string;
@@ -49,27 +42,32 @@ export function batchSettings(
   };
 }
 
-/** What `GET /audit/status` shows while the batch runs. */
-export type BatchSnapshot = {
+/**
+ * Asks a batch to stop: calls in flight are cancelled and record themselves, the rest are not started. With
+ * `batchId`, only that batch stops (the audit upload's workflow id is shared by every upload).
+ */
+export const cancelSignal = defineSignal<[{ reason?: string; batchId?: number }]>('cancel');
+
+/** A call's one report to its batch: sent by workflow id, so it reaches whichever run of the batch is current. */
+export type CallSettled = { batchId: number; callId: number; end: CallEnd };
+export const callSettledSignal = defineSignal<[CallSettled]>('callSettled');
+
+/** What a batch workflow knows of itself (per-stage progress is the ledger's, read by the API). */
+export type BatchState = {
   batchId: number;
   kind: BatchKind;
-  status: BatchStatus;
-  stages: Stage[];
-  total: number;
+  attempt: number;
+  phase: 'opening' | 'cleaning' | 'running' | 'cancelling' | 'closing';
+  inFlight: number;
   completed: number;
   failed: number;
-  /** Calls a cancel stopped (a reaudit's), started or not. */
   cancelled: number;
-  inFlight: number;
-  progress: Progress;
-  /** How many times the workflow continued as new (history kept small for large batches). */
+  exhausted: boolean;
+  /** How many times this execution continued as new. */
   runs: number;
   cancelRequested: boolean;
 };
-export const progressQuery = defineQuery<BatchSnapshot>('progress');
-
-/** Asks a reaudit to stop: in-flight calls are cancelled, bookkeeping still runs. */
-export const cancelSignal = defineSignal<[{ reason?: string }]>('cancel');
+export const stateQuery = defineQuery<BatchState>('state');
 
 export const SEARCH_ATTRIBUTES = {
   batchId: defineSearchAttributeKey('CofiBatchId', 'INT'),
@@ -79,11 +77,17 @@ export const SEARCH_ATTRIBUTES = {
   kind: defineSearchAttributeKey('CofiKind', 'KEYWORD'),
 } as const;
 
+/** Set by Temporal on a workflow a Schedule started: the time the action was due. */
+export const SCHEDULED_START_TIME = defineSearchAttributeKey('TemporalScheduledStartTime', 'DATETIME');
+
 /** Readable workflow ids: the batch and the call are in them, so people find them in the Web UI. */
 export const workflowIds = {
   /** Fixed: only one audit upload runs at a time, enforced by Temporal's workflow-id uniqueness. */
   auditUpload: (prefix: string) => `${prefix}/audit-upload`,
   reaudit: (prefix: string, batchId: number) => `${prefix}/reaudit-${batchId}`,
+  /** One per date: the scheduled and the on-demand run of a day are the same workflow. */
   dailyBatch: (prefix: string, batchDate: string) => `${prefix}/daily-${batchDate}`,
+  /** The schedule's action; Temporal appends the time it was due. */
+  scheduledDay: (prefix: string) => `${prefix}/daily-scheduled`,
   call: (prefix: string, batchId: number, callId: number) => `${prefix}/batch-${batchId}/call-${callId}`,
 };

@@ -14,8 +14,8 @@ export function batchSummaryView(b: BatchDetail): Html {
   <h1>${b.task_id} ${statusBadge(b.status)}</h1>
   <div class="actions">
     ${
-      b.kind === 'reaudit' && running
-        ? html`<button type="button" class="danger" data-action="cancel" data-task="${b.task_id}">Cancel reaudit</button>`
+      running
+        ? html`<button type="button" class="danger" data-action="cancel" data-batch="${b.batch_id}" data-task="${b.task_id}">Cancel batch</button>`
         : ''
     }
     <a class="button" href="${b.temporal_url}" target="_blank" rel="noopener noreferrer">Workflow in Temporal Web UI</a>
@@ -30,7 +30,7 @@ export function batchSummaryView(b: BatchDetail): Html {
   <dt>started</dt><dd>${timestamp(b.started_at) || '—'}</dd>
   <dt>finished</dt><dd>${timestamp(b.completed_at) || '—'}</dd>
   <dt>workflow</dt><dd><code>${b.workflow_id}</code></dd>
-  <dt>progress from</dt><dd>${b.source === 'workflow' ? 'the running workflow' : 'the tables'}</dd>
+  ${b.exit_reason ? html`<dt>ended because</dt><dd>${b.exit_reason}</dd>` : ''}
 </dl>
 <table class="stage-table">
 <thead><tr><th>stage</th><th>status</th><th>progress</th><th>done</th><th>failed</th><th>skipped</th><th>cancelled</th><th>total</th><th>started</th><th>finished</th><th>took</th></tr></thead>

@@ -1,73 +1,145 @@
-// POST /audit/upload and GET /audit/status/{task_id}: the seed's audit contract on Temporal.
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+// POST /audit/upload and GET /audit/status/{task_id}: the seed's audit contract. The upload is streamed to
+// disk, so its form is validated after it arrived, by the same schema the OpenAPI document shows.
+import { createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
-import { Hono } from 'hono';
-import { mainQueue } from '../../core/fleet.js';
-import { AUDIT_STAGES, orderStages, type Stage } from '../../core/stages.js';
-import { batchStatus, call, categoryMapping, process } from '../../drizzle/schema/index.js';
-import { auditUpload } from '../../workflows/auditUpload.js';
-import {
-  BATCH_WORKFLOW_TASK_TIMEOUT,
-  batchSettings,
-  SEARCH_ATTRIBUTES,
-  workflowIds,
-} from '../../workflows/definitions.js';
+import { sameNamePair } from '../../core/names.js';
+import { AUDIT_STAGES, missingInputs, orderStages, type Stage } from '../../core/stages.js';
+import { categoryMapping, process } from '../../drizzle/schema/index.js';
+import { AUDIT_BUSY, admitUpload, isDuplicateKey, uploadBusy } from '../../lifecycle/admission.js';
 import { batchView, findBatchByTask } from '../batchView.js';
-import { workflowBusy } from '../closingWorkflow.js';
 import type { ApiDeps } from '../deps.js';
-import { ApiError, badRequest, describeError, isDuplicateKey } from '../errors.js';
-import { sameNamePair } from '../names.js';
+import { ApiError, badRequest, describeError } from '../errors.js';
+import { createRouter, errorResponses, json, MAX_ID, streamedRoute } from '../openapi.js';
+import { statusSchema, taskParams } from '../schemas.js';
 import { receiveUpload, type StagedUpload } from '../upload.js';
 
-export const AUDIT_BUSY = 'Another audit upload is already being processed';
-const FIELDS = new Set(['process_id', 'category_mapping_id', 'stages']);
+export { AUDIT_BUSY };
 
-const conflict = () => new ApiError('conflict', AUDIT_BUSY);
+const positiveId = (name: string) =>
+  z
+    .string({
+      error: (issue) => (issue.input === undefined ? `${name} is required` : `${name} must be text`),
+    })
+    .trim()
+    .superRefine((value, ctx) => {
+      if (!/^\d{1,10}$/.test(value) || Number(value) < 1 || Number(value) > MAX_ID)
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be a positive integer, got "${value.slice(0, 40)}"`,
+        });
+    })
+    .transform(Number)
+    .openapi({ type: 'string', pattern: '^\\s*[0-9]{1,10}\\s*$', example: '1' });
 
-function single(fields: Map<string, string[]>, name: string): string | undefined {
-  const values = fields.get(name);
-  if (values && values.length > 1) throw badRequest(`field "${name}" was given more than once`);
-  return values?.[0]?.trim();
-}
+const STAGE_LIST = `(${AUDIT_STAGES.join('|')})`;
 
-function positiveId(name: string, value: string): number {
-  if (!/^\d{1,10}$/.test(value) || Number(value) < 1 || Number(value) > 2147483647) {
-    throw new ApiError('validation_error', `${name} must be a positive integer, got "${value.slice(0, 40)}"`);
-  }
-  return Number(value);
-}
+/** The form fields of an upload (the files are the `files` parts, checked while they stream in). */
+export const uploadFields = z
+  .object({
+    process_id: positiveId('process_id').openapi({ description: 'a process id (GET /processes)' }),
+    category_mapping_id: positiveId('category_mapping_id')
+      .optional()
+      .openapi({ description: 'GET /category-mappings; default 1' }),
+    stages: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        try {
+          return parseAuditStages(value);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          return z.NEVER;
+        }
+      })
+      .openapi({
+        type: 'string',
+        description: `comma-separated, each at most once, of: ${AUDIT_STAGES.join(', ')} (distribute is always run); llm1 and llm2 need stt; default all`,
+        pattern: `^\\s*${STAGE_LIST}?(\\s*,\\s*${STAGE_LIST})*\\s*$`,
+        example: 'lid,stt',
+      }),
+  })
+  .openapi('AuditUploadFields');
 
-/** `stages` as a comma-separated list and/or repeated field; distribution is always part of an upload. */
-export function parseAuditStages(values: string[] | undefined): Stage[] {
-  if (!values || values.length === 0) return [...AUDIT_STAGES];
-  const names = values
-    .flatMap((v) => v.split(','))
+/** `stages` as a comma-separated list; distribution is always part of an upload. */
+export function parseAuditStages(value: string | undefined): Stage[] {
+  if (value === undefined || value.trim() === '') return [...AUDIT_STAGES];
+  const names = value
+    .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   const unknown = names.filter((n) => !(AUDIT_STAGES as readonly string[]).includes(n));
-  if (unknown.length) {
-    throw new ApiError(
-      'validation_error',
-      `unknown stage(s): ${unknown.join(', ')}; known: ${AUDIT_STAGES.join(', ')}`,
-    );
-  }
+  if (unknown.length)
+    throw new Error(`unknown stage(s): ${unknown.join(', ')}; known: ${AUDIT_STAGES.join(', ')}`);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new Error(`stage ${twice} is named twice`);
   const stages = orderStages(['distribute', ...(names as Stage[])]);
-  if ((stages.includes('llm1') || stages.includes('llm2')) && !stages.includes('stt')) {
-    throw new ApiError('validation_error', 'llm1 and llm2 need a transcript: include stt in stages');
-  }
+  if (missingInputs(stages).length) throw new Error('llm1 and llm2 need a transcript: include stt in stages');
   return stages;
 }
 
-async function validateFields(deps: ApiDeps, upload: StagedUpload) {
-  const unknown = [...upload.fields.keys()].filter((k) => !FIELDS.has(k));
-  if (unknown.length) throw badRequest(`unknown field(s): ${unknown.map((u) => u.slice(0, 40)).join(', ')}`);
+const uploadForm = uploadFields.extend({
+  files: z
+    .array(z.string().openapi({ type: 'string', format: 'binary' }))
+    .min(1)
+    .openapi({
+      description:
+        'the recordings (one part each, repeat the field); each filename must be a plain name (no path, no control characters, valid UTF-8, at most 255 bytes), unique in the upload ignoring case and accents; names are kept for display and reaudit, never used as paths',
+    }),
+});
+
+const upload = createRoute({
+  method: 'post',
+  path: '/audit/upload',
+  tags: ['audit'],
+  summary:
+    'Upload recordings for an audit (one upload at a time); streamed to disk, limits enforced while reading',
+  request: { body: { required: true, content: { 'multipart/form-data': { schema: uploadForm } } } },
+  responses: {
+    200: json(
+      z.object({
+        status: z.literal('queued'),
+        task_id: z.string(),
+        batch_id: z.number().int(),
+        files: z.number().int(),
+      }),
+      'queued',
+    ),
+    ...errorResponses(400, 403, 408, 409, 413, 415, 503),
+  },
+});
+
+const status = createRoute({
+  method: 'get',
+  path: '/audit/status/{task_id}',
+  tags: ['audit'],
+  summary: 'Status and per-stage progress of an audit upload',
+  request: { params: taskParams('audit-42') },
+  responses: { 200: json(statusSchema, 'the batch'), ...errorResponses(404) },
+});
+
+/** The form's fields as one value each (a field given twice, or one the form does not have, is refused). */
+function fieldsOf(upload: StagedUpload): Record<string, string> {
+  const known = new Set(Object.keys(uploadFields.shape));
+  const unknown = [...upload.fields.keys()].filter((k) => !known.has(k));
+  if (unknown.length)
+    throw badRequest(`unknown field(s): ${unknown.map((u) => JSON.stringify(u.slice(0, 40))).join(', ')}`);
+  const out: Record<string, string> = {};
+  for (const [name, values] of upload.fields) {
+    if (values.length > 1) throw badRequest(`field "${name}" was given more than once`);
+    out[name] = values[0] ?? '';
+  }
+  return out;
+}
+
+async function validate(deps: ApiDeps, upload: StagedUpload) {
+  const fields = fieldsOf(upload);
   if (upload.files.length === 0) throw badRequest('no files: send one or more recordings as "files"');
-  const rawProcess = single(upload.fields, 'process_id');
-  if (!rawProcess) throw new ApiError('validation_error', 'process_id is required');
-  const processId = positiveId('process_id', rawProcess);
-  const rawMapping = single(upload.fields, 'category_mapping_id');
-  const mappingId = rawMapping ? positiveId('category_mapping_id', rawMapping) : 1;
-  const stages = parseAuditStages(upload.fields.get('stages'));
+  const parsed = uploadFields.safeParse(fields);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ApiError('validation_error', `form field ${issue.path.join('.')}: ${issue.message}`);
+  }
+  const { process_id: processId, category_mapping_id: mappingId = 1, stages } = parsed.data;
   const db = deps.database.db;
   const [proc] = await db.select().from(process).where(eq(process.id, processId));
   if (!proc?.active) throw new ApiError('validation_error', `process_id ${processId} does not exist`);
@@ -86,28 +158,13 @@ function duplicateNames(upload: StagedUpload): ApiError {
   );
 }
 
-/** Whether an audit upload is being processed (one that is only closing does not count). */
-function uploadBusy(deps: ApiDeps, workflowId: string): Promise<boolean> {
-  return workflowBusy(deps, workflowId, async (memo) => {
-    const batchId = Number(memo.batchId);
-    if (!Number.isInteger(batchId)) return undefined;
-    const [row] = await deps.database.db
-      .select({ status: batchStatus.status })
-      .from(batchStatus)
-      .where(eq(batchStatus.id, batchId));
-    return row?.status;
-  });
-}
-
 export function auditRoutes(deps: ApiDeps) {
-  const app = new Hono();
-  const db = deps.database.db;
-
-  app.post('/audit/upload', async (c) => {
-    const workflowId = workflowIds.auditUpload(deps.config.COFI_TASK_QUEUE);
-    // Fast refusal before reading a large body; the start below is what makes the rule atomic.
-    if (await uploadBusy(deps, workflowId)) throw conflict();
-    const upload = await receiveUpload(
+  const lifecycle = { db: deps.database.db, temporal: deps.temporal, config: deps.config, audio: deps.audio };
+  const app = createRouter();
+  streamedRoute(app, upload, async (c) => {
+    // Fast refusal before reading a large body; the workflow start is what makes the rule atomic.
+    if (await uploadBusy(lifecycle)) throw new ApiError('conflict', AUDIT_BUSY);
+    const staged = await receiveUpload(
       c.req.raw,
       deps.audio,
       {
@@ -118,100 +175,33 @@ export function auditRoutes(deps: ApiDeps) {
       },
       deps.probeAudio,
     );
-    let batchId: number | undefined;
     try {
-      const { processId, mappingId, stages } = await validateFields(deps, upload);
-      const newBatchId = await db.transaction(async (tx) => {
-        const [inserted] = await tx.insert(batchStatus).values({
-          batchDate: new Date().toISOString().slice(0, 10),
-          kind: 'audit',
-          taskId: `pending-${upload.dir.slice(-36)}`,
-          workflowId,
-          processId,
-          categoryMappingId: mappingId,
-          stages,
-          totalFiles: upload.files.length,
-          source: 'upload',
-        });
-        const id = inserted.insertId;
-        await tx
-          .update(batchStatus)
-          .set({ taskId: `audit-${id}` })
-          .where(eq(batchStatus.id, id));
-        await tx.insert(call).values(
-          upload.files.map((f) => ({
-            batchId: id,
-            audioName: f.name,
-            storedPath: deps.audio.batchFile(id, f.position, f.info.format),
-            processId,
-            categoryMappingId: mappingId,
-            audioFormat: f.info.format,
-            audioBytes: f.info.bytes,
-            audioDuration: f.info.duration,
-          })),
-        );
-        return id;
+      const { processId, mappingId, stages } = await validate(deps, staged);
+      const { batchId, taskId } = await admitUpload(lifecycle, {
+        stagingDir: staged.dir,
+        files: staged.files,
+        processId,
+        mappingId,
+        stages,
       });
-      batchId = newBatchId;
-      await deps.audio.commitStaging(upload.dir, newBatchId);
-      const start = () =>
-        deps.temporal.workflow.start(auditUpload, {
-          workflowId,
-          taskQueue: mainQueue(deps.config.COFI_TASK_QUEUE),
-          args: [
-            {
-              batchId: newBatchId,
-              stages,
-              ...batchSettings(deps.config),
-            },
-          ],
-          workflowIdConflictPolicy: 'FAIL',
-          workflowTaskTimeout: BATCH_WORKFLOW_TASK_TIMEOUT,
-          typedSearchAttributes: [
-            { key: SEARCH_ATTRIBUTES.batchId, value: newBatchId },
-            { key: SEARCH_ATTRIBUTES.processId, value: processId },
-            { key: SEARCH_ATTRIBUTES.kind, value: 'audit' },
-          ],
-          memo: { batchId: newBatchId, taskId: `audit-${newBatchId}`, files: upload.files.length },
-        });
-      const handle = await start().catch(async (err) => {
-        // Temporal's workflow-id uniqueness is the atomic check; a workflow that was only closing is no conflict.
-        if (err instanceof WorkflowExecutionAlreadyStartedError && !(await uploadBusy(deps, workflowId)))
-          return start();
-        throw err;
-      });
-      await db
-        .update(batchStatus)
-        .set({ runId: handle.firstExecutionRunId })
-        .where(eq(batchStatus.id, batchId));
-      return c.json({
-        status: 'queued',
-        task_id: `audit-${batchId}`,
-        batch_id: batchId,
-        files: upload.files.length,
-      });
+      return c.json(
+        { status: 'queued' as const, task_id: taskId, batch_id: batchId, files: staged.files.length },
+        200,
+      );
     } catch (err) {
-      await deps.audio.remove(upload.dir);
-      if (batchId !== undefined) {
-        const id = batchId;
-        await db.transaction(async (tx) => {
-          await tx.delete(call).where(eq(call.batchId, id));
-          await tx.delete(batchStatus).where(eq(batchStatus.id, id));
-        });
-        await deps.audio.removeBatch(id);
-      }
-      if (err instanceof WorkflowExecutionAlreadyStartedError) throw conflict();
-      if (err instanceof ApiError) throw err;
+      // Whatever was refused, the staged files go (a batch that was admitted moved them already).
+      await deps.audio.remove(staged.dir);
       // call_batch_audio is unique under the column's collation, which ignores case and accents.
-      if (isDuplicateKey(err)) throw duplicateNames(upload);
-      throw new ApiError('unavailable', `could not queue the upload: ${describeError(err)}`);
+      if (isDuplicateKey(err)) throw duplicateNames(staged);
+      if (err instanceof ApiError) throw err;
+      throw err instanceof Error && err.name === 'Refusal'
+        ? err
+        : new ApiError('unavailable', `could not queue the upload: ${describeError(err)}`);
     }
   });
-
-  app.get('/audit/status/:taskId', async (c) => {
-    const batch = await findBatchByTask(deps, c.req.param('taskId'), 'audit');
-    return c.json(await batchView(deps, batch));
+  app.openapi(status, async (c) => {
+    const batch = await findBatchByTask(deps, c.req.valid('param').task_id, 'audit');
+    return c.json(await batchView(deps, batch), 200);
   });
-
   return app;
 }

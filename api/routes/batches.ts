@@ -1,6 +1,7 @@
 // GET /batches, /batches/{id}, /batches/{id}/events, /failures, /calls: what the dashboard and CLI read.
 import { createRoute, z } from '@hono/zod-openapi';
 import { BATCH_KINDS, BATCH_STATUSES } from '../../core/stages.js';
+import { cancelBatch } from '../../lifecycle/admission.js';
 import type { ApiDeps } from '../deps.js';
 import { createRouter, cursorQuery, errorResponses, idParams, json, limitQuery } from '../openapi.js';
 import {
@@ -18,8 +19,22 @@ import {
   batchListSchema,
   failuresSchema,
 } from '../schemas.js';
+import { cancelled } from './reaudit.js';
 
 const tags = ['batches'];
+
+const cancel = createRoute({
+  method: 'post',
+  path: '/batches/{id}/cancel',
+  tags,
+  summary:
+    'Ask a running batch of any kind (audit upload, daily, reaudit) to stop: calls in flight stop and record it, calls not started are not run, the batch ends Cancelled',
+  request: { params: idParams },
+  responses: {
+    202: json(cancelled, 'cancelling'),
+    ...errorResponses(403, 404, 408, 409, 413, 503),
+  },
+});
 
 const list = createRoute({
   method: 'get',
@@ -81,7 +96,13 @@ const calls = createRoute({
 
 export function batchRoutes(deps: ApiDeps) {
   const db = deps.database.db;
+  const lifecycle = { db, temporal: deps.temporal, config: deps.config, audio: deps.audio };
   return createRouter()
+    .openapi(cancel, async (c) => {
+      const batch = await findBatch(db, c.req.valid('param').id);
+      await cancelBatch(lifecycle, batch, 'api');
+      return c.json({ status: 'cancelling' as const, task_id: batch.taskId }, 202);
+    })
     .openapi(list, async (c) => {
       const { items, next } = await listBatches(deps, c.req.valid('query'));
       return c.json({ batches: items, next_before: next }, 200);

@@ -1,7 +1,8 @@
 // GET /health: 200 when Temporal and the database both answer, 503 naming the one that does not.
+import { createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
-import { Hono } from 'hono';
 import type { ApiDeps } from '../deps.js';
+import { createRouter, json } from '../openapi.js';
 
 const within = <T>(ms: number, work: Promise<T>) =>
   Promise.race([
@@ -9,22 +10,47 @@ const within = <T>(ms: number, work: Promise<T>) =>
     new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms)),
   ]);
 
+const parts = {
+  database: z.enum(['up', 'down']),
+  temporal: z.enum(['up', 'down']),
+};
+
+const health = createRoute({
+  method: 'get',
+  path: '/health',
+  tags: ['operations'],
+  summary: 'Whether Temporal and the database answer',
+  security: [],
+  responses: {
+    200: json(z.object({ status: z.literal('ok'), ...parts }), 'both answer'),
+    503: json(
+      z.object({ status: z.literal('unavailable'), ...parts, detail: z.string() }),
+      'one does not; `detail` names it',
+    ),
+  },
+});
+
 export function healthRoutes({ database, temporal }: ApiDeps) {
-  return new Hono().get('/health', async (c) => {
+  return createRouter().openapi(health, async (c) => {
     const [db, tp] = await Promise.allSettled([
       within(3000, database.db.execute(sql`select 1`)),
       within(3000, temporal.workflowService.getSystemInfo({})),
     ]);
-    const down = [
-      db.status === 'rejected' ? 'database' : null,
-      tp.status === 'rejected' ? 'temporal' : null,
-    ].filter(Boolean);
-    const body = {
-      status: down.length ? 'unavailable' : 'ok',
-      database: db.status === 'fulfilled' ? 'up' : 'down',
-      temporal: tp.status === 'fulfilled' ? 'up' : 'down',
-    };
-    if (down.length) return c.json({ ...body, detail: `not reachable: ${down.join(', ')}` }, 503);
-    return c.json(body, 200);
+    const database_ = db.status === 'fulfilled' ? ('up' as const) : ('down' as const);
+    const temporal_ = tp.status === 'fulfilled' ? ('up' as const) : ('down' as const);
+    const down = [database_ === 'down' ? 'database' : null, temporal_ === 'down' ? 'temporal' : null].filter(
+      Boolean,
+    );
+    if (down.length)
+      return c.json(
+        {
+          status: 'unavailable' as const,
+          database: database_,
+          temporal: temporal_,
+          detail: `not reachable: ${down.join(', ')}`,
+        },
+        503,
+      );
+    return c.json({ status: 'ok' as const, database: database_, temporal: temporal_ }, 200);
   });
 }

@@ -27,7 +27,13 @@ export const batchStatus = mysqlTable(
     /** The id the API hands out (`task_id`); unique, readable (`audit-42`). */
     taskId: varchar('taskId', { length: 128 }).notNull(),
     workflowId: varchar('workflowId', { length: 255 }).notNull(),
+    /** First run id of the execution that owns the batch now (continue-as-new keeps it). */
     runId: varchar('runId', { length: 64 }),
+    /**
+     * How many executions have opened the batch (a day run again is a second one). Event keys carry it, so a
+     * resumed day logs its own stage and batch events.
+     */
+    attempt: int('attempt').notNull().default(0),
     processId: int('processId'),
     categoryMappingId: int('categoryMappingId'),
     /** The stages this batch runs, in order. */

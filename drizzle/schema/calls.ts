@@ -92,16 +92,21 @@ export const reauditCall = mysqlTable(
 );
 
 /**
- * A call held by a running reaudit. The primary key makes taking a lock atomic across API replicas and
- * restarts (the predecessor kept this in process memory).
+ * A call held by a running batch of any kind: a call belongs to at most one running batch. Taken at admission
+ * in the transaction that creates the batch's rows, released with the batch's final status. The primary key
+ * makes taking a lock atomic across API replicas and restarts (the predecessor kept this in process memory).
  */
-export const callLock = mysqlTable('callLock', {
-  callId: int('callId').primaryKey(),
-  batchId: int('batchId').notNull(),
-  lockedAt: datetime('lockedAt', { mode: 'date', fsp: 3 })
-    .notNull()
-    .$defaultFn(() => new Date()),
-});
+export const callLock = mysqlTable(
+  'callLock',
+  {
+    callId: int('callId').primaryKey(),
+    batchId: int('batchId').notNull(),
+    lockedAt: datetime('lockedAt', { mode: 'date', fsp: 3 })
+      .notNull()
+      .$defaultFn(() => new Date()),
+  },
+  (t) => [index('callLock_batch').on(t.batchId)],
+);
 
 export const callRelations = relations(call, ({ one }) => ({
   batch: one(batchStatus, { fields: [call.batchId], references: [batchStatus.id] }),

@@ -1,5 +1,6 @@
 // The whole schema, one import for drizzle and for the code that queries it.
 export * from './batches.js';
 export * from './calls.js';
+export * from './ledger.js';
 export * from './reference.js';
 export * from './results.js';

@@ -75,7 +75,7 @@ describe('GET /batches/{id} and its parts', () => {
     const { status, body } = await get(`/batches/${seed.batchId}`);
     assert.equal(status, 200, JSON.stringify(body));
     assert.equal(body.batch_id, seed.batchId);
-    assert.equal(body.source, 'database');
+    assert.equal(body.source, 'ledger');
     const stt = (body.stage_timings as Record<string, Json>).stt!;
     assert.equal(stt.seconds, 3.5);
     assert.equal((body.stage_timings as Record<string, Json>).lid?.seconds, null);

@@ -15,6 +15,7 @@ import {
   fileDistribution,
   lidResult,
   processingLogs,
+  stageOutcome,
   transcript,
 } from '../../drizzle/schema/index.js';
 import { makeWav } from './audio.js';
@@ -27,7 +28,7 @@ export type SeededBatch = {
   cleanup(): Promise<void>;
 };
 
-const STAGES = ['distribute', 'lid', 'stt', 'llm1', 'llm2'];
+const STAGES = ['distribute', 'lid', 'stt', 'llm1', 'llm2'] as const;
 
 export async function seedFinishedBatch(
   db: Db,
@@ -35,13 +36,6 @@ export async function seedFinishedBatch(
   names = ['good <b>call</b>.wav', 'broken-stt.wav'],
 ): Promise<SeededBatch> {
   const tag = randomUUID().slice(0, 8);
-  const progress = {
-    distribute: { total: 2, done: 2, failed: 0, skipped: 0 },
-    lid: { total: 2, done: 2, failed: 0, skipped: 0 },
-    stt: { total: 2, done: 1, failed: 1, skipped: 0 },
-    llm1: { total: 2, done: 1, failed: 0, skipped: 1 },
-    llm2: { total: 2, done: 1, failed: 0, skipped: 1 },
-  };
   const [inserted] = await db.insert(batchStatus).values({
     batchDate: new Date().toISOString().slice(0, 10),
     kind: 'audit',
@@ -50,7 +44,7 @@ export async function seedFinishedBatch(
     workflowId: `test/seed-${tag}`,
     processId: 1,
     categoryMappingId: 1,
-    stages: STAGES,
+    stages: [...STAGES],
     totalFiles: 2,
     completedFiles: 1,
     failedFiles: 1,
@@ -59,7 +53,7 @@ export async function seedFinishedBatch(
     sttStatus: 'CompleteWithErrors',
     llm1Status: 'CompleteWithErrors',
     llm2Status: 'CompleteWithErrors',
-    details: { progress },
+    attempt: 1,
     startedAt: new Date(Date.now() - 60_000),
     completedAt: new Date(),
   });
@@ -214,6 +208,39 @@ export async function seedFinishedBatch(
       createdAt: at(4500),
     },
   ]);
+  // The ledger the pipeline would have written: one call done everywhere, one failed at stt.
+  await db.insert(stageOutcome).values([
+    ...STAGES.map((stage) => ({
+      batchId,
+      callId: okCallId,
+      stage,
+      outcome: 'done' as const,
+      finishedAt: at(4000),
+    })),
+    ...(['distribute', 'lid'] as const).map((stage) => ({
+      batchId,
+      callId: failedCallId,
+      stage,
+      outcome: 'done' as const,
+      finishedAt: at(1000),
+    })),
+    {
+      batchId,
+      callId: failedCallId,
+      stage: 'stt' as const,
+      outcome: 'failed' as const,
+      reason: 'client_error: HTTP 400',
+      finishedAt: at(2000),
+    },
+    ...(['llm1', 'llm2'] as const).map((stage) => ({
+      batchId,
+      callId: failedCallId,
+      stage,
+      outcome: 'skipped' as const,
+      reason: 'stt failed',
+      finishedAt: at(2000),
+    })),
+  ]);
   await db.insert(processingLogs).values({
     callId: String(failedCallId),
     audioName: names[1] ?? null,
@@ -240,6 +267,7 @@ export async function seedFinishedBatch(
       await db.delete(fileDistribution).where(eq(fileDistribution.batchId, batchId));
       await db.delete(processingLogs).where(eq(processingLogs.batchId, String(batchId)));
       await db.delete(batchExecutionLog).where(eq(batchExecutionLog.batchId, batchId));
+      await db.delete(stageOutcome).where(eq(stageOutcome.batchId, batchId));
       await db.delete(call).where(eq(call.batchId, batchId));
       await db.delete(batchStatus).where(eq(batchStatus.id, batchId));
     },

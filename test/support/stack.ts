@@ -18,6 +18,7 @@ import { transcribe } from '../../core/inference/stt.js';
 import type { Database } from '../../drizzle/client.js';
 import { prepareDatabase } from '../../drizzle/migrate.js';
 import { startSimulator } from '../../simulator/server.js';
+import { startExitSweep } from '../../worker/sweep.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from '../../worker/temporal.js';
 import { bundleWorkflows, createWorkers, installRuntime, runWorkers } from '../../worker/workers.js';
 
@@ -34,11 +35,12 @@ export function testEnv(): Record<string, string> {
   return { DATABASE_URL: db, TEMPORAL_ADDRESS: temporal, TEMPORAL_NAMESPACE: TEST_NAMESPACE };
 }
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** Bundling the workflows takes seconds: once per test process. */
-export const sharedBundle = () => {
-  bundle ??= bundleWorkflows();
-  return bundle;
+const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
+/** Bundling the workflows takes seconds: once per test process (and entry point). */
+export const sharedBundle = (workflowsPath?: string) => {
+  const key = workflowsPath ?? '';
+  if (!bundles.has(key)) bundles.set(key, bundleWorkflows(workflowsPath));
+  return bundles.get(key)!;
 };
 
 export type StackOptions = {
@@ -47,6 +49,11 @@ export type StackOptions = {
   llm?: { id: string; capacity: number }[];
   simulator?: Omit<Parameters<typeof startSimulator>[0], 'nodes' | 'llm'>;
   env?: Record<string, string>;
+  /** The workflows' entry point, when not cofi's own (the benchmark adds its stage-barrier batch). */
+  workflowsPath?: string;
+  /** How often the exit sweep runs (default 1 s; 0: never) and how old a batch without a workflow must be. */
+  sweepMs?: number;
+  sweepGraceMs?: number;
 };
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
@@ -96,7 +103,7 @@ export async function startStack(options: StackOptions = {}) {
   const audio = createAudioStore(config.AUDIO_DIR);
   const inference = { identifyLanguage, transcribe, analyseCall, answerQuestionnaire, probeAudio };
   const connection = await connectWorker(config);
-  const activities = createActivities({ db: database.db, config, audio, inference });
+  const activities = createActivities({ db: database.db, temporal: client, config, audio, inference });
   const launch = async () => {
     const workers = await createWorkers({
       connection,
@@ -104,7 +111,7 @@ export async function startStack(options: StackOptions = {}) {
       prefix: config.COFI_TASK_QUEUE,
       fleet: config.fleet,
       activities,
-      workflowBundle: await sharedBundle(),
+      workflowBundle: await sharedBundle(options.workflowsPath),
       maxCachedWorkflows: 100,
       shutdownGraceMs: config.WORKER_SHUTDOWN_GRACE_MS,
     });
@@ -112,6 +119,13 @@ export async function startStack(options: StackOptions = {}) {
     return { abort, running: runWorkers(workers, abort.signal) };
   };
   let current = await launch();
+  // As the worker does: batches whose workflow ended without recording it are recorded (every second here).
+  const sweep = startExitSweep(
+    { db: database.db, temporal: client, prefix: config.COFI_TASK_QUEUE },
+    options.sweepMs ?? 1000,
+    () => {},
+    { graceMs: options.sweepGraceMs ?? 10_000 },
+  );
   const app = createApp({ database, temporal: client, config, audio, probeAudio });
   return {
     app,
@@ -130,7 +144,16 @@ export async function startStack(options: StackOptions = {}) {
       await current.running;
       current = await launch();
     },
+    /** Stops the workers (the work in hand is cut at once); `startWorkers` brings them back. */
+    async stopWorkers() {
+      current.abort.abort();
+      await current.running;
+    },
+    async startWorkers() {
+      current = await launch();
+    },
     async stop() {
+      await sweep.stop();
       current.abort.abort();
       await current.running;
       await connection.close();

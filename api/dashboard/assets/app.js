@@ -154,7 +154,7 @@ async function cancel(button) {
   // Outside the polled summary, so a refresh does not wipe the answer.
   const output = document.querySelector('[data-result=cancel]');
   button.disabled = true;
-  const res = await fetch(`/reaudit/${encodeURIComponent(button.dataset.task)}/cancel`, {
+  const res = await fetch(`/batches/${encodeURIComponent(button.dataset.batch)}/cancel`, {
     method: 'POST',
     headers: authHeaders(),
   });

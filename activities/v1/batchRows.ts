@@ -2,10 +2,10 @@
 // shows when no workflow answers, and what a cancelled batch stores as final (a stage can finish in the
 // moment a cancel lands, after its report could no longer be sent; the flags still say so).
 import { and, count, eq, inArray, sql } from 'drizzle-orm';
-import { emptyProgress, type Progress } from '../core/progress.js';
-import { type BatchKind, DONE_FLAG, type Stage } from '../core/stages.js';
-import type { Db } from '../drizzle/client.js';
-import { batchStatus, call, fileDistribution, reauditCall } from '../drizzle/schema/index.js';
+import { emptyProgress, type Progress } from '../../core/progress.js';
+import { type BatchKind, DONE_FLAG, type Stage } from '../../core/stages.js';
+import type { Db } from '../../drizzle/client.js';
+import { batchStatus, call, fileDistribution, reauditCall } from '../../drizzle/schema/index.js';
 
 /** A database handle or a transaction: only reads are made. */
 type Reader = Pick<Db, 'select'>;

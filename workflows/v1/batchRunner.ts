@@ -13,18 +13,18 @@ import {
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities/index.js';
-import type { StageEventInput } from '../activities/types.js';
-import { NON_RETRYABLE_TYPES } from '../core/errors.js';
-import { DEFAULT_RUN_EVENTS, runSignalBudget } from '../core/limits.js';
+import type { createActivities } from '../../activities/index.js';
+import type { StageEventInput } from '../../activities/types.js';
+import { NON_RETRYABLE_TYPES } from '../../core/errors.js';
+import { DEFAULT_RUN_EVENTS, runSignalBudget } from '../../core/limits.js';
 import {
   applyOutcome,
   emptyProgress,
   type Progress,
   type StageOutcome,
   stageFinished,
-} from '../core/progress.js';
-import type { BatchKind, BatchStatus, Stage } from '../core/stages.js';
+} from '../../core/progress.js';
+import type { BatchKind, BatchStatus, Stage } from '../../core/stages.js';
 import { type CallPipelineOutput, callPipeline } from './callPipeline.js';
 import {
   type BatchSettings,

@@ -1,0 +1,102 @@
+// A call that failed (or was cancelled) at a stage: its processing_logs row with the request that failed,
+// the call and distribution rows marked, the ledger told (failed there, skipped after; or cancelled from
+// there on), and a per-file event. One transaction; keyed by (batch, call, stage), so a retry adds nothing.
+import { eq } from 'drizzle-orm';
+import { safePayload } from '../core/errors.js';
+import { eventStageName, type Stage } from '../core/stages.js';
+import type { Db } from '../drizzle/client.js';
+import { batchStatus, call, fileDistribution, processingLogs } from '../drizzle/schema/index.js';
+import { eventKey, logEvent } from '../lifecycle/events.js';
+import { recordOutcomes, stoppedAt } from '../lifecycle/ledger.js';
+import type { Tx } from './calls.js';
+import type { CallFailureInput } from './types.js';
+
+/** Records a call's failure inside the caller's transaction (distribution, reconcile and the activity use it). */
+export async function writeCallFailure(
+  tx: Tx,
+  input: CallFailureInput & { attempt: number; stages: Stage[]; audioName: string | null },
+): Promise<void> {
+  const { batchId, callId, stage } = input;
+  const cancelled = input.errorType === 'cancelled';
+  const name = eventStageName(stage);
+  if (!cancelled) {
+    const log = {
+      callId: String(callId),
+      audioName: input.audioName,
+      batchId: String(batchId),
+      stageName: name,
+      status: 'failed',
+      errorType: input.errorType.slice(0, 64),
+      errorMessage: input.message,
+      requestUrl: input.context.requestUrl?.slice(0, 2048) ?? null,
+      inputPayload: JSON.stringify(
+        safePayload({
+          ...(input.context.inputPayload as object | undefined),
+          rawResponse: input.context.rawResponse,
+        }),
+      ),
+      attempts: input.attempts ?? null,
+    };
+    await tx.insert(processingLogs).values(log).onDuplicateKeyUpdate({ set: log });
+  }
+  await tx
+    .update(call)
+    .set({
+      status: cancelled ? 'Cancelled' : 'Failed',
+      failedStage: cancelled ? null : stage,
+      errorMessage: input.message.slice(0, 4000),
+    })
+    .where(eq(call.id, callId));
+  if (!cancelled) {
+    await tx.update(fileDistribution).set({ failedStage: stage }).where(eq(fileDistribution.callId, callId));
+  }
+  await recordOutcomes(
+    tx,
+    stoppedAt(
+      { batchId, callId },
+      input.stages,
+      stage,
+      cancelled ? 'cancelled' : 'failed',
+      cancelled ? input.message : `${input.errorType}: ${input.message}`,
+    ),
+  );
+  await logEvent(tx, {
+    batchId,
+    stage: name,
+    eventType: cancelled ? 'file_cancelled' : 'file_failed',
+    status: cancelled ? 'Cancelled' : 'Failed',
+    callId,
+    message: `${input.audioName ?? `call ${callId}`}: ${input.message}`.slice(0, 4000),
+    metadata: { errorType: input.errorType, requestUrl: input.context.requestUrl ?? null },
+    eventKey: eventKey(
+      { batchId, attempt: input.attempt },
+      name,
+      cancelled ? 'file_cancelled' : 'file_failed',
+      callId,
+    ),
+  });
+}
+
+export function createFailureActivities({ db }: { db: Db }) {
+  return {
+    /** Idempotent: every write is keyed by (batch, call, stage), and the ledger keeps its first decision. */
+    async recordCallFailure(input: CallFailureInput): Promise<void> {
+      const [row] = await db
+        .select({ audioName: call.audioName })
+        .from(call)
+        .where(eq(call.id, input.callId));
+      let { stages, attempt } = input;
+      if (!stages || attempt === undefined) {
+        // A call of the first batch shape: its batch knows.
+        const [batch] = await db
+          .select({ stages: batchStatus.stages, attempt: batchStatus.attempt })
+          .from(batchStatus)
+          .where(eq(batchStatus.id, input.batchId));
+        stages ??= (batch?.stages as Stage[] | undefined) ?? [input.stage];
+        attempt ??= batch?.attempt ?? 0;
+      }
+      const full = { ...input, stages, attempt, audioName: row?.audioName ?? null };
+      await db.transaction((tx) => writeCallFailure(tx, full));
+    },
+  };
+}
