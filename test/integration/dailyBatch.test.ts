@@ -155,6 +155,23 @@ describe('daily batch', () => {
         [1, 2],
       ],
     );
+    // Each run of the day logs its own start, stages and end: the second run's are not dropped as repeats.
+    const events = await stack.db
+      .select()
+      .from(batchExecutionLog)
+      .where(eq(batchExecutionLog.batchId, day!.id))
+      .orderBy(batchExecutionLog.id);
+    const count = (stage: string, type: string) =>
+      events.filter((e) => e.stage === stage && e.eventType === type).length;
+    assert.deepEqual(
+      [count('batch', 'batch_start'), count('batch', 'batch_complete')],
+      [2, 2],
+      'two runs, two starts and two ends',
+    );
+    for (const stage of ['file_distribution', 'lid', 'stt', 'llm1', 'llm2'])
+      assert.deepEqual([count(stage, 'stage_start'), count(stage, 'stage_complete')], [2, 2], stage);
+    const lastLid = events.filter((e) => e.stage === 'lid' && e.eventType === 'stage_complete').at(-1)!;
+    assert.equal(lastLid.successfulFiles, 3, "the second run's lid counts the whole day");
   });
 
   test('bad requests: unknown field, bad date, folder outside DAILY_DIR, missing folder', async () => {

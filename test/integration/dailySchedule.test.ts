@@ -1,0 +1,202 @@
+// Scheduled days: the schedule's run and an on-demand run of one date are one workflow; a run that starts late
+// (a catch-up after an outage) processes the day it was due for, each missed day once and in order; a day run
+// again leaves a call that a running reaudit holds to that reaudit.
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { and, eq, inArray } from 'drizzle-orm';
+import { batchExecutionLog, batchStatus, call, stageOutcome } from '../../drizzle/schema/index.js';
+import { dailyScheduleOptions } from '../../worker/schedule.js';
+import { workflowIds } from '../../workflows/definitions.js';
+import { makeWav } from '../support/audio.js';
+import { getJson, postJson, waitForBatch } from '../support/http.js';
+import { type Stack, startStack } from '../support/stack.js';
+
+let stack: Stack;
+let dailyDir: string;
+before(async () => {
+  dailyDir = await mkdtemp(path.join(tmpdir(), 'cofi-days-'));
+  stack = await startStack({
+    simulator: {
+      timeScale: 0,
+      failures: { clientErrorPattern: 'broken-stt', endpoints: ['transcriptions'] },
+    },
+    env: { DAILY_DIR: dailyDir, DAILY_CRON: '', DAILY_AUDIO_STAGES: '' },
+  });
+});
+after(async () => {
+  await stack?.stop();
+  await rm(dailyDir, { recursive: true, force: true });
+});
+
+const DAY_MS = 86_400_000;
+const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+async function dayFolder(date: string, names: string[]) {
+  await mkdir(path.join(dailyDir, date), { recursive: true });
+  for (const [i, name] of names.entries())
+    await writeFile(path.join(dailyDir, date, name), makeWav(2, 700 + i + date.length, 200));
+}
+
+async function dayBatch(date: string) {
+  const [row] = await stack.db
+    .select()
+    .from(batchStatus)
+    .where(eq(batchStatus.taskId, `daily-${date}`));
+  return row;
+}
+
+/** Runs of a workflow id, oldest first (each run's start names the run it continues). */
+async function executions(workflowId: string): Promise<string[]> {
+  const runs: string[] = [];
+  for await (const w of stack.client.workflow.list({ query: `WorkflowId = '${workflowId}'` }))
+    runs.push(w.runId);
+  return runs;
+}
+
+async function waitForDay(date: string, timeoutMs = 120_000) {
+  for (let i = 0; i < timeoutMs / 200; i++) {
+    if ((await getJson(stack.app, `/daily/status/daily-${date}`)).status === 200) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return waitForBatch(stack.app, `/daily/status/daily-${date}`, timeoutMs);
+}
+
+/** A schedule of this test's own (its prefix), paused: only what the test triggers runs. */
+async function schedule() {
+  const options = dailyScheduleOptions({ ...stack.config, DAILY_CRON: '30 1 * * *' });
+  const handle = await stack.client.schedule.create({ ...options, state: { paused: true } });
+  return handle;
+}
+
+describe('scheduled days', () => {
+  test('the scheduled run and an on-demand run of the same day are one workflow, one ingestion', async () => {
+    // Not across midnight UTC: the schedule's day and the request's must be the same day.
+    const toMidnight = DAY_MS - (Date.now() % DAY_MS);
+    if (toMidnight < 60_000) await new Promise((r) => setTimeout(r, toMidnight + 1000));
+    const date = isoDate(Date.now() - DAY_MS);
+    await dayFolder(date, ['a.wav', 'b.wav']);
+    const handle = await schedule();
+    try {
+      const [, onDemand] = await Promise.all([
+        handle.trigger(),
+        postJson(stack.app, '/batches', { date, audio_stages: [] }),
+      ]);
+      assert.equal(onDemand.status, 202, JSON.stringify(onDemand.body));
+      const { final } = await waitForDay(date);
+      assert.equal(final.status, 'Completed', JSON.stringify(final));
+      assert.equal(final.total_files, 2);
+      // The scheduled run has finished too (it waited for, or was, the day's workflow).
+      for (let i = 0; i < 100; i++) {
+        const d = await handle.describe();
+        if (d.info.runningActions.length === 0 && d.info.recentActions.length > 0) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const batch = (await dayBatch(date))!;
+      const ingestions = await stack.db
+        .select()
+        .from(batchExecutionLog)
+        .where(
+          and(eq(batchExecutionLog.batchId, batch.id), eq(batchExecutionLog.eventType, 'batch_ingested')),
+        );
+      assert.equal(ingestions.length, 1, 'one ingestion of the day');
+      assert.equal(batch.attempt, 1, 'opened once');
+      assert.equal((await executions(workflowIds.dailyBatch(stack.config.COFI_TASK_QUEUE, date))).length, 1);
+    } finally {
+      await handle.delete();
+    }
+  });
+
+  test('a catch-up after an outage processes each missed day once, on its own date, one after another', async () => {
+    // Three due times 20, 19 and 18 days ago at 01:30 UTC: each processes the day before it.
+    const midnight = Date.now() - (Date.now() % DAY_MS);
+    const due = [20, 19, 18].map((d) => midnight - d * DAY_MS + 90 * 60_000);
+    const dates = due.map((t) => isoDate(t - DAY_MS));
+    for (const date of dates) await dayFolder(date, [`${date}-call.wav`]);
+    const handle = await schedule();
+    try {
+      await handle.backfill({ start: new Date(due[0]! - 60_000), end: new Date(due[2]! + 60_000) });
+      const finals = [];
+      for (const date of dates) finals.push((await waitForDay(date)).final);
+      assert.deepEqual(
+        finals.map((f) => [f.batch_date, f.status, f.total_files]),
+        dates.map((d) => [d, 'Completed', 1]),
+      );
+      const batches = await stack.db
+        .select()
+        .from(batchStatus)
+        .where(
+          inArray(
+            batchStatus.taskId,
+            dates.map((d) => `daily-${d}`),
+          ),
+        );
+      const byDate = dates.map((d) => batches.find((b) => b.batchDate === d)!);
+      for (let i = 1; i < byDate.length; i++)
+        assert.ok(
+          byDate[i]!.startedAt!.getTime() >= byDate[i - 1]!.completedAt!.getTime(),
+          'a day waits for the one before it',
+        );
+      assert.ok(
+        byDate.every((b) => b.attempt === 1),
+        'each day ran once',
+      );
+    } finally {
+      await handle.delete();
+    }
+  });
+});
+
+test('a day run again leaves a call that a running reaudit holds to the reaudit', async () => {
+  const date = '2031-03-03';
+  await dayFolder(date, ['fine.wav', 'broken-stt.wav']);
+  const first = await postJson(stack.app, '/batches', { date, audio_stages: [] });
+  assert.equal(first.status, 202, JSON.stringify(first.body));
+  const { final: firstRun } = await waitForDay(date);
+  assert.equal(firstRun.status, 'CompletedWithErrors', JSON.stringify(firstRun));
+  const batch = (await dayBatch(date))!;
+  const [broken] = await stack.db
+    .select()
+    .from(call)
+    .where(and(eq(call.batchId, batch.id), eq(call.audioName, 'broken-stt.wav')));
+  const childId = workflowIds.call(stack.config.COFI_TASK_QUEUE, batch.id, broken!.id);
+  const runsBefore = await executions(childId);
+  // With the workers stopped, a reaudit of the failed call is admitted (it holds the call), then the day is run
+  // again: both start together once the workers are back.
+  await stack.stopWorkers();
+  let reauditTask: string;
+  try {
+    const reaudit = await postJson(stack.app, '/reaudit', {
+      audio_names: ['broken-stt.wav'],
+      stages: ['lid'],
+    });
+    assert.equal(reaudit.status, 200, JSON.stringify(reaudit.body));
+    reauditTask = String(reaudit.body.task_id);
+    const again = await postJson(stack.app, '/batches', { date, audio_stages: [] });
+    assert.equal(again.status, 202, JSON.stringify(again.body));
+  } finally {
+    await stack.startWorkers();
+  }
+  await waitForBatch(stack.app, `/reaudit/status/${reauditTask}`);
+  for (let i = 0; (await dayBatch(date))!.attempt < 2; i++) {
+    assert.ok(i < 300, 'the day ran again');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const { final } = await waitForDay(date);
+  assert.equal(final.attempt, 2);
+  assert.deepEqual(await executions(childId), runsBefore, 'the day did not run the held call again');
+  const [outcome] = await stack.db
+    .select()
+    .from(stageOutcome)
+    .where(
+      and(
+        eq(stageOutcome.batchId, batch.id),
+        eq(stageOutcome.callId, broken!.id),
+        eq(stageOutcome.stage, 'llm2'),
+      ),
+    );
+  assert.equal(outcome?.outcome, 'skipped');
+  assert.match(String(outcome?.reason), new RegExp(`held by ${reauditTask}`));
+});

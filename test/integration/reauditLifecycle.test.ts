@@ -1,0 +1,139 @@
+// A reaudit hears a cancel from its first moment (a cancel sent right after the request deletes nothing), a
+// call whose distribution failed is distributed again, and a call counts once in each stage of the ledger
+// even when its language is one STT does not take.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { eq, inArray } from 'drizzle-orm';
+import {
+  analysis,
+  auditAnswer,
+  call,
+  fileDistribution,
+  lidResult,
+  stageOutcome,
+  transcript,
+} from '../../drizzle/schema/index.js';
+import { makeWav } from '../support/audio.js';
+import { auditForm, getJson, postForm, postJson, waitForBatch } from '../support/http.js';
+import { type Stack, startStack } from '../support/stack.js';
+
+let stack: Stack;
+before(async () => {
+  stack = await startStack({ simulator: { timeScale: 0 } });
+});
+after(async () => {
+  await stack?.stop();
+});
+
+async function uploaded(names: string[]) {
+  const res = await postForm(
+    stack.app,
+    '/audit/upload',
+    auditForm(names.map((name, i) => ({ name, bytes: makeWav(2, 500 + i + name.length, 200) }))),
+  );
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  const { final } = await waitForBatch(stack.app, `/audit/status/${res.body.task_id}`);
+  const calls = await stack.db
+    .select()
+    .from(call)
+    .where(eq(call.batchId, Number(res.body.batch_id)));
+  return { final, calls };
+}
+
+/** Rows of every result table for these calls. */
+async function results(ids: number[]) {
+  const n = async (rows: Promise<unknown[]>) => (await rows).length;
+  return {
+    lidResult: await n(stack.db.select().from(lidResult).where(inArray(lidResult.callId, ids))),
+    transcript: await n(stack.db.select().from(transcript).where(inArray(transcript.callId, ids))),
+    analysis: await n(stack.db.select().from(analysis).where(inArray(analysis.callId, ids))),
+    auditAnswer: await n(stack.db.select().from(auditAnswer).where(inArray(auditAnswer.callId, ids))),
+  };
+}
+
+describe('reaudit', () => {
+  test('a cancel sent right after the request: nothing deleted, Cancelled, the calls keep their results', async () => {
+    const { calls } = await uploaded(['keep-1.wav', 'keep-2.wav', 'keep-3.wav']);
+    const ids = calls.map((c) => c.id);
+    const before = await results(ids);
+    assert.deepEqual(before, { lidResult: 3, transcript: 3, analysis: 3, auditAnswer: 27 });
+    // The workers are stopped, so the reaudit's first workflow task sees the request and the cancel together.
+    await stack.stopWorkers();
+    let taskId: string;
+    try {
+      const res = await postJson(stack.app, '/reaudit', {
+        audio_names: ['keep-1.wav', 'keep-2.wav', 'keep-3.wav'],
+        stages: ['lid'],
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      taskId = String(res.body.task_id);
+      const cancel = await postJson(stack.app, `/reaudit/${taskId}/cancel`, {});
+      assert.equal(cancel.status, 202, JSON.stringify(cancel.body));
+    } finally {
+      await stack.startWorkers();
+    }
+    const { final } = await waitForBatch(stack.app, `/reaudit/status/${taskId}`);
+    assert.equal(final.status, 'Cancelled', JSON.stringify(final));
+    assert.deepEqual(final.deleted, {}, 'no table was cleaned');
+    assert.deepEqual(await results(ids), before, 'every result is still there');
+    assert.equal(final.cancelled, 3);
+    const rows = await stack.db.select().from(call).where(inArray(call.id, ids));
+    assert.deepEqual(
+      rows.map((c) => c.status),
+      ['Completed', 'Completed', 'Completed'],
+      'calls it never touched keep their state',
+    );
+  });
+
+  test('a call whose distribution failed is distributed again and re-run', async () => {
+    const { calls } = await uploaded(['redistribute.wav']);
+    const id = calls[0]!.id;
+    // As a distribution that failed leaves it: no distribution row, the call failed at distribute.
+    await stack.db.delete(fileDistribution).where(eq(fileDistribution.callId, id));
+    await stack.db
+      .update(call)
+      .set({
+        status: 'Failed',
+        failedStage: 'distribute',
+        errorMessage: 'distribution failed',
+        gpuNode: null,
+      })
+      .where(eq(call.id, id));
+    const res = await postJson(stack.app, '/reaudit', { audio_names: ['redistribute.wav'], stages: ['lid'] });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const { final } = await waitForBatch(stack.app, `/reaudit/status/${res.body.task_id}`);
+    assert.equal(final.status, 'Completed', JSON.stringify(final));
+    assert.deepEqual(res.body.stages, ['distribute', 'lid', 'stt', 'llm1', 'llm2']);
+    const [dist] = await stack.db.select().from(fileDistribution).where(eq(fileDistribution.callId, id));
+    assert.ok(dist?.gpuNode, 'distributed again');
+    assert.equal(dist?.llm2Done, true);
+  });
+});
+
+test('a language STT does not take: the call fails at lid, counted once (not also done)', async () => {
+  const { final, calls } = await uploaded(['spoken_fr.wav', 'spoken_en.wav']);
+  assert.equal(final.status, 'CompletedWithErrors', JSON.stringify(final));
+  const progress = final.progress as Record<string, { done: number; failed: number; skipped: number }>;
+  assert.deepEqual(progress.lid, { total: 2, done: 1, failed: 1, skipped: 0, cancelled: 0 });
+  assert.deepEqual(progress.stt, { total: 2, done: 1, failed: 0, skipped: 1, cancelled: 0 });
+  const french = calls.find((c) => c.audioName === 'spoken_fr.wav')!;
+  assert.equal(french.status, 'Failed');
+  assert.equal(french.lang, 'fr', 'the language is recorded');
+  const [dist] = await stack.db.select().from(fileDistribution).where(eq(fileDistribution.callId, french.id));
+  assert.equal(dist?.lidDone, false, 'lid is not marked done for a call that failed there');
+  const ledger = await stack.db.select().from(stageOutcome).where(eq(stageOutcome.callId, french.id));
+  assert.deepEqual(Object.fromEntries(ledger.map((r) => [r.stage, r.outcome])), {
+    distribute: 'done',
+    lid: 'failed',
+    stt: 'skipped',
+    llm1: 'skipped',
+    llm2: 'skipped',
+  });
+  const failures = (await getJson(stack.app, `/batches/${final.batch_id}/failures`)).body.failures as {
+    error_type: string;
+  }[];
+  assert.deepEqual(
+    failures.map((f) => f.error_type),
+    ['unsupported_language'],
+  );
+});
