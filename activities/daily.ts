@@ -227,7 +227,11 @@ export function createDailyActivities({ db, config, audio, inference }: Activity
       for (const c of undecided) {
         if (!c.sourcePath) continue;
         const target = audio.resolve(c.originalPath ?? c.storedPath);
-        if (!(await stat(target).catch(() => null))) await store(path.join(root, c.sourcePath), target);
+        if (await stat(target).catch(() => null)) continue;
+        // A recording removed from DAILY_DIR before it was stored: its call fails at distribution, with why.
+        await store(path.join(root, c.sourcePath), target).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== 'ENOENT') throw err;
+        });
       }
       for (let i = 0; i < ids.length; i += 500) {
         const part = ids.slice(i, i + 500);

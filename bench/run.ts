@@ -11,6 +11,7 @@ import { makeWav } from '../test/support/audio.js';
 import { auditForm, postForm, waitForBatch } from '../test/support/http.js';
 import { type Stack, startStack } from '../test/support/stack.js';
 import { BATCH_WORKFLOW_TASK_TIMEOUT, batchSettings, workflowIds } from '../workflows/definitions.js';
+import { actionsPerCall } from './actions.js';
 import { type Series, slotChart } from './chart.js';
 import { runScale, type ScaleResult } from './scale.js';
 import { stageBarrierBatch } from './stageBarrier.js';
@@ -126,12 +127,27 @@ async function main() {
       stack,
       calls(N_THROUGHPUT, 'tp', () => 5),
     );
+    // Billable actions, from the histories (visibility lists the calls a moment after they closed).
+    let actions = await actionsPerCall(
+      stack.client,
+      workflowIds.auditUpload(stack.config.COFI_TASK_QUEUE),
+      `CofiBatchId = ${t.batchId} AND WorkflowType = 'callPipelineV2'`,
+    );
+    for (let i = 0; i < 30 && actions.calls < N_THROUGHPUT; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      actions = await actionsPerCall(
+        stack.client,
+        workflowIds.auditUpload(stack.config.COFI_TASK_QUEUE),
+        `CofiBatchId = ${t.batchId} AND WorkflowType = 'callPipelineV2'`,
+      );
+    }
     result.throughput = {
       calls: N_THROUGHPUT,
       status: t.status,
       seconds: (t.ended - t.started) / 1000,
       callsPerSecond: N_THROUGHPUT / ((t.ended - t.accepted) / 1000),
       uploadSeconds: (t.accepted - t.started) / 1000,
+      actions,
     };
     console.log('[bench] throughput', result.throughput);
     await stack.stop();
@@ -233,7 +249,14 @@ async function main() {
 }
 
 function report(r: Record<string, unknown>): string {
-  const t = r.throughput as { calls: number; callsPerSecond: number; uploadSeconds: number } | undefined;
+  const t = r.throughput as
+    | {
+        calls: number;
+        callsPerSecond: number;
+        uploadSeconds: number;
+        actions: Awaited<ReturnType<typeof actionsPerCall>>;
+      }
+    | undefined;
   const u = r.utilisation as
     | {
         calls: number;
@@ -251,7 +274,9 @@ function report(r: Record<string, unknown>): string {
   ];
   if (t)
     parts.push(`## 1. Orchestration throughput (zero simulated latency)
-${t.calls} calls through distribute, lid, stt, llm1, llm2: **${t.callsPerSecond.toFixed(1)} calls/s** after the upload was accepted (upload itself ${t.uploadSeconds.toFixed(1)} s).`);
+${t.calls} calls through distribute, lid, stt, llm1, llm2: **${t.callsPerSecond.toFixed(1)} calls/s** after the upload was accepted (upload itself ${t.uploadSeconds.toFixed(1)} s).
+
+Temporal billable actions per call, from the histories: **${t.actions.total}** (${t.actions.calls} calls; per call ${JSON.stringify(t.actions.perCall)}; the batch's share ${JSON.stringify(t.actions.batchShare)} over ${t.actions.batchRuns} run(s)).`);
   if (u)
     parts.push(`## 2 and 3. GPU utilisation, pipelined vs stage barrier
 ${u.calls} calls of 60..600 s, STT at 40x real time, latency x${u.timeScale}. Lower bound = busiest resource's service time / its slots.

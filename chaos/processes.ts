@@ -29,7 +29,7 @@ export function managed(
     pid: () => child?.pid,
     async start() {
       const log = openSync(path.join(logDir, `${name}.log`), 'a');
-      child = spawn(process.execPath, ['--import', 'tsx', script], {
+      child = spawn(process.execPath, [...nodeFlags(script), '--import', 'tsx', script], {
         cwd: root,
         env: { ...process.env, ...env },
         stdio: ['ignore', log, log],
@@ -53,6 +53,14 @@ export function managed(
 }
 
 /** Runs one of ops/*.sh with the chaos suite's ports and data folder. */
+/**
+ * Node flags a cofi process is started with, as ops/start.sh and compose start it: the worker's V8 heap is
+ * capped (WORKER_HEAP_MB, default 256), which keeps its memory near what it uses.
+ */
+function nodeFlags(script: string): string[] {
+  return script === 'worker/main.ts' ? [`--max-old-space-size=${process.env.WORKER_HEAP_MB ?? '256'}`] : [];
+}
+
 export function ops(script: 'temporal' | 'mariadb', action: 'start' | 'stop', env: Record<string, string>) {
   execFileSync('bash', [path.join(root, 'ops', `${script}.sh`), action], {
     env: { ...process.env, ...env },

@@ -36,7 +36,7 @@ npx tsx drizzle/cli.ts
 if [ "${COFI_SIMULATOR:-1}" != "0" ] && [ "${COFI_SIMULATOR:-1}" != "false" ]; then
   setsid node --import tsx simulator/main.ts & pids+=($!)
 fi
-setsid node --import tsx worker/main.ts & pids+=($!)
+setsid node --max-old-space-size="$WORKER_HEAP_MB" --import tsx worker/main.ts & pids+=($!)
 setsid node --import tsx api/main.ts & pids+=($!)
 
 say "API:             http://${API_HOST:-127.0.0.1}:${API_PORT:-5064}  (health: /health)"

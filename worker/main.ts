@@ -1,5 +1,8 @@
 // The worker process: migrations, then the workflow worker plus one worker per GPU node and LLM endpoint.
 
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 import { Registry } from 'prom-client';
 import { createActivities } from '../activities/index.js';
 import { probeAudio } from '../core/audio/probe.js';
@@ -15,7 +18,7 @@ import { prepareDatabase } from '../drizzle/migrate.js';
 import { ensureDailySchedule } from './schedule.js';
 import { startExitSweep } from './sweep.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal.js';
-import { bundleWorkflows, createWorkers, installRuntime, runWorkers } from './workers.js';
+import { bundleWorkflowsApart, createWorkers, installRuntime, runWorkers } from './workers.js';
 
 const config = configOrExit();
 installRuntime(
@@ -44,7 +47,7 @@ const workers = await createWorkers({
   prefix: config.COFI_TASK_QUEUE,
   fleet: config.fleet,
   activities,
-  workflowBundle: await bundleWorkflows(),
+  workflowBundle: await bundleWorkflowsApart(path.join(tmpdir(), `cofi-workflows-${process.pid}.js`)),
   shutdownGraceMs: config.WORKER_SHUTDOWN_GRACE_MS,
 });
 const schedule = await ensureDailySchedule(client, config);
@@ -60,7 +63,7 @@ const sweep = startExitSweep(
 const stop = new AbortController();
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
 console.log(
-  `[cofi] worker running on task queue "${config.COFI_TASK_QUEUE}" with ${config.fleet.nodes.length} GPU node(s) and ${config.fleet.llm.length} LLM endpoint(s)`,
+  `[cofi] worker running on task queue "${config.COFI_TASK_QUEUE}" with ${config.fleet.nodes.length} GPU node(s) and ${config.fleet.llm.length} LLM endpoint(s), heap limit ${Math.round(getHeapStatistics().heap_size_limit / 1048576)} MiB`,
 );
 await runWorkers(workers, stop.signal);
 await sweep.stop();

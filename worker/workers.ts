@@ -1,6 +1,7 @@
 // Builds cofi's Temporal workers: one for workflows and bookkeeping, one per GPU node and one per LLM
 // endpoint, each node worker capped at the node's capacity (backpressure without a home-made scheduler).
 
+import { execFile } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import {
@@ -21,6 +22,20 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', imp
 /** The workflow bundle (`workflowsPath`: another entry point, e.g. the benchmark's, which adds its own). */
 export function bundleWorkflows(workflowsPath = WORKFLOWS_PATH): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+}
+
+/**
+ * The workflow bundle, built by a process of its own (worker/bundle.ts) into `file`: the bundler's memory goes
+ * with that process instead of staying in the worker's.
+ */
+export async function bundleWorkflowsApart(file: string): Promise<{ codePath: string }> {
+  const script = fileURLToPath(new URL('./bundle.ts', import.meta.url));
+  await new Promise<void>((resolve, reject) => {
+    execFile(process.execPath, ['--import', 'tsx', script, file], (err, _out, stderr) =>
+      err ? reject(new Error(`bundling the workflows failed: ${stderr || err.message}`)) : resolve(),
+    );
+  });
+  return { codePath: file };
 }
 
 const quietBundlerLogger = {
@@ -49,7 +64,7 @@ export type WorkerSetOptions = {
   prefix: string;
   fleet: Fleet;
   activities: Activities;
-  workflowBundle: WorkflowBundleWithSourceMap;
+  workflowBundle: WorkflowBundleWithSourceMap | { codePath: string };
   /** Workflow runs kept in memory; bounds worker memory for large batches. */
   maxCachedWorkflows?: number;
   /** How long a shutdown lets the activities in hand finish before cancelling them (default 0: at once). */

@@ -6,6 +6,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   CancellationScope,
+  CancelledFailure,
   type ChildWorkflowHandle,
   ContinueAsNew,
   condition,
@@ -179,7 +180,11 @@ export class BatchRun {
    * its calls itself. `body` continues as new by throwing; that is not an end.
    */
   async execute(body: () => Promise<void>): Promise<BatchResult> {
-    CancellationScope.current().cancelRequested.catch(() => this.cancel({ reason: 'cancelled in Temporal' }));
+    let cancelledInTemporal = false;
+    CancellationScope.current().cancelRequested.catch(() => {
+      cancelledInTemporal = true;
+      this.cancel({ reason: 'cancelled in Temporal' });
+    });
     try {
       await CancellationScope.nonCancellable(body);
     } catch (err) {
@@ -193,9 +198,12 @@ export class BatchRun {
       throw err;
     }
     if (!this.state) throw new Error('batch body ended without opening the batch');
-    return CancellationScope.nonCancellable(() =>
+    const result = await CancellationScope.nonCancellable(() =>
       this.close(this.state?.cancelRequested ? 'cancelled' : 'done', this.state?.cancelReason),
     );
+    // Recorded; the execution itself then ends as Temporal was asked: cancelled.
+    if (cancelledInTemporal) throw new CancelledFailure('cancelled in Temporal; the batch ended Cancelled');
+    return result;
   }
 
   private async close(exit: 'done' | 'cancelled' | 'failed', reason?: string): Promise<BatchResult> {

@@ -127,12 +127,12 @@ describe('Test 1: audit upload of a single file', () => {
     await recordHistory(
       stack.client,
       workflowIds.auditUpload(stack.config.COFI_TASK_QUEUE),
-      'auditUpload.single',
+      'auditUploadV2.single',
     );
     await recordHistory(
       stack.client,
       workflowIds.call(stack.config.COFI_TASK_QUEUE, batchId, c!.id),
-      'callPipeline.ok',
+      'callPipelineV2.ok',
     );
   });
 });
@@ -203,12 +203,12 @@ describe('Test 2 and 5: several files, one failing STT for good', () => {
     await recordHistory(
       stack.client,
       workflowIds.auditUpload(stack.config.COFI_TASK_QUEUE),
-      'auditUpload.with-failure',
+      'auditUploadV2.with-failure',
     );
     await recordHistory(
       stack.client,
       workflowIds.call(stack.config.COFI_TASK_QUEUE, batchId, broken.id),
-      'callPipeline.stt-failed',
+      'callPipelineV2.stt-failed',
     );
   });
 });

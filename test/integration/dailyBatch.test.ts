@@ -109,7 +109,7 @@ describe('daily batch', () => {
     await recordHistory(
       stack.client,
       workflowIds.dailyBatch(stack.config.COFI_TASK_QUEUE, date),
-      'dailyBatch.two-calls',
+      'dailyBatchV2.two-calls',
     );
   });
 

@@ -2,15 +2,17 @@
 // (a catch-up after an outage) processes the day it was due for, each missed day once and in order; a day run
 // again leaves a call that a running reaudit holds to that reaudit.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, like } from 'drizzle-orm';
 import { batchExecutionLog, batchStatus, call, stageOutcome } from '../../drizzle/schema/index.js';
 import { dailyScheduleOptions } from '../../worker/schedule.js';
 import { workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
+import { recordHistory } from '../support/histories.js';
 import { getJson, postJson, waitForBatch } from '../support/http.js';
 import { type Stack, startStack } from '../support/stack.js';
 
@@ -32,6 +34,8 @@ after(async () => {
 });
 
 const DAY_MS = 86_400_000;
+/** Names of this file's recordings: the test database is shared, and a reaudit picks calls by name. */
+const tag = randomUUID().slice(0, 8);
 const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 async function dayFolder(date: string, names: string[]) {
@@ -77,7 +81,10 @@ describe('scheduled days', () => {
     const toMidnight = DAY_MS - (Date.now() % DAY_MS);
     if (toMidnight < 60_000) await new Promise((r) => setTimeout(r, toMidnight + 1000));
     const date = isoDate(Date.now() - DAY_MS);
-    await dayFolder(date, ['a.wav', 'b.wav']);
+    const names = [`${tag}-joined-a.wav`, `${tag}-joined-b.wav`];
+    await dayFolder(date, names);
+    // The test database may hold this date from an earlier run: what counts is what this run adds.
+    const attemptBefore = (await dayBatch(date))?.attempt ?? 0;
     const handle = await schedule();
     try {
       const [, onDemand] = await Promise.all([
@@ -85,9 +92,11 @@ describe('scheduled days', () => {
         postJson(stack.app, '/batches', { date, audio_stages: [] }),
       ]);
       assert.equal(onDemand.status, 202, JSON.stringify(onDemand.body));
+      for (let i = 0; ((await dayBatch(date))?.attempt ?? 0) <= attemptBefore; i++) {
+        assert.ok(i < 300, 'the day started');
+        await new Promise((r) => setTimeout(r, 200));
+      }
       const { final } = await waitForDay(date);
-      assert.equal(final.status, 'Completed', JSON.stringify(final));
-      assert.equal(final.total_files, 2);
       // The scheduled run has finished too (it waited for, or was, the day's workflow).
       for (let i = 0; i < 100; i++) {
         const d = await handle.describe();
@@ -95,14 +104,27 @@ describe('scheduled days', () => {
         await new Promise((r) => setTimeout(r, 200));
       }
       const batch = (await dayBatch(date))!;
+      assert.equal(batch.attempt, attemptBefore + 1, 'the day was opened once');
+      assert.equal(final.attempt, batch.attempt);
+      const calls = await stack.db
+        .select()
+        .from(call)
+        .where(and(eq(call.batchId, batch.id), inArray(call.audioName, names)));
+      assert.deepEqual(
+        calls.map((c) => c.status),
+        ['Completed', 'Completed'],
+      );
       const ingestions = await stack.db
         .select()
         .from(batchExecutionLog)
         .where(
-          and(eq(batchExecutionLog.batchId, batch.id), eq(batchExecutionLog.eventType, 'batch_ingested')),
+          and(
+            eq(batchExecutionLog.batchId, batch.id),
+            eq(batchExecutionLog.eventType, 'batch_ingested'),
+            like(batchExecutionLog.eventKey, `${batch.id}.${batch.attempt}:%`),
+          ),
         );
       assert.equal(ingestions.length, 1, 'one ingestion of the day');
-      assert.equal(batch.attempt, 1, 'opened once');
       assert.equal((await executions(workflowIds.dailyBatch(stack.config.COFI_TASK_QUEUE, date))).length, 1);
     } finally {
       await handle.delete();
@@ -110,11 +132,12 @@ describe('scheduled days', () => {
   });
 
   test('a catch-up after an outage processes each missed day once, on its own date, one after another', async () => {
-    // Three due times 20, 19 and 18 days ago at 01:30 UTC: each processes the day before it.
-    const midnight = Date.now() - (Date.now() % DAY_MS);
-    const due = [20, 19, 18].map((d) => midnight - d * DAY_MS + 90 * 60_000);
+    // Three due times on consecutive days at 01:30 UTC, in a past of this run's own (the test database may
+    // hold earlier runs' days): each processes the day before it.
+    const base = Date.UTC(2000 + Math.floor(Math.random() * 20), Math.floor(Math.random() * 12), 5);
+    const due = [0, 1, 2].map((d) => base + d * DAY_MS + 90 * 60_000);
     const dates = due.map((t) => isoDate(t - DAY_MS));
-    for (const date of dates) await dayFolder(date, [`${date}-call.wav`]);
+    for (const date of dates) await dayFolder(date, [`${tag}-${date}-call.wav`]);
     const handle = await schedule();
     try {
       await handle.backfill({ start: new Date(due[0]! - 60_000), end: new Date(due[2]! + 60_000) });
@@ -143,6 +166,8 @@ describe('scheduled days', () => {
         byDate.every((b) => b.attempt === 1),
         'each day ran once',
       );
+      const [last] = (await handle.describe()).info.recentActions.slice(-1);
+      if (last) await recordHistory(stack.client, last.action.workflow.workflowId, 'scheduledDay.backfilled');
     } finally {
       await handle.delete();
     }
@@ -150,8 +175,10 @@ describe('scheduled days', () => {
 });
 
 test('a day run again leaves a call that a running reaudit holds to the reaudit', async () => {
-  const date = '2031-03-03';
-  await dayFolder(date, ['fine.wav', 'broken-stt.wav']);
+  // A day of its own per run: the batch of a day is found by its date.
+  const date = `${2100 + Math.floor(Math.random() * 800)}-0${1 + Math.floor(Math.random() * 9)}-1${Math.floor(Math.random() * 9)}`;
+  const held = `${tag}-broken-stt.wav`;
+  await dayFolder(date, [`${tag}-fine.wav`, held]);
   const first = await postJson(stack.app, '/batches', { date, audio_stages: [] });
   assert.equal(first.status, 202, JSON.stringify(first.body));
   const { final: firstRun } = await waitForDay(date);
@@ -160,7 +187,7 @@ test('a day run again leaves a call that a running reaudit holds to the reaudit'
   const [broken] = await stack.db
     .select()
     .from(call)
-    .where(and(eq(call.batchId, batch.id), eq(call.audioName, 'broken-stt.wav')));
+    .where(and(eq(call.batchId, batch.id), eq(call.audioName, held)));
   const childId = workflowIds.call(stack.config.COFI_TASK_QUEUE, batch.id, broken!.id);
   const runsBefore = await executions(childId);
   // With the workers stopped, a reaudit of the failed call is admitted (it holds the call), then the day is run
@@ -169,7 +196,7 @@ test('a day run again leaves a call that a running reaudit holds to the reaudit'
   let reauditTask: string;
   try {
     const reaudit = await postJson(stack.app, '/reaudit', {
-      audio_names: ['broken-stt.wav'],
+      audio_names: [held],
       stages: ['lid'],
     });
     assert.equal(reaudit.status, 200, JSON.stringify(reaudit.body));
@@ -199,4 +226,38 @@ test('a day run again leaves a call that a running reaudit holds to the reaudit'
     );
   assert.equal(outcome?.outcome, 'skipped');
   assert.match(String(outcome?.reason), new RegExp(`held by ${reauditTask}`));
+});
+
+test('a day run again after a failed call lost its recording: the call fails with why, the day ends', async () => {
+  const date = `${2100 + Math.floor(Math.random() * 800)}-1${Math.floor(Math.random() * 3)}-2${Math.floor(Math.random() * 9)}`;
+  const lost = `${tag}-lost-broken-stt.wav`;
+  await dayFolder(date, [`${tag}-kept.wav`, lost]);
+  await postJson(stack.app, '/batches', { date, audio_stages: [] });
+  const { final: first } = await waitForDay(date);
+  assert.equal(first.status, 'CompletedWithErrors', JSON.stringify(first));
+  // The failed call's recording is gone from the day's folder and from the audio store.
+  const batch = (await dayBatch(date))!;
+  const [row] = await stack.db
+    .select()
+    .from(call)
+    .where(and(eq(call.batchId, batch.id), eq(call.audioName, lost)));
+  await rm(path.join(dailyDir, date, lost));
+  await rm(stack.audio.resolve(row!.storedPath));
+  const again = await postJson(stack.app, '/batches', { date, audio_stages: [] });
+  assert.equal(again.status, 202, JSON.stringify(again.body));
+  for (let i = 0; (await dayBatch(date))!.attempt < 2; i++) {
+    assert.ok(i < 300, 'the day ran again');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const { final } = await waitForDay(date, 60_000);
+  assert.equal(final.status, 'CompletedWithErrors', JSON.stringify(final));
+  const failures = (await getJson(stack.app, `/batches/${batch.id}/failures`)).body.failures as {
+    call_id: number;
+    error_message: string;
+  }[];
+  const mine = failures.filter((f) => f.call_id === row!.id);
+  assert.ok(
+    mine.some((f) => /not found/.test(f.error_message)),
+    `the call failed saying its audio is not found: ${JSON.stringify(mine)}`,
+  );
 });

@@ -7,6 +7,7 @@ import { verifyBatch } from '../../chaos/checks.js';
 import { batchExecutionLog, fileDistribution } from '../../drizzle/schema/index.js';
 import { workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
+import { recordHistory } from '../support/histories.js';
 import { auditForm, postForm, waitForBatch } from '../support/http.js';
 import { callsOfBatch } from '../support/queries.js';
 import { type Stack, startStack } from '../support/stack.js';
@@ -77,4 +78,6 @@ test('calls of a node that stopped answering are redistributed and complete', as
     );
     assert.equal(started?.activityTaskStartedEventAttributes?.attempt, 3, id);
   }
+  const moved = workflowIds.call(stack.config.COFI_TASK_QUEUE, batchId, Number(moves[0]!.callId));
+  await recordHistory(stack.client, moved, 'callPipelineV2.failover');
 });

@@ -98,7 +98,7 @@ describe('Test 4: reaudit (stt + llm2)', () => {
     await recordHistory(
       stack.client,
       workflowIds.reaudit(stack.config.COFI_TASK_QUEUE, batchId),
-      'reaudit.stt-llm2',
+      'reauditV2.stt-llm2',
     );
   });
 });

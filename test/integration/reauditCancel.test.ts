@@ -79,7 +79,7 @@ describe('reaudit cancellation', () => {
     await recordHistory(
       stack.client,
       workflowIds.reaudit(stack.config.COFI_TASK_QUEUE, batchId),
-      'reaudit.cancelled',
+      'reauditV2.cancelled',
     );
     let cancelled = 0;
     const flags = { stt: 0, llm1: 0, llm2: 0 };

@@ -13,7 +13,9 @@ import {
   stageOutcome,
   transcript,
 } from '../../drizzle/schema/index.js';
+import { workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
+import { recordHistory } from '../support/histories.js';
 import { auditForm, getJson, postForm, postJson, waitForBatch } from '../support/http.js';
 import { type Stack, startStack } from '../support/stack.js';
 
@@ -82,6 +84,51 @@ describe('reaudit', () => {
       rows.map((c) => c.status),
       ['Completed', 'Completed', 'Completed'],
       'calls it never touched keep their state',
+    );
+  });
+
+  test('a cancel during the clean-up stops it between tables: answers gone, transcripts kept, none half deleted', async () => {
+    const { calls } = await uploaded(['half-1.wav', 'half-2.wav']);
+    const ids = calls.map((c) => c.id);
+    // Another client holds the answers table: the clean-up's first table (answers go first) waits for it,
+    // and the cancel arrives meanwhile.
+    const blocker = await stack.database.pool.getConnection();
+    let taskId: string;
+    try {
+      await blocker.query('LOCK TABLES auditAnswer WRITE');
+      const res = await postJson(stack.app, '/reaudit', {
+        audio_names: ['half-1.wav', 'half-2.wav'],
+        stages: ['stt'],
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      taskId = String(res.body.task_id);
+      for (let i = 0; ; i++) {
+        const { body } = await getJson(stack.app, `/reaudit/status/${taskId}`);
+        if (body.status === 'InProgress') break;
+        assert.ok(i < 100, 'the reaudit started');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      const cancel = await postJson(stack.app, `/reaudit/${taskId}/cancel`, {});
+      assert.equal(cancel.status, 202, JSON.stringify(cancel.body));
+    } finally {
+      await blocker.query('UNLOCK TABLES');
+      blocker.release();
+    }
+    const { final } = await waitForBatch(stack.app, `/reaudit/status/${taskId}`);
+    assert.equal(final.status, 'Cancelled', JSON.stringify(final));
+    // The table in hand was finished, for every call; no later one was touched.
+    assert.deepEqual(final.deleted, { auditAnswer: 18 });
+    assert.deepEqual(await results(ids), { lidResult: 2, transcript: 2, analysis: 2, auditAnswer: 0 });
+    const rows = await stack.db.select().from(call).where(inArray(call.id, ids));
+    for (const c of rows) {
+      assert.equal(c.status, 'Cancelled');
+      assert.match(String(c.errorMessage), /reaudit it again/);
+    }
+    await recordHistory(
+      stack.client,
+      workflowIds.reaudit(stack.config.COFI_TASK_QUEUE, Number(final.batch_id)),
+      'reauditV2.cancel-during-cleanup',
     );
   });
 

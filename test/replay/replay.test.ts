@@ -11,7 +11,18 @@ const files = (await readdir(HISTORIES_DIR)).filter((f) => f.endsWith('.json')).
 
 test('there are recorded histories for every workflow type', () => {
   const kinds = new Set(files.map((f) => f.split('.')[0]));
-  for (const kind of ['auditUpload', 'callPipeline', 'reaudit', 'dailyBatch'])
+  // The first batch shapes (still registered for batches they started) and the current ones.
+  for (const kind of [
+    'auditUpload',
+    'callPipeline',
+    'reaudit',
+    'dailyBatch',
+    'auditUploadV2',
+    'callPipelineV2',
+    'reauditV2',
+    'dailyBatchV2',
+    'scheduledDay',
+  ])
     assert.ok(kinds.has(kind), `no recorded history of ${kind}`);
 });
 

@@ -120,8 +120,12 @@ const commandOf = (s: Service) =>
 
 /** `npx tsx <file>` → the file it runs. */
 function scriptOf(argv: readonly string[]): string {
-  assert.deepEqual(argv.slice(0, 2), ['npx', 'tsx'], `runs TypeScript through tsx: ${argv.join(' ')}`);
-  const file = argv[2];
+  // `npx tsx file.ts`, or `node <flags> --import tsx file.ts` (the worker, whose heap is capped).
+  const viaNode =
+    argv[0] === 'node' && argv.includes('--import') && argv[argv.indexOf('--import') + 1] === 'tsx';
+  if (!viaNode)
+    assert.deepEqual(argv.slice(0, 2), ['npx', 'tsx'], `runs TypeScript through tsx: ${argv.join(' ')}`);
+  const file = viaNode ? argv[argv.indexOf('--import') + 2] : argv[2];
   if (!file?.endsWith('.ts')) assert.fail(`names a .ts file: ${argv.join(' ')}`);
   return file;
 }
@@ -476,6 +480,10 @@ describe('Dockerfile', () => {
     for (const script of scripts) assert.ok(existsSync(new URL(script, root)), `${script} exists`);
     assert.equal(scriptOf(commandOf(service('migrate'))), 'drizzle/cli.ts');
     assert.equal(scriptOf(commandOf(service('worker'))), 'worker/main.ts');
+    assert.ok(
+      commandOf(service('worker')).some((a) => a.startsWith('--max-old-space-size=${WORKER_HEAP_MB')),
+      'the worker runs with its heap capped, as npm start runs it',
+    );
   });
 
   test('.dockerignore keeps local state, history and results out of the image', () => {

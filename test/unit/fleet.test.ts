@@ -9,7 +9,9 @@ import {
   gpuQueue,
   llmQueue,
   mainQueue,
+  nodesFor,
   pickGpuNode,
+  pickLeastLoaded,
   pickLlmEndpoint,
   weightedCycle,
 } from '../../core/fleet.js';
@@ -147,5 +149,47 @@ describe('task queues', () => {
       llmQueue('cofi', 'x'),
     ];
     assert.equal(new Set(queues).size, queues.length, queues.join(', '));
+  });
+});
+
+describe('least-loaded distribution', () => {
+  const fleet = [node('a', 4), node('b', 4), node('c', 2)];
+
+  test('a call goes where its audio would be done soonest: load plus the call, over capacity', () => {
+    assert.equal(pickLeastLoaded(fleet, {}, 60).id, 'a', 'all idle: the first of the largest');
+    assert.equal(pickLeastLoaded(fleet, { a: 400, b: 100, c: 100 }, 60).id, 'b');
+    // c has half the slots: 100 s queued there weighs like 200 s on a or b.
+    assert.equal(pickLeastLoaded(fleet, { a: 300, b: 300, c: 100 }, 60).id, 'c');
+    assert.equal(pickLeastLoaded(fleet, { a: 300, b: 300, c: 200 }, 60).id, 'a');
+  });
+
+  test('longest first onto the least loaded keeps every node about equally busy', () => {
+    const durations = Array.from({ length: 1000 }, (_, i) => 60 + ((i * 7919) % 541)).sort((x, y) => y - x);
+    const load: Record<string, number> = {};
+    for (const d of durations) {
+      const n = pickLeastLoaded(fleet, load, d);
+      load[n.id] = (load[n.id] ?? 0) + d;
+    }
+    const perSlot = fleet.map((n) => (load[n.id] ?? 0) / n.capacity);
+    const spread = (Math.max(...perSlot) - Math.min(...perSlot)) / Math.max(...perSlot);
+    assert.ok(spread < 0.002, `work per slot: ${perSlot.join(', ')}`);
+  });
+
+  test('only nodes that serve every GPU stage of the batch are candidates; none is an error', () => {
+    const mixed = [node('lid-only', 8, ['lid']), node('both', 2), node('stt-only', 8, ['stt'])];
+    assert.deepEqual(
+      nodesFor(mixed, ['distribute', 'lid', 'stt', 'llm1']).map((n) => n.id),
+      ['both'],
+    );
+    assert.deepEqual(
+      nodesFor(mixed, ['distribute', 'stt']).map((n) => n.id),
+      ['both', 'stt-only'],
+    );
+    assert.deepEqual(
+      nodesFor(mixed, ['distribute']).map((n) => n.id),
+      ['both', 'stt-only'],
+      'no GPU stage: the nodes that serve stt',
+    );
+    assert.throws(() => pickLeastLoaded([], {}, 1), /no GPU node/);
   });
 });

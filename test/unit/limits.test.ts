@@ -5,10 +5,10 @@ import { ConfigError, loadConfig } from '../../core/config.js';
 import {
   batchRunEventBound,
   batchRunSignalBound,
+  TEMPORAL_PENDING_CHILDREN,
   TEMPORAL_RUN_EVENTS,
   TEMPORAL_RUN_SIGNALS,
 } from '../../core/limits.js';
-import { REAUDIT_STAGES, STAGES } from '../../core/stages.js';
 
 /** The largest value loadConfig accepts for `name`: it accepts `value` and refuses the next integer. */
 function largest(name: string, value: number): number {
@@ -20,26 +20,22 @@ function largest(name: string, value: number): number {
 test('at the largest window and event budget the configuration allows, a run stays inside the limits', () => {
   const window = largest('BATCH_WINDOW', 1000);
   const runEvents = largest('BATCH_RUN_EVENTS', 15_000);
-  // The daily batch runs every stage; only reaudits (four stages at most) can be cancelled.
-  const daily = batchRunEventBound(runEvents, window, STAGES.length, false);
-  const reaudit = batchRunEventBound(runEvents, window, REAUDIT_STAGES.length, true);
-  assert.ok(daily < TEMPORAL_RUN_EVENTS, `daily: ${daily}`);
-  assert.ok(reaudit < TEMPORAL_RUN_EVENTS, `reaudit: ${reaudit}`);
-  const signals = batchRunSignalBound(runEvents, window, STAGES.length);
+  const events = batchRunEventBound(runEvents, window);
+  assert.ok(events < TEMPORAL_RUN_EVENTS, `events: ${events}`);
+  const signals = batchRunSignalBound(runEvents, window);
   assert.ok(signals < TEMPORAL_RUN_SIGNALS, `signals: ${signals}`);
+  assert.ok(window < TEMPORAL_PENDING_CHILDREN, 'the window is within the pending-children limit');
 });
 
 test('with the defaults a run holds at most about a fifth of the event limit', () => {
   const config = loadConfig({});
-  const bound = batchRunEventBound(config.BATCH_RUN_EVENTS, config.BATCH_WINDOW, STAGES.length, false);
+  const bound = batchRunEventBound(config.BATCH_RUN_EVENTS, config.BATCH_WINDOW);
   assert.ok(bound < TEMPORAL_RUN_EVENTS / 5, `bound: ${bound}`);
-  assert.ok(batchRunSignalBound(config.BATCH_RUN_EVENTS, config.BATCH_WINDOW, STAGES.length) < 4000);
+  assert.ok(batchRunSignalBound(config.BATCH_RUN_EVENTS, config.BATCH_WINDOW) < 2000);
 });
 
-test('the bound grows with the budget, the window and the stages, and the cancel requests', () => {
-  const base = batchRunEventBound(100, 3, 5, false);
-  assert.ok(batchRunEventBound(200, 3, 5, false) > base);
-  assert.ok(batchRunEventBound(100, 4, 5, false) > base);
-  assert.ok(batchRunEventBound(100, 3, 7, false) > base);
-  assert.ok(batchRunEventBound(100, 3, 5, true) > base);
+test('the bound grows with the budget and the window', () => {
+  const base = batchRunEventBound(100, 3);
+  assert.ok(batchRunEventBound(200, 3) > base);
+  assert.ok(batchRunEventBound(100, 4) > base);
 });

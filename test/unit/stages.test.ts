@@ -15,11 +15,16 @@ import {
   isStage,
   isTerminal,
   LLM_STAGES,
+  missingInputs,
   orderStages,
   REAUDIT_STAGES,
+  RESULT_TABLES,
+  STAGE_REGISTRY,
   STAGES,
   type Stage,
+  withDependents,
 } from '../../core/stages.js';
+import * as schema from '../../drizzle/schema/index.js';
 import { batchStatus, fileDistribution } from '../../drizzle/schema/index.js';
 
 const sqlNames = (table: Parameters<typeof getTableColumns>[0]) =>
@@ -106,5 +111,50 @@ describe('what the vocabulary drives', () => {
 
   test('assertNever throws on a value the types said cannot exist', () => {
     assert.throws(() => assertNever('llm3' as never), /unexpected value: llm3/);
+  });
+});
+
+describe('the stage registry', () => {
+  test('has one entry per stage, and each names a real column, table and activity', async () => {
+    assert.deepEqual(Object.keys(STAGE_REGISTRY), [...STAGES]);
+    const { createActivities } = await import('../../activities/index.js');
+    type Groups = ReturnType<typeof createActivities>;
+    const groups = { gpu: 'gpu', llm: 'llm', audio: 'audio' } as const satisfies Record<string, keyof Groups>;
+    for (const stage of STAGES) {
+      const spec = STAGE_REGISTRY[stage];
+      for (const table of spec.results) assert.ok(table in schema, `${stage}: no table ${table}`);
+      if (spec.runner === 'batch') assert.equal(spec.activity, null, `${stage} is run by the batch`);
+      else
+        assert.ok(
+          spec.activity,
+          `${stage} names the activity that runs it on its ${groups[spec.runner]} queue`,
+        );
+      for (const needed of [...spec.needs, ...spec.reads])
+        assert.ok(STAGES.indexOf(needed) < STAGES.indexOf(stage), `${stage} depends on a later ${needed}`);
+    }
+    assert.deepEqual(
+      STAGES.flatMap((s) => STAGE_REGISTRY[s].results),
+      [...RESULT_TABLES],
+      'every result table belongs to exactly one stage',
+    );
+  });
+
+  test('re-running a stage re-runs every stage computed from it, and only those', () => {
+    assert.deepEqual(withDependents(['stt'], REAUDIT_STAGES), ['stt', 'llm1', 'llm2']);
+    assert.deepEqual(withDependents(['lid'], REAUDIT_STAGES), ['lid', 'stt', 'llm1', 'llm2']);
+    assert.deepEqual(withDependents(['llm1'], REAUDIT_STAGES), ['llm1', 'llm2']);
+    assert.deepEqual(withDependents(['llm2'], REAUDIT_STAGES), ['llm2']);
+    assert.deepEqual(withDependents(['llm2', 'stt'], REAUDIT_STAGES), ['stt', 'llm1', 'llm2']);
+  });
+
+  test('an upload that runs a stage without what it needs is named', () => {
+    assert.deepEqual(missingInputs(['distribute', 'lid', 'stt', 'llm1', 'llm2']), []);
+    assert.deepEqual(
+      missingInputs(['distribute', 'stt']),
+      [],
+      'stt uses lid when it is there, needs only audio',
+    );
+    assert.deepEqual(missingInputs(['distribute', 'lid', 'llm2']), ['llm2 needs stt']);
+    assert.deepEqual(missingInputs(['lid']), ['lid needs distribute']);
   });
 });
