@@ -54,7 +54,7 @@ export const limitQuery = (fallback: number, max: number) =>
     .openapi({ description: `page size, at most ${max}` });
 
 export const cursorQuery = (description: string) =>
-  idString('cursor').optional().openapi({ type: 'integer', minimum: 1, description });
+  idString('cursor').optional().openapi({ type: 'integer', minimum: 1, maximum: MAX_ID, description });
 
 export const errorSchema = z
   .object({

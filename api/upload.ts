@@ -106,6 +106,9 @@ async function stream(
       reject(err);
     };
     parser.on('field', (name, value, info) => {
+      // busboy gives no name at all for `name=""` or a part without one.
+      if (!name)
+        return fail(badRequest('a form field has no name (Content-Disposition: form-data; name="...")'));
       if (name === limits.fileField)
         return fail(badRequest(`"${name}" must be file parts, each with a file name (filename="...")`));
       if (info.valueTruncated) return fail(badRequest(`field "${name}" is too long`));
@@ -119,7 +122,13 @@ async function stream(
       };
       if (field !== limits.fileField) {
         skip();
-        return fail(badRequest(`unexpected file field "${field}": send recordings as "${limits.fileField}"`));
+        return fail(
+          badRequest(
+            field
+              ? `unexpected file field "${field}": send recordings as "${limits.fileField}"`
+              : `a file part has no field name: send recordings as "${limits.fileField}"`,
+          ),
+        );
       }
       let name: string;
       try {

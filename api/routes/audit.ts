@@ -83,7 +83,7 @@ const uploadForm = uploadFields.extend({
     .min(1)
     .openapi({
       description:
-        'the recordings (one part each, repeat the field); each filename must be a plain name (no path, no control characters, valid UTF-8, at most 255 bytes), unique in the upload ignoring case and accents; names are kept for display and reaudit, never used as paths',
+        'the recordings (one part each, repeat the field), each a file part with a filename (the call is known by it) and audio content (wav, mp3, flac, ogg, opus, m4a, checked by its bytes); each filename must be a plain name (no path, no control characters, valid UTF-8, at most 255 bytes), unique in the upload ignoring case and accents; names are kept for display and reaudit, never used as paths',
     }),
 });
 
@@ -93,7 +93,14 @@ const upload = createRoute({
   tags: ['audit'],
   summary:
     'Upload recordings for an audit (one upload at a time); streamed to disk, limits enforced while reading',
-  request: { body: { required: true, content: { 'multipart/form-data': { schema: uploadForm } } } },
+  request: {
+    body: {
+      required: true,
+      content: {
+        'multipart/form-data': { schema: uploadForm, encoding: { files: { contentType: 'audio/*' } } },
+      },
+    },
+  },
   responses: {
     200: json(
       z.object({

@@ -36,7 +36,10 @@ export const dailyBatchRequest = z
       .array(z.enum(['denoise', 'ivr']))
       .refine((s) => new Set(s).size === s.length, 'duplicates')
       .optional()
-      .openapi({ description: 'audio clean-up before LID, each at most once; default DAILY_AUDIO_STAGES' }),
+      .openapi({
+        uniqueItems: true,
+        description: 'audio clean-up before LID, each at most once; default DAILY_AUDIO_STAGES',
+      }),
   })
   .strict()
   .openapi('DailyBatchRequest');

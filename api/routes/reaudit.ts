@@ -16,7 +16,15 @@ export const MAX_REAUDIT_CALLS = 1000;
 export const reauditRequest = z
   .object({
     audio_names: z
-      .array(z.string().trim().min(1, 'names may not be empty').max(255))
+      .array(
+        z
+          .string()
+          // A name of spaces only is no name (the document says so by the pattern, the check trims).
+          .regex(/\S/, 'names may not be empty')
+          .trim()
+          .min(1, 'names may not be empty')
+          .max(255),
+      )
       .min(1, 'audio_names may not be empty')
       .max(MAX_REAUDIT_CALLS, `at most ${MAX_REAUDIT_CALLS} calls per reaudit`)
       .superRefine((names, ctx) => {
@@ -28,6 +36,7 @@ export const reauditRequest = z
           });
       })
       .openapi({
+        uniqueItems: true,
         description: 'calls by audio name (the latest call with each name), unique ignoring case and accents',
       }),
     stages: z
@@ -35,6 +44,7 @@ export const reauditRequest = z
       .min(1, 'stages may not be empty')
       .refine((s) => new Set(s).size === s.length, 'stages has duplicates')
       .openapi({
+        uniqueItems: true,
         description: 'stages to re-run, each at most once; the stages computed from them re-run too',
       }),
   })

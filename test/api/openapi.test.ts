@@ -2,6 +2,8 @@
 // every reference resolvable, errors documented as `{detail, code}`; the docs page is served without a CDN.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { MAX_ID } from '../../api/openapi.js';
+import { AUDIT_STAGES, REAUDIT_STAGES } from '../../core/stages.js';
 import { type ApiApp, openApiApp } from '../support/apiApp.js';
 
 let api: ApiApp;
@@ -113,6 +115,63 @@ describe('OpenAPI document', () => {
       requestBody: { content: Record<string, unknown> };
     };
     assert.ok(upload.requestBody.content['multipart/form-data'], 'the upload is documented as multipart');
+  });
+});
+
+describe('the document states what the server enforces', () => {
+  type Schema = Record<string, unknown> & { properties?: Record<string, Record<string, unknown>> };
+  const schema = (name: string) => doc.components.schemas[name] as Schema;
+  const send = (method: string, path: string, body?: unknown) =>
+    api.app.request(path, {
+      method,
+      ...(body === undefined
+        ? {}
+        : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    });
+
+  test('stage enums come from the stage registry, and repeated stages are refused as documented', async () => {
+    const reaudit = schema('ReauditRequest').properties!;
+    assert.deepEqual((reaudit.stages!.items as { enum: string[] }).enum, [...REAUDIT_STAGES]);
+    assert.equal(reaudit.stages!.uniqueItems, true);
+    assert.equal(reaudit.audio_names!.uniqueItems, true);
+    const twice = await send('POST', '/reaudit', { audio_names: ['x.wav'], stages: ['stt', 'stt'] });
+    assert.equal(twice.status, 422);
+    const daily = schema('DailyBatchRequest').properties!;
+    assert.equal(daily.audio_stages!.uniqueItems, true);
+    assert.equal((await send('POST', '/batches', { audio_stages: ['ivr', 'ivr'] })).status, 422);
+    const upload = schema('AuditUploadFields').properties!;
+    for (const stage of AUDIT_STAGES) assert.match(String(upload.stages!.description), new RegExp(stage));
+  });
+
+  test('a blank audio name is refused, and the document says names need a non-space character', async () => {
+    const names = schema('ReauditRequest').properties!.audio_names!.items as { pattern: string };
+    assert.ok(new RegExp(names.pattern).test('a.wav') && !new RegExp(names.pattern).test('   '));
+    assert.equal((await send('POST', '/reaudit', { audio_names: ['   '], stages: ['lid'] })).status, 422);
+  });
+
+  test('cursors are documented up to the largest id, which the server takes; one more is refused', async () => {
+    const before = doc.paths['/batches']!.get!.parameters!.find((p) => p.name === 'before') as unknown as {
+      schema: { maximum: number; minimum: number };
+    };
+    assert.deepEqual([before.schema.minimum, before.schema.maximum], [1, MAX_ID]);
+    assert.equal((await send('GET', `/batches?before=${MAX_ID}`)).status, 200);
+    assert.equal((await send('GET', `/batches?before=${MAX_ID + 1}`)).status, 422);
+  });
+
+  test('dates are calendar dates: documented as format date, 2026-02-30 refused', async () => {
+    const date = schema('DailyBatchRequest').properties!.date!;
+    assert.equal(date.format, 'date');
+    assert.equal((await send('POST', '/batches', { date: '2026-02-30' })).status, 422);
+  });
+
+  test('another method on a known path is 405 with Allow, not 404', async () => {
+    const res = await send('DELETE', '/batches/1');
+    assert.equal(res.status, 405);
+    assert.equal(res.headers.get('allow'), 'GET, HEAD');
+    const cancel = await send('GET', '/batches/1/cancel');
+    assert.equal(cancel.status, 405);
+    assert.equal(cancel.headers.get('allow'), 'POST');
+    assert.equal((await send('GET', '/no/such/route')).status, 404);
   });
 });
 

@@ -257,6 +257,14 @@ const uploadCases: Case[] = [
     400,
     /unknown field/,
   ],
+  // A fuzzer driven by /openapi.json found these answered 503 ("reading 'slice'" of a missing name).
+  ['a field with an empty name', () => form([file('a.wav'), processOne, field('', '1')]), 400, /has no name/],
+  [
+    'a file part with an empty field name',
+    () => form([{ ...file('a.wav'), field: '' }, processOne]),
+    400,
+    /no field name/,
+  ],
   [
     'a file in a field other than "files"',
     () => form([{ ...file('a.wav'), field: 'file' }, processOne]),
