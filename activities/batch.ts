@@ -151,7 +151,7 @@ export function createBatchActivities(deps: ActivityDeps) {
           ended.push({ callId, end: endOf(outcome) });
           continue;
         }
-        const id = workflowIds.call(input.prefix, batch.batchId, callId);
+        const id = workflowIds.call(input.prefix, batch.batchId, callId, batch.attempt);
         let status: string;
         try {
           status = (await temporal.workflow.getHandle(id).describe()).status.name;

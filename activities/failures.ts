@@ -79,22 +79,25 @@ export async function writeCallFailure(
 
 export function createFailureActivities({ db }: { db: Db }) {
   return {
-    /** Idempotent: every write is keyed by (batch, call, stage), and the ledger keeps its first decision. */
+    /**
+     * Idempotent: every write is keyed by (batch, call, stage), and the ledger keeps its first decision. A
+     * stale attempt's call records nothing.
+     */
     async recordCallFailure(input: CallFailureInput): Promise<void> {
       const [row] = await db
         .select({ audioName: call.audioName })
         .from(call)
         .where(eq(call.id, input.callId));
-      let { stages, attempt } = input;
-      if (!stages || attempt === undefined) {
-        // A call of the first batch shape: its batch knows.
-        const [batch] = await db
-          .select({ stages: batchStatus.stages, attempt: batchStatus.attempt })
-          .from(batchStatus)
-          .where(eq(batchStatus.id, input.batchId));
-        stages ??= (batch?.stages as Stage[] | undefined) ?? [input.stage];
-        attempt ??= batch?.attempt ?? 0;
-      }
+      const [batch] = await db
+        .select({ stages: batchStatus.stages, attempt: batchStatus.attempt })
+        .from(batchStatus)
+        .where(eq(batchStatus.id, input.batchId));
+      // A call of an attempt before the batch's current one (a day run again while it was stopping): the
+      // current attempt decides this call, so the stale end is not recorded.
+      if (input.attempt !== undefined && batch && batch.attempt > input.attempt) return;
+      // A call of the first batch shape sends neither: its batch knows.
+      const stages = input.stages ?? (batch?.stages as Stage[] | undefined) ?? [input.stage];
+      const attempt = input.attempt ?? batch?.attempt ?? 0;
       const full = { ...input, stages, attempt, audioName: row?.audioName ?? null };
       await db.transaction((tx) => writeCallFailure(tx, full));
     },

@@ -21,7 +21,10 @@ export async function stageBarrierBatch(input: StageBarrierInput): Promise<void>
   for (let i = input.stageIndex ?? 0; i < input.stages.length; i++) {
     const stage = input.stages[i]!;
     run = new BatchRun('audit', i === input.stageIndex ? input.state : undefined);
-    if (!run.state) run.begin({ batchId: input.batchId, attempt: input.attempt, stages: [stage] }, input);
+    if (!run.state) {
+      // Each stage runs a call in a workflow of its own: the one of the stage before may still be closing.
+      run.begin({ batchId: input.batchId, attempt: input.attempt, stages: [stage] }, input).childTag = stage;
+    }
     await run.runCalls((next) =>
       continueAsNew<typeof stageBarrierBatch>({ ...input, stageIndex: i, state: next }),
     );

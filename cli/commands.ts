@@ -117,9 +117,10 @@ export function callTable(calls: CallSummary[]): string {
   ]);
 }
 
+/** Stops a running batch of any kind (an upload, a day, a reaudit). */
 export async function cancel(client: Client, o: CommandOptions, task: string): Promise<number> {
   const answer = await client.post<{ status: string; task_id: string }>(
-    `/reaudit/${encodeURIComponent(task)}/cancel`,
+    `/batches/${await batchIdOf(client, task)}/cancel`,
   );
   if (o.json) print(o, answer);
   else o.out.write(`${answer.task_id}: ${answer.status}\n`);

@@ -68,6 +68,8 @@ export type BatchRunState = {
   runs: number;
   cancelRequested: boolean;
   cancelReason?: string;
+  /** Appended to call workflow ids when one batch runs a call more than once (the benchmark's stage barrier). */
+  childTag?: string;
 };
 
 export type BatchResult = {
@@ -252,12 +254,14 @@ export class BatchRun {
         await this.cancelInFlight();
       }
       if (reconcileDue || s.window.lost.length > 0) {
+        // The watchdog asks about every call in flight; otherwise only the calls known to be lost.
+        const callIds = reconcileDue ? inFlightIds(s.window) : [...s.window.lost];
         reconcileDue = false;
         const { ended } = await bookkeeping.reconcileCalls({
           batch: { batchId: s.batchId, attempt: s.attempt },
           stages: s.stages,
           prefix: s.settings.prefix,
-          callIds: inFlightIds(s.window),
+          callIds,
           lost: s.window.lost,
           cancelling: s.cancelRequested,
         });
@@ -316,7 +320,9 @@ export class BatchRun {
   }
 
   private childId(callId: number): string {
-    return workflowIds.call(this.state!.settings.prefix, this.state!.batchId, callId);
+    const s = this.state!;
+    const id = workflowIds.call(s.settings.prefix, s.batchId, callId, s.attempt);
+    return s.childTag ? `${id}/${s.childTag}` : id;
   }
 
   /**

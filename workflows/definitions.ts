@@ -89,5 +89,10 @@ export const workflowIds = {
   dailyBatch: (prefix: string, batchDate: string) => `${prefix}/daily-${batchDate}`,
   /** The schedule's action; Temporal appends the time it was due. */
   scheduledDay: (prefix: string) => `${prefix}/daily-scheduled`,
-  call: (prefix: string, batchId: number, callId: number) => `${prefix}/batch-${batchId}/call-${callId}`,
+  /**
+   * A call in a batch; from a batch's second attempt on (a day run again) the attempt is part of it, so a call
+   * of the attempt before that is still stopping is never mistaken for this attempt's.
+   */
+  call: (prefix: string, batchId: number, callId: number, attempt = 1) =>
+    `${prefix}/batch-${batchId}/call-${callId}${attempt > 1 ? `/attempt-${attempt}` : ''}`,
 };
