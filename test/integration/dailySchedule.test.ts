@@ -2,7 +2,6 @@
 // (a catch-up after an outage) processes the day it was due for, each missed day once and in order; a day run
 // again leaves a call that a running reaudit holds to that reaudit.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +13,7 @@ import { workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
 import { recordHistory } from '../support/histories.js';
 import { getJson, postJson, waitForBatch } from '../support/http.js';
+import { nameTag } from '../support/names.js';
 import { type Stack, startStack } from '../support/stack.js';
 
 let stack: Stack;
@@ -35,7 +35,7 @@ after(async () => {
 
 const DAY_MS = 86_400_000;
 /** Names of this file's recordings: the test database is shared, and a reaudit picks calls by name. */
-const tag = randomUUID().slice(0, 8);
+const tag = nameTag();
 const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 async function dayFolder(date: string, names: string[]) {

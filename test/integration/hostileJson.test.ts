@@ -1,7 +1,6 @@
 // Issue 8, JSON writes: hostile POST /reaudit, POST /reaudit/{task_id}/cancel and POST /batches requests.
 // Each is refused with a 4xx and a `detail`, and leaves no row, file or workflow behind.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,6 +18,7 @@ import {
   residue,
   type Watch,
 } from '../support/hostile.js';
+import { nameTag } from '../support/names.js';
 import { type SeededBatch, seedFinishedBatch } from '../support/seed.js';
 import { type Stack, startStack } from '../support/stack.js';
 
@@ -27,7 +27,7 @@ let seed: SeededBatch;
 let dailyDir: string;
 let baseline: Residue;
 let watch: Watch;
-const tag = randomUUID().slice(0, 8);
+const tag = nameTag();
 const absent = `hostile-${tag}-absent.wav`;
 const busy = `hostile-${tag}-busy.wav`;
 /** Reaudit rows by status, written directly: finished ones, and one "running" whose workflow does not exist. */
