@@ -359,6 +359,30 @@ async function releaseLostHolders(deps: LifecycleDeps, callIds: number[]): Promi
   );
 }
 
+/**
+ * Whether the running workflow of a day was only closing: its batch has ended (the row is terminal) and the
+ * execution closes within 5 s. False as soon as the row is open again (a new run of the day has ingested) or
+ * when the execution is still running after 5 s (a new run not yet past ingestion): that one is running.
+ */
+async function dayClosed(deps: LifecycleDeps, workflowId: string, date: string): Promise<boolean> {
+  const handle = deps.temporal.workflow.getHandle(workflowId);
+  for (const until = Date.now() + 5000; Date.now() < until; ) {
+    try {
+      if ((await handle.describe()).status.name !== 'RUNNING') return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return true;
+      throw err;
+    }
+    const [row] = await deps.db
+      .select({ status: batchStatus.status })
+      .from(batchStatus)
+      .where(eq(batchStatus.taskId, `daily-${date}`));
+    if (!row || !isTerminal(row.status)) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
 export type DayStarted = { taskId: string; workflowId: string; joined: boolean };
 
 /**
@@ -372,8 +396,8 @@ export async function startDay(
   const prefix = deps.config.COFI_TASK_QUEUE;
   const workflowId = workflowIds.dailyBatch(prefix, input.date);
   const memo: DailyMemo = { date: input.date, folder: input.folder ?? null, audioStages: input.audioStages };
-  try {
-    await deps.temporal.workflow.start(dailyBatchV2, {
+  const start = () =>
+    deps.temporal.workflow.start(dailyBatchV2, {
       workflowId,
       taskQueue: mainQueue(prefix),
       args: [
@@ -389,6 +413,19 @@ export async function startDay(
       typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.kind, value: 'daily' }],
       memo,
     });
+  try {
+    try {
+      await start();
+    } catch (err) {
+      // A run whose day has ended is only closing: once it has closed, the day starts anew (a late file is
+      // ingested), rather than joining a run that takes nothing more or refusing as if it were busy.
+      if (
+        !(err instanceof WorkflowExecutionAlreadyStartedError) ||
+        !(await dayClosed(deps, workflowId, input.date))
+      )
+        throw err;
+      await start();
+    }
     return { taskId: `daily-${input.date}`, workflowId, joined: false };
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError))

@@ -261,3 +261,33 @@ test('a day run again after a failed call lost its recording: the call fails wit
     `the call failed saying its audio is not found: ${JSON.stringify(mine)}`,
   );
 });
+
+test('a day asked for again while its last run is closing starts anew once that run has closed', async () => {
+  const date = `${2100 + Math.floor(Math.random() * 800)}-0${1 + Math.floor(Math.random() * 9)}-0${1 + Math.floor(Math.random() * 8)}`;
+  await dayFolder(date, [`${tag}-early.wav`]);
+  await postJson(stack.app, '/batches', { date, audio_stages: [] });
+  const { final: first } = await waitForDay(date);
+  assert.equal(first.status, 'Completed', JSON.stringify(first));
+  // The run that has closed its day but not yet ended (a moment, made long here): an execution with the day's
+  // id, options and memo, on a queue nobody polls, ended by hand a second after the request came.
+  const workflowId = workflowIds.dailyBatch(stack.config.COFI_TASK_QUEUE, date);
+  const closing = await stack.client.workflow.start('dailyBatchV2', {
+    workflowId,
+    taskQueue: `${stack.config.COFI_TASK_QUEUE}-nobody`,
+    args: [{ date, audioStages: [] }],
+    memo: { date, folder: null, audioStages: [] },
+  });
+  await dayFolder(date, [`${tag}-early.wav`, `${tag}-late.wav`]);
+  const ending = new Promise((r) => setTimeout(r, 1000)).then(() => closing.terminate('closed'));
+  const again = await postJson(stack.app, '/batches', { date, audio_stages: [] });
+  await ending;
+  assert.equal(again.status, 202, JSON.stringify(again.body));
+  assert.equal(again.body.joined, false, 'a run that had closed its day is not joined');
+  for (let i = 0; (await dayBatch(date))!.attempt < 2; i++) {
+    assert.ok(i < 300, 'the day ran again');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const { final } = await waitForDay(date);
+  assert.equal(final.status, 'Completed', JSON.stringify(final));
+  assert.equal(final.total_files, 2, 'the late file was ingested');
+});
