@@ -191,8 +191,11 @@ test('a day run again leaves a call that a running reaudit holds to the reaudit'
   const childId = workflowIds.call(stack.config.COFI_TASK_QUEUE, batch.id, broken!.id);
   const runsBefore = await executions(childId);
   // With the workers stopped, a reaudit of the failed call is admitted (it holds the call), then the day is run
-  // again: both start together once the workers are back.
+  // again: both start together once the workers are back. The reaudit's LID takes 9 s, so the day's run meets
+  // the call while the reaudit holds it on any machine (at LID's usual speed a fast reaudit could end first,
+  // and the day then rightly ran the call itself).
   await stack.stopWorkers();
+  stack.sim.setTimeScale(60);
   let reauditTask: string;
   try {
     const reaudit = await postJson(stack.app, '/reaudit', {
@@ -206,6 +209,26 @@ test('a day run again leaves a call that a running reaudit holds to the reaudit'
   } finally {
     await stack.startWorkers();
   }
+  try {
+    for (let i = 0; ; i++) {
+      const [held] = await stack.db
+        .select()
+        .from(stageOutcome)
+        .where(
+          and(
+            eq(stageOutcome.batchId, batch.id),
+            eq(stageOutcome.callId, broken!.id),
+            eq(stageOutcome.stage, 'llm2'),
+            like(stageOutcome.reason, 'held by%'),
+          ),
+        );
+      if (held) break;
+      assert.ok(i < 300, 'the day met the held call');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    stack.sim.setTimeScale(0);
+  }
   await waitForBatch(stack.app, `/reaudit/status/${reauditTask}`);
   for (let i = 0; (await dayBatch(date))!.attempt < 2; i++) {
     assert.ok(i < 300, 'the day ran again');
@@ -214,6 +237,8 @@ test('a day run again leaves a call that a running reaudit holds to the reaudit'
   const { final } = await waitForDay(date);
   assert.equal(final.attempt, 2);
   assert.deepEqual(await executions(childId), runsBefore, 'the day did not run the held call again');
+  const secondChild = workflowIds.call(stack.config.COFI_TASK_QUEUE, batch.id, broken!.id, 2);
+  assert.deepEqual(await executions(secondChild), [], 'nor under its second attempt');
   const [outcome] = await stack.db
     .select()
     .from(stageOutcome)
