@@ -1,7 +1,9 @@
 // GPU stages (LID, STT): run on the task queue of the call's node, whose worker caps concurrency.
 import { eq } from 'drizzle-orm';
+import type { GpuNode } from '../core/config.js';
 import { stageFailure } from '../core/errors.js';
 import { findNode } from '../core/fleet.js';
+import { createNodeSlots } from '../core/nodeSlots.js';
 import { call, lidResult, transcript } from '../drizzle/schema/index.js';
 import { loadCall, markStageDone, skipIfDone } from './calls.js';
 import type { ActivityDeps } from './deps.js';
@@ -14,6 +16,11 @@ export function createGpuActivities({ db, config, audio, inference }: ActivityDe
     if (!node) throw stageFailure('missing_data', `GPU node "${id}" is not in the fleet configuration`);
     return node;
   };
+  // The node's worker holds more of its tasks than it has slots (tasksInHand): requests wait here for a slot.
+  const slots = createNodeSlots();
+  /** A request to the node, holding one of its slots; heartbeating and cancellable while it waits, too. */
+  const onNode = <T>(node: GpuNode, request: (signal: AbortSignal) => Promise<T>) =>
+    withHeartbeat((signal) => slots.run(node.id, node.capacity, signal, () => request(signal)));
 
   return {
     /** Idempotent: one `lidResult` row per call (unique callId), replaced on a retry. */
@@ -25,7 +32,7 @@ export function createGpuActivities({ db, config, audio, inference }: ActivityDe
       }
       const node = nodeOf(route.gpuNode);
       const row = await loadCall(db, callId);
-      const lid = await withHeartbeat((signal) =>
+      const lid = await onNode(node, (signal) =>
         inference.identifyLanguage({
           node,
           audioPath: audio.resolve(row.storedPath),
@@ -61,7 +68,7 @@ export function createGpuActivities({ db, config, audio, inference }: ActivityDe
       const node = nodeOf(route.gpuNode);
       const row = await loadCall(db, callId);
       const [lid] = await db.select().from(lidResult).where(eq(lidResult.callId, callId));
-      const result = await withHeartbeat((signal) =>
+      const result = await onNode(node, (signal) =>
         inference.transcribe({
           node,
           audioPath: audio.resolve(row.storedPath),

@@ -1,7 +1,9 @@
 // LLM stages: analysis (llm1) and the audit questionnaire (llm2), on the call's LLM endpoint queue.
 import { asc, eq, inArray } from 'drizzle-orm';
+import type { LlmEndpoint } from '../core/config.js';
 import { stageFailure } from '../core/errors.js';
 import { findLlm } from '../core/fleet.js';
+import { createNodeSlots } from '../core/nodeSlots.js';
 import { analysis, auditAnswer, auditQuestion, category, transcript } from '../drizzle/schema/index.js';
 import { loadCall, markStageDone, skipIfDone } from './calls.js';
 import type { ActivityDeps } from './deps.js';
@@ -15,6 +17,11 @@ export function createLlmActivities({ db, config, inference }: ActivityDeps) {
       throw stageFailure('missing_data', `LLM endpoint "${id}" is not in the fleet configuration`);
     return endpoint;
   };
+  // The endpoint's worker holds more of its tasks than it has slots (tasksInHand): requests wait here.
+  const slots = createNodeSlots();
+  /** A request to the endpoint, holding one of its slots; heartbeating and cancellable while it waits, too. */
+  const onEndpoint = <T>(endpoint: LlmEndpoint, request: (signal: AbortSignal) => Promise<T>) =>
+    withHeartbeat((signal) => slots.run(endpoint.id, endpoint.capacity, signal, () => request(signal)));
   const transcriptOf = async (callId: number) => {
     const [row] = await db.select().from(transcript).where(eq(transcript.callId, callId));
     if (!row) throw stageFailure('missing_data', `call ${callId} has no transcript (run stt first)`);
@@ -35,7 +42,7 @@ export function createLlmActivities({ db, config, inference }: ActivityDeps) {
         .where(eq(category.categoryMappingId, row.categoryMappingId ?? 1))
         .orderBy(asc(category.id));
       const codeOf = new Map(tree.map((c) => [c.id, c.code]));
-      const result = await withHeartbeat((signal) =>
+      const result = await onEndpoint(endpoint, (signal) =>
         inference.analyseCall({
           endpoint,
           transcript: { text: text.text, segments: text.segments, lang: text.lang },
@@ -82,7 +89,7 @@ export function createLlmActivities({ db, config, inference }: ActivityDeps) {
         .orderBy(asc(auditQuestion.position));
       if (questions.length === 0)
         throw stageFailure('missing_data', `process ${row.processId} has no questions`);
-      const result = await withHeartbeat((signal) =>
+      const result = await onEndpoint(endpoint, (signal) =>
         inference.answerQuestionnaire({
           endpoint,
           transcript: { text: text.text, segments: text.segments, lang: text.lang },

@@ -16,6 +16,7 @@ import {
 import type { Activities } from '../activities/index.js';
 import type { Fleet } from '../core/config.js';
 import { audioQueue, gpuQueue, llmQueue, mainQueue } from '../core/fleet.js';
+import { tasksInHand } from '../core/nodeSlots.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -103,7 +104,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
         ...common,
         taskQueue: gpuQueue(prefix, node.id),
         activities: activities.gpu,
-        maxConcurrentActivityTaskExecutions: node.capacity,
+        maxConcurrentActivityTaskExecutions: tasksInHand(node.capacity),
       }),
     ),
     ...fleet.llm.map((endpoint) =>
@@ -111,7 +112,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
         ...common,
         taskQueue: llmQueue(prefix, endpoint.id),
         activities: activities.llm,
-        maxConcurrentActivityTaskExecutions: endpoint.capacity,
+        maxConcurrentActivityTaskExecutions: tasksInHand(endpoint.capacity),
       }),
     ),
   ]);

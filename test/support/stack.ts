@@ -54,6 +54,8 @@ export type StackOptions = {
   /** How often the exit sweep runs (default 1 s; 0: never) and how old a batch without a workflow must be. */
   sweepMs?: number;
   sweepGraceMs?: number;
+  /** Every simulated endpoint answers 429 instead of queueing when its slots are full. */
+  rejectWhenBusy?: boolean;
 };
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
@@ -67,8 +69,18 @@ export async function startStack(options: StackOptions = {}) {
   const llm = options.llm ?? [{ id: 'llm-a', capacity: 4 }];
   const sim = await startSimulator({
     ...options.simulator,
-    nodes: nodes.map((n) => ({ id: n.id, port: 0, capacity: n.capacity })),
-    llm: llm.map((l) => ({ id: l.id, port: 0, capacity: l.capacity })),
+    nodes: nodes.map((n) => ({
+      id: n.id,
+      port: 0,
+      capacity: n.capacity,
+      rejectWhenBusy: options.rejectWhenBusy,
+    })),
+    llm: llm.map((l) => ({
+      id: l.id,
+      port: 0,
+      capacity: l.capacity,
+      rejectWhenBusy: options.rejectWhenBusy,
+    })),
   });
   const fleet: Fleet = {
     nodes: nodes.map((n) => ({
