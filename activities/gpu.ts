@@ -1,13 +1,12 @@
 // GPU stages (LID, STT): run on the task queue of the call's node, whose worker caps concurrency.
 import { eq } from 'drizzle-orm';
-import type { GpuNode } from '../core/config.js';
 import { stageFailure } from '../core/errors.js';
 import { findNode } from '../core/fleet.js';
 import { createNodeSlots } from '../core/nodeSlots.js';
 import { call, lidResult, transcript } from '../drizzle/schema/index.js';
 import { loadCall, markStageDone, skipIfDone } from './calls.js';
 import type { ActivityDeps } from './deps.js';
-import { withHeartbeat } from './heartbeat.js';
+import { slotted } from './heartbeat.js';
 import type { LidOutput, StageInput } from './types.js';
 
 export function createGpuActivities({ db, config, audio, inference }: ActivityDeps) {
@@ -17,10 +16,7 @@ export function createGpuActivities({ db, config, audio, inference }: ActivityDe
     return node;
   };
   // The node's worker holds more of its tasks than it has slots (tasksInHand): requests wait here for a slot.
-  const slots = createNodeSlots();
-  /** A request to the node, holding one of its slots; heartbeating and cancellable while it waits, too. */
-  const onNode = <T>(node: GpuNode, request: (signal: AbortSignal) => Promise<T>) =>
-    withHeartbeat((signal) => slots.run(node.id, node.capacity, signal, () => request(signal)));
+  const onNode = slotted(createNodeSlots());
 
   return {
     /** Idempotent: one `lidResult` row per call (unique callId), replaced on a retry. */

@@ -1,13 +1,12 @@
 // LLM stages: analysis (llm1) and the audit questionnaire (llm2), on the call's LLM endpoint queue.
 import { asc, eq, inArray } from 'drizzle-orm';
-import type { LlmEndpoint } from '../core/config.js';
 import { stageFailure } from '../core/errors.js';
 import { findLlm } from '../core/fleet.js';
 import { createNodeSlots } from '../core/nodeSlots.js';
 import { analysis, auditAnswer, auditQuestion, category, transcript } from '../drizzle/schema/index.js';
 import { loadCall, markStageDone, skipIfDone } from './calls.js';
 import type { ActivityDeps } from './deps.js';
-import { withHeartbeat } from './heartbeat.js';
+import { slotted } from './heartbeat.js';
 import type { StageInput } from './types.js';
 
 export function createLlmActivities({ db, config, inference }: ActivityDeps) {
@@ -18,10 +17,7 @@ export function createLlmActivities({ db, config, inference }: ActivityDeps) {
     return endpoint;
   };
   // The endpoint's worker holds more of its tasks than it has slots (tasksInHand): requests wait here.
-  const slots = createNodeSlots();
-  /** A request to the endpoint, holding one of its slots; heartbeating and cancellable while it waits, too. */
-  const onEndpoint = <T>(endpoint: LlmEndpoint, request: (signal: AbortSignal) => Promise<T>) =>
-    withHeartbeat((signal) => slots.run(endpoint.id, endpoint.capacity, signal, () => request(signal)));
+  const onEndpoint = slotted(createNodeSlots());
   const transcriptOf = async (callId: number) => {
     const [row] = await db.select().from(transcript).where(eq(transcript.callId, callId));
     if (!row) throw stageFailure('missing_data', `call ${callId} has no transcript (run stt first)`);

@@ -68,6 +68,14 @@ async function waitForDay(date: string, timeoutMs = 120_000) {
   return waitForBatch(stack.app, `/daily/status/daily-${date}`, timeoutMs);
 }
 
+/** Waits until the day's batch has been opened for the `attempt`th time. */
+async function waitForAttempt(date: string, attempt: number) {
+  for (let i = 0; ((await dayBatch(date))?.attempt ?? 0) < attempt; i++) {
+    assert.ok(i < 300, `the day ran (attempt ${attempt})`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** A schedule of this test's own (its prefix), paused: only what the test triggers runs. */
 async function schedule() {
   const options = dailyScheduleOptions({ ...stack.config, DAILY_CRON: '30 1 * * *' });
@@ -209,20 +217,22 @@ test('a day run again leaves a call that a running reaudit holds to the reaudit'
   } finally {
     await stack.startWorkers();
   }
+  /** The held call's outcome at the day's last stage. */
+  const llm2Outcome = async () => {
+    const [row] = await stack.db
+      .select()
+      .from(stageOutcome)
+      .where(
+        and(
+          eq(stageOutcome.batchId, batch.id),
+          eq(stageOutcome.callId, broken!.id),
+          eq(stageOutcome.stage, 'llm2'),
+        ),
+      );
+    return row;
+  };
   try {
-    for (let i = 0; ; i++) {
-      const [held] = await stack.db
-        .select()
-        .from(stageOutcome)
-        .where(
-          and(
-            eq(stageOutcome.batchId, batch.id),
-            eq(stageOutcome.callId, broken!.id),
-            eq(stageOutcome.stage, 'llm2'),
-            like(stageOutcome.reason, 'held by%'),
-          ),
-        );
-      if (held) break;
+    for (let i = 0; !(await llm2Outcome())?.reason?.startsWith('held by'); i++) {
       assert.ok(i < 300, 'the day met the held call');
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -230,25 +240,13 @@ test('a day run again leaves a call that a running reaudit holds to the reaudit'
     stack.sim.setTimeScale(0);
   }
   await waitForBatch(stack.app, `/reaudit/status/${reauditTask}`);
-  for (let i = 0; (await dayBatch(date))!.attempt < 2; i++) {
-    assert.ok(i < 300, 'the day ran again');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await waitForAttempt(date, 2);
   const { final } = await waitForDay(date);
   assert.equal(final.attempt, 2);
   assert.deepEqual(await executions(childId), runsBefore, 'the day did not run the held call again');
   const secondChild = workflowIds.call(stack.config.COFI_TASK_QUEUE, batch.id, broken!.id, 2);
   assert.deepEqual(await executions(secondChild), [], 'nor under its second attempt');
-  const [outcome] = await stack.db
-    .select()
-    .from(stageOutcome)
-    .where(
-      and(
-        eq(stageOutcome.batchId, batch.id),
-        eq(stageOutcome.callId, broken!.id),
-        eq(stageOutcome.stage, 'llm2'),
-      ),
-    );
+  const outcome = await llm2Outcome();
   assert.equal(outcome?.outcome, 'skipped');
   assert.match(String(outcome?.reason), new RegExp(`held by ${reauditTask}`));
 });
@@ -270,10 +268,7 @@ test('a day run again after a failed call lost its recording: the call fails wit
   await rm(stack.audio.resolve(row!.storedPath));
   const again = await postJson(stack.app, '/batches', { date, audio_stages: [] });
   assert.equal(again.status, 202, JSON.stringify(again.body));
-  for (let i = 0; (await dayBatch(date))!.attempt < 2; i++) {
-    assert.ok(i < 300, 'the day ran again');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await waitForAttempt(date, 2);
   const { final } = await waitForDay(date, 60_000);
   assert.equal(final.status, 'CompletedWithErrors', JSON.stringify(final));
   const failures = (await getJson(stack.app, `/batches/${batch.id}/failures`)).body.failures as {
@@ -308,10 +303,7 @@ test('a day asked for again while its last run is closing starts anew once that 
   await ending;
   assert.equal(again.status, 202, JSON.stringify(again.body));
   assert.equal(again.body.joined, false, 'a run that had closed its day is not joined');
-  for (let i = 0; (await dayBatch(date))!.attempt < 2; i++) {
-    assert.ok(i < 300, 'the day ran again');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await waitForAttempt(date, 2);
   const { final } = await waitForDay(date);
   assert.equal(final.status, 'Completed', JSON.stringify(final));
   assert.equal(final.total_files, 2, 'the late file was ingested');
