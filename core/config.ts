@@ -30,6 +30,13 @@ export const gpuNodeSchema = z.object({
   model: z.string().default('whisper-1'),
   /** A dedicated language-identification endpoint (e.g. `/detect-language`); else LID uses transcriptions. */
   lidPath: z.string().startsWith('/').optional(),
+  /** The transcription endpoint when it is not OpenAI's `/v1/audio/transcriptions` (whisper.cpp: `/inference`). */
+  sttPath: z.string().startsWith('/').optional(),
+  /**
+   * The form field that carries `model`: OpenAI's `model` (default), or `model_name` for faster-whisper-server
+   * 0.0.3, which ignores `model` and asks its config for a model called `whisper-1` instead.
+   */
+  modelField: z.enum(['model', 'model_name']).optional(),
 });
 export type GpuNode = z.infer<typeof gpuNodeSchema>;
 

@@ -13,6 +13,8 @@ import { normaliseLanguage } from './languages.js';
 export const verboseJsonSchema = z.object({
   text: z.string(),
   language: z.string().nullish(),
+  /** Not in OpenAI's shape: faster-whisper based servers (cofi's CPU node among them) add it. */
+  language_probability: z.number().nullish(),
   duration: z.number().nullish(),
   segments: z
     .array(
@@ -55,11 +57,13 @@ export type TranscribeInput = {
 
 /** Uploads the file and parses verbose_json; a body that breaks the protocol is asked for again (3 requests at most). */
 export async function transcribeRaw(input: TranscribeInput): Promise<{ body: VerboseJson; url: string }> {
-  const url = `${input.node.url.replace(/\/$/, '')}/v1/audio/transcriptions`;
+  const url = `${input.node.url.replace(/\/$/, '')}${input.node.sttPath ?? '/v1/audio/transcriptions'}`;
+  // The node's own name for the model field (config.ts modelField); OpenAI's `model` unless configured.
+  const modelField = input.node.modelField ?? 'model';
   const payload = {
     file: input.fileName,
     bytes: (await stat(input.audioPath)).size,
-    model: input.node.model,
+    [modelField]: input.node.model,
     response_format: 'verbose_json',
     language: input.language ?? null,
   };
@@ -70,7 +74,7 @@ export async function transcribeRaw(input: TranscribeInput): Promise<{ body: Ver
     const form = new FormData();
     // The file is streamed from disk, never read whole into memory.
     form.append('file', await openAsBlob(input.audioPath), input.fileName);
-    form.append('model', input.node.model);
+    form.append(modelField, input.node.model);
     form.append('response_format', 'verbose_json');
     if (input.language) form.append('language', input.language);
     const answer = await postInference({
