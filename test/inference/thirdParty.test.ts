@@ -89,7 +89,10 @@ describe('faster-whisper-server 0.0.3 through cofi’s clients', () => {
       .segments.map((s) => s.text)
       .join(' ');
     const errors = wordErrors(reference, t.text);
-    console.log(`faster-whisper-server WER (billing-dispute-en): ${errors.wer.toFixed(3)}`, errors);
+    console.log(
+      `faster-whisper-server, billing-dispute-en: WER ${errors.wer.toFixed(3)}, ${t.segments.length} segments`,
+      errors,
+    );
     assert.ok(errors.wer <= MAX_WER_EN, `WER ${errors.wer.toFixed(3)} > ${MAX_WER_EN}: "${t.text}"`);
   });
 
@@ -100,6 +103,9 @@ describe('faster-whisper-server 0.0.3 through cofi’s clients', () => {
       fileName: 'upload-2.opus',
       supported: ['en', 'hi', 'es'],
     });
+    console.log(
+      `faster-whisper-server, internet-outage-es: ${id.lang} (raw "${id.detectedRaw}"), confidence ${id.confidence}`,
+    );
     assert.equal(id.lang, 'es');
     assert.equal(id.detectedRaw, 'es', 'this server answers the code where OpenAI answers "spanish"');
     assert.equal(id.source, 'transcription');
