@@ -12,6 +12,12 @@ MARIADB_PORT="${MARIADB_PORT:-3307}"
 # The worker's V8 heap limit (MiB, per isolate: its main thread and its workflow thread). V8 grows a heap far
 # past what it holds when allowed to; 256 bounds the worker near 400 MiB even with a window of 1000 calls.
 WORKER_HEAP_MB="${WORKER_HEAP_MB:-256}"
+# The CPU Whisper node (ops/whisper.sh): its port, CTranslate2 threads, transcriptions run at once (more wait
+# in order), and the model id it announces and accepts (`whisper-1` is accepted as well).
+CPU_NODE_PORT="${CPU_NODE_PORT:-9201}"
+CPU_NODE_THREADS="${CPU_NODE_THREADS:-$(nproc 2>/dev/null || echo 2)}"
+CPU_NODE_CAPACITY="${CPU_NODE_CAPACITY:-1}"
+CPU_NODE_MODEL="${CPU_NODE_MODEL:-whisper-base}"
 
 say() { printf '[cofi] %s\n' "$*" >&2; }
 die() { printf '[cofi] error: %s\n' "$*" >&2; exit 1; }

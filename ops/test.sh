@@ -44,6 +44,12 @@ if [ -z "${COFI_TEST_DATABASE_URL:-}" ]; then
   bash ops/mariadb.sh start
   export COFI_TEST_DATABASE_URL="mysql://cofi:cofi@127.0.0.1:$MARIADB_PORT/cofi_test"
 fi
+# The CPU Whisper node (nodes/whisper/): real Whisper base on this machine's CPU, for test/inference/cpuNode.test.ts.
+if [ -z "${COFI_TEST_CPU_NODE_URL:-}" ]; then
+  port_open "$CPU_NODE_PORT" || started+=(whisper)
+  bash ops/whisper.sh start
+  export COFI_TEST_CPU_NODE_URL="http://127.0.0.1:$CPU_NODE_PORT"
+fi
 
 # Every run starts from an empty test database (migrations and reference data are loaded by the tests),
 # and with nothing left running in the test namespace.
