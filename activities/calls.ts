@@ -29,7 +29,12 @@ export type StageDone = {
  * Marks a stage done for a call: its `fileDistribution` flag, the call's stage and status, and the ledger row.
  * Setting a flag to 1 twice, or writing a ledger row that exists, changes nothing: the activity stays idempotent.
  */
-export async function markStageDone(tx: Tx, done: StageDone, extra: Partial<CallRow> = {}) {
+export async function markStageDone(
+  tx: Tx,
+  done: StageDone,
+  extra: Partial<CallRow> = {},
+  outcome: 'done' | 'no_speech' = 'done',
+) {
   const flag = DONE_FLAG[done.stage];
   if (flag) {
     await tx
@@ -52,10 +57,23 @@ export async function markStageDone(tx: Tx, done: StageDone, extra: Partial<Call
       batchId: done.batchId,
       callId: done.callId,
       stage: done.stage,
-      outcome: 'done',
+      outcome,
+      ...(outcome === 'no_speech' ? { reason: 'no speech in the recording: nothing to send' } : {}),
       startedAt: done.startedAt,
     },
   ]);
+}
+
+/**
+ * A stage that reads the transcript, for a call STT heard no speech in: nothing is sent, and the stage is
+ * finished as `no_speech` (its flag set, so no later run tries again). Returns false for a call with speech.
+ */
+export async function finishWithoutSpeech(db: Db, row: CallRow, done: StageDone): Promise<boolean> {
+  if (row.skipReason !== 'no_speech') return false;
+  await db.transaction(async (tx) => {
+    await markStageDone(tx, done, { skipReason: 'no_speech' }, 'no_speech');
+  });
+  return true;
 }
 
 /**

@@ -2,12 +2,23 @@
 import { eq } from 'drizzle-orm';
 import { stageFailure } from '../core/errors.js';
 import { findNode } from '../core/fleet.js';
+import { heardNoSpeech } from '../core/inference/speech.js';
 import { createNodeSlots } from '../core/nodeSlots.js';
 import { call, lidResult, transcript } from '../drizzle/schema/index.js';
 import { loadCall, markStageDone, skipIfDone } from './calls.js';
 import type { ActivityDeps } from './deps.js';
 import { slotted } from './heartbeat.js';
 import type { LidOutput, StageInput } from './types.js';
+
+/**
+ * What the workflow needs of a LID result. Without speech the language check does not apply (`supported`):
+ * the call goes on to STT, which decides whether it holds speech after all.
+ */
+const lidOutput = (r: { lang: string; supported: boolean; confidence: number | null; speech: boolean }) => ({
+  lang: r.lang,
+  supported: r.supported || !r.speech,
+  confidence: r.confidence,
+});
 
 export function createGpuActivities({ db, config, audio, inference }: ActivityDeps) {
   const nodeOf = (id: string) => {
@@ -24,7 +35,7 @@ export function createGpuActivities({ db, config, audio, inference }: ActivityDe
       const startedAt = new Date();
       if (await skipIfDone(db, { batchId, callId }, 'lid', last)) {
         const [done] = await db.select().from(lidResult).where(eq(lidResult.callId, callId));
-        if (done) return { lang: done.lang, supported: done.supported, confidence: done.confidence };
+        if (done) return lidOutput(done);
       }
       const node = nodeOf(route.gpuNode);
       const row = await loadCall(db, callId);
@@ -45,16 +56,29 @@ export function createGpuActivities({ db, config, audio, inference }: ActivityDe
         detectedRaw: lid.detectedRaw,
         supported: lid.supported,
         source: lid.source,
+        speech: lid.speech,
         gpuNode: node.id,
       };
       await db.transaction(async (tx) => {
         await tx.insert(lidResult).values(values).onDuplicateKeyUpdate({ set: values });
+        // No speech: the stage is done and the call goes on to STT, which decides (a guess on silence is not
+        // the call's language, and an unsupported guess does not fail it).
+        if (!lid.speech)
+          await markStageDone(
+            tx,
+            { batchId, callId, stage: 'lid', last, startedAt },
+            { lang: null, skipReason: 'no_speech' },
+          );
         // An unsupported language is recorded, but the stage is not done: the call fails at lid (once).
-        if (lid.supported)
-          await markStageDone(tx, { batchId, callId, stage: 'lid', last, startedAt }, { lang: lid.lang });
+        else if (lid.supported)
+          await markStageDone(
+            tx,
+            { batchId, callId, stage: 'lid', last, startedAt },
+            { lang: lid.lang, skipReason: null },
+          );
         else await tx.update(call).set({ lang: lid.lang }).where(eq(call.id, callId));
       });
-      return { lang: lid.lang, supported: lid.supported, confidence: lid.confidence };
+      return lidOutput(values);
     },
 
     /** Idempotent: one `transcript` row per call (unique callId), replaced on a retry. */
@@ -69,14 +93,17 @@ export function createGpuActivities({ db, config, audio, inference }: ActivityDe
           node,
           audioPath: audio.resolve(row.storedPath),
           fileName: row.audioName,
-          language: lid?.supported ? lid.lang : undefined,
+          // A language LID found is a hint; a guess on silence is not.
+          language: lid?.supported && lid.speech ? lid.lang : undefined,
           timeoutMs: config.STT_TIMEOUT_MS,
           signal,
         }),
       );
+      // STT has the last word on speech: a call it heard nobody in completes without analysis or score.
+      const noSpeech = heardNoSpeech(result);
       const values = {
         callId,
-        lang: result.language ?? lid?.lang ?? null,
+        lang: noSpeech ? null : (result.language ?? (lid?.speech ? lid.lang : null)),
         text: result.text,
         segments: result.segments,
         duration: result.duration,
@@ -88,7 +115,10 @@ export function createGpuActivities({ db, config, audio, inference }: ActivityDe
         await markStageDone(
           tx,
           { batchId, callId, stage: 'stt', last, startedAt },
-          row.lang ? {} : { lang: values.lang },
+          {
+            skipReason: noSpeech ? 'no_speech' : null,
+            ...(noSpeech ? { lang: null } : row.lang ? {} : { lang: values.lang }),
+          },
         );
       });
     },

@@ -4,7 +4,7 @@ import { stageFailure } from '../core/errors.js';
 import { findLlm } from '../core/fleet.js';
 import { createNodeSlots } from '../core/nodeSlots.js';
 import { analysis, auditAnswer, auditQuestion, category, transcript } from '../drizzle/schema/index.js';
-import { loadCall, markStageDone, skipIfDone } from './calls.js';
+import { finishWithoutSpeech, loadCall, markStageDone, skipIfDone } from './calls.js';
 import type { ActivityDeps } from './deps.js';
 import { slotted } from './heartbeat.js';
 import type { StageInput } from './types.js';
@@ -29,8 +29,9 @@ export function createLlmActivities({ db, config, inference }: ActivityDeps) {
     async runLlm1({ batchId, callId, route, last }: StageInput): Promise<void> {
       const startedAt = new Date();
       if (await skipIfDone(db, { batchId, callId }, 'llm1', last)) return;
-      const endpoint = endpointOf(route.llmEndpoint);
       const row = await loadCall(db, callId);
+      if (await finishWithoutSpeech(db, row, { batchId, callId, stage: 'llm1', last, startedAt })) return;
+      const endpoint = endpointOf(route.llmEndpoint);
       const text = await transcriptOf(callId);
       const tree = await db
         .select()
@@ -74,8 +75,9 @@ export function createLlmActivities({ db, config, inference }: ActivityDeps) {
     async runLlm2({ batchId, callId, route, last }: StageInput): Promise<void> {
       const startedAt = new Date();
       if (await skipIfDone(db, { batchId, callId }, 'llm2', last)) return;
-      const endpoint = endpointOf(route.llmEndpoint);
       const row = await loadCall(db, callId);
+      if (await finishWithoutSpeech(db, row, { batchId, callId, stage: 'llm2', last, startedAt })) return;
+      const endpoint = endpointOf(route.llmEndpoint);
       const text = await transcriptOf(callId);
       const [summary] = await db.select().from(analysis).where(eq(analysis.callId, callId));
       const questions = await db

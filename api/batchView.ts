@@ -68,6 +68,7 @@ export async function batchView(deps: ApiDeps, batch: BatchRow) {
     category_mapping_id: batch.categoryMappingId,
     total_files: batch.totalFiles,
     completed: totals.completed,
+    no_speech: totals.noSpeech,
     failed: totals.failed,
     cancelled: totals.cancelled,
     in_flight: ended ? 0 : totals.inFlight,

@@ -1,6 +1,13 @@
 // Answer shapes of the read endpoints, as zod schemas: the handlers' types and the OpenAPI document.
 import { z } from '@hono/zod-openapi';
-import { BATCH_KINDS, BATCH_STATUSES, CALL_STATUSES, STAGE_STATUSES, STAGES } from '../core/stages.js';
+import {
+  BATCH_KINDS,
+  BATCH_STATUSES,
+  CALL_STATUSES,
+  SKIP_REASONS,
+  STAGE_STATUSES,
+  STAGES,
+} from '../core/stages.js';
 
 const when = z.string().openapi({ format: 'date-time' });
 
@@ -14,6 +21,10 @@ export const stageCountSchema = z
       .number()
       .int()
       .openapi({ description: 'calls a cancel stopped before they finished this stage' }),
+    no_speech: z.number().int().optional().openapi({
+      description:
+        'calls whose recording holds no speech: this stage reads the transcript, had nothing to do and sent no request (finished, not an error)',
+    }),
   })
   .openapi('StageCount');
 export const progressSchema = z.partialRecord(z.enum(STAGES), stageCountSchema).openapi('Progress');
@@ -31,6 +42,9 @@ export const batchSummarySchema = z
     stages: z.array(z.enum(STAGES)),
     total_files: z.number().int(),
     completed: z.number().int(),
+    no_speech: z.number().int().openapi({
+      description: 'of the completed calls, those whose recording holds no speech (no analysis, no score)',
+    }),
     failed: z.number().int(),
     cancelled: z.number().int().openapi({ description: 'calls a cancel (or the end of the batch) stopped' }),
     stage_status: stageStatusMap,
@@ -75,6 +89,9 @@ export const batchDetailSchema = z
     category_mapping_id: z.number().int().nullable(),
     total_files: z.number().int(),
     completed: z.number().int(),
+    no_speech: z.number().int().openapi({
+      description: 'of the completed calls, those whose recording holds no speech (no analysis, no score)',
+    }),
     failed: z.number().int(),
     cancelled: z.number().int().openapi({ description: 'calls a cancel (or the end of the batch) stopped' }),
     in_flight: z
@@ -152,6 +169,10 @@ export const callSummarySchema = z
     stage: z.enum(STAGES).nullable(),
     lang: z.string().nullable(),
     score: z.number().nullable().openapi({ description: 'weighted questionnaire score, 0..100' }),
+    skip_reason: z.enum(SKIP_REASONS).nullable().openapi({
+      description:
+        '`no_speech`: the call completed, but its recording holds no speech, so it has no analysis and no score',
+    }),
     failed_stage: z.enum(STAGES).nullable(),
     error_message: z.string().nullable(),
     duration: z.number().nullable(),
@@ -213,6 +234,9 @@ export const callDetailSchema = z
         detected_raw: z.string().nullable(),
         supported: z.boolean(),
         source: z.string(),
+        speech: z
+          .boolean()
+          .openapi({ description: 'false: the model heard no speech, `lang` is its guess on silence' }),
         gpu_node: z.string().nullable(),
       })
       .nullable(),

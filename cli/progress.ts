@@ -12,17 +12,20 @@ export function stageLines(b: BatchDetail): string[] {
   return names.map((stage) => {
     const c = b.progress[stage as keyof typeof b.progress] ?? emptyCount(0);
     const total = Math.max(c.total, 1);
-    const done = Math.round((c.done / total) * WIDTH);
+    // A call without speech finished the stage (with nothing to do): it fills the bar as done.
+    const finished = c.done + (c.no_speech ?? 0);
+    const done = Math.round((finished / total) * WIDTH);
     const bad = Math.min(WIDTH - done, Math.round(((c.failed + c.skipped + c.cancelled) / total) * WIDTH));
     const bar = '█'.repeat(done) + '▒'.repeat(bad) + '░'.repeat(WIDTH - done - bad);
     const extra = [
+      c.no_speech ? `${c.no_speech} no speech` : '',
       c.failed ? `${c.failed} failed` : '',
       c.skipped ? `${c.skipped} skipped` : '',
       c.cancelled ? `${c.cancelled} cancelled` : '',
     ]
       .filter(Boolean)
       .join(', ');
-    return `  ${stage.padEnd(pad)}  ${bar}  ${`${c.done}/${c.total}`.padStart(9)}  ${extra}`.trimEnd();
+    return `  ${stage.padEnd(pad)}  ${bar}  ${`${finished}/${c.total}`.padStart(9)}  ${extra}`.trimEnd();
   });
 }
 
@@ -30,14 +33,16 @@ export function stageLines(b: BatchDetail): string[] {
 export function headline(b: BatchDetail, seconds: number): string {
   const flight = b.in_flight ? `, ${b.in_flight} in flight` : '';
   const cancelled = b.cancelled ? `, ${b.cancelled} cancelled` : '';
-  return `${b.task_id}  ${b.status}  ${Math.round(seconds)} s  ${b.completed} completed, ${b.failed} failed${cancelled} of ${b.total_files}${flight}`;
+  const silent = b.no_speech ? ` (${b.no_speech} without speech)` : '';
+  return `${b.task_id}  ${b.status}  ${Math.round(seconds)} s  ${b.completed} completed${silent}, ${b.failed} failed${cancelled} of ${b.total_files}${flight}`;
 }
 
 /** `stage done/total` for every stage on one line: what a non-terminal log shows. */
 export function plainLine(b: BatchDetail): string {
   const stages = Object.keys(b.stage_status).map((s) => {
     const c = b.progress[s as keyof typeof b.progress];
-    return `${s} ${c?.done ?? 0}/${c?.total ?? 0}${c?.failed ? ` (${c.failed} failed)` : ''}`;
+    const finished = (c?.done ?? 0) + (c?.no_speech ?? 0);
+    return `${s} ${finished}/${c?.total ?? 0}${c?.failed ? ` (${c.failed} failed)` : ''}`;
   });
   return `${b.task_id} ${b.status}: ${stages.join(', ')}`;
 }

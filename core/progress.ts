@@ -13,6 +13,11 @@ export type StageCount = {
   skipped: number;
   /** Calls a cancel stopped before they finished this stage (in it, or before reaching it). */
   cancelled: number;
+  /**
+   * Calls whose recording holds no speech: this stage reads the transcript, had nothing to do and sent no
+   * request. They finished the stage without an error (absent: none; the v1 workflows never count them).
+   */
+  no_speech?: number;
 };
 export type Progress = Partial<Record<Stage, StageCount>>;
 
@@ -57,13 +62,16 @@ export function applyOutcome(
 }
 
 export function stageFinished(count: StageCount): boolean {
-  return count.done + count.failed + count.skipped + (count.cancelled ?? 0) >= count.total;
+  return (
+    count.done + count.failed + count.skipped + (count.cancelled ?? 0) + (count.no_speech ?? 0) >= count.total
+  );
 }
 
 export function stageStatus(count: StageCount): StageStatus {
   const cancelled = count.cancelled ?? 0;
   if (count.total === 0) return 'Skipped';
-  if (!stageFinished(count)) return count.done + count.failed + cancelled > 0 ? 'InProgress' : 'Pending';
+  if (!stageFinished(count))
+    return count.done + (count.no_speech ?? 0) + count.failed + cancelled > 0 ? 'InProgress' : 'Pending';
   if (cancelled > 0) return 'Cancelled';
   return count.failed + count.skipped > 0 ? 'CompleteWithErrors' : 'Complete';
 }

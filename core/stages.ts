@@ -263,8 +263,15 @@ export type StageStatus = (typeof STAGE_STATUSES)[number];
 export const CALL_STATUSES = ['Queued', 'InProgress', 'Completed', 'Failed', 'Pending', 'Cancelled'] as const;
 export type CallStatus = (typeof CALL_STATUSES)[number];
 
-/** What became of one call at one stage of one batch: a row of the ledger. */
-export const STAGE_OUTCOMES = ['done', 'failed', 'skipped', 'cancelled'] as const;
+/** Why a completed call has no analysis and no score (`call.skipReason`). */
+export const SKIP_REASONS = ['no_speech'] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+/**
+ * What became of one call at one stage of one batch: a row of the ledger. `no_speech`: the call's recording
+ * holds no speech (STT heard none), so a stage that reads the transcript had nothing to do and did not run.
+ */
+export const STAGE_OUTCOMES = ['done', 'failed', 'skipped', 'cancelled', 'no_speech'] as const;
 export type StageOutcome = (typeof STAGE_OUTCOMES)[number];
 
 export function assertNever(value: never): never {

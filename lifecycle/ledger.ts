@@ -99,6 +99,8 @@ export async function ledgerProgressOf(db: Reader, batches: LedgerBatch[]): Prom
     const c = out.get(r.batchId)?.[r.stage];
     if (c) c[r.outcome] = Number(r.n);
   }
+  // Every stage of a ledger batch says how many calls had no speech, 0 included (the v1 counts never did).
+  for (const progress of out.values()) for (const c of Object.values(progress)) c.no_speech ??= 0;
   return out;
 }
 
@@ -107,14 +109,20 @@ export function callTotals(progress: Progress, stages: readonly Stage[]) {
   const last = stages.at(-1);
   const end = last ? progress[last] : undefined;
   const failed = stages.reduce((n, s) => n + (progress[s]?.failed ?? 0), 0);
-  const completed = end?.done ?? 0;
+  // A call without speech is completed: its last stage had nothing to do.
+  const noSpeech = end?.no_speech ?? 0;
+  const completed = (end?.done ?? 0) + noSpeech;
   const cancelled = end?.cancelled ?? 0;
   const decided = completed + failed + cancelled;
   const first = stages[0] ? progress[stages[0]] : undefined;
-  const begun = first ? first.done + first.failed + first.skipped + first.cancelled : 0;
+  const begun = first
+    ? first.done + first.failed + first.skipped + first.cancelled + (first.no_speech ?? 0)
+    : 0;
   return {
     total: end?.total ?? 0,
     completed,
+    /** Of the completed calls, those whose recording held no speech (no analysis, no answers, no score). */
+    noSpeech,
     failed,
     cancelled,
     /** Calls with an outcome at their first stage but none at their last: between stages. */
@@ -122,6 +130,9 @@ export function callTotals(progress: Progress, stages: readonly Stage[]) {
     undecided: Math.max(0, (end?.total ?? 0) - decided),
   };
 }
+
+/** Outcomes that finish a stage for good: a day run again never runs those stages again. */
+const FINISHED: StageOutcome[] = ['done', 'no_speech'];
 
 /** The stages each call of `callIds` already finished in this batch. */
 export async function doneStages(db: Reader, batchId: number, callIds: number[]) {
@@ -134,7 +145,7 @@ export async function doneStages(db: Reader, batchId: number, callIds: number[])
       and(
         eq(stageOutcome.batchId, batchId),
         inArray(stageOutcome.callId, callIds),
-        eq(stageOutcome.outcome, 'done'),
+        inArray(stageOutcome.outcome, FINISHED),
       ),
     );
   for (const r of rows) {
@@ -162,13 +173,13 @@ export async function outcomesAt(db: Reader, batchId: number, stage: Stage, call
 }
 
 /**
- * A batch opened again (a day run a second time): what was not done is undecided again, so its calls run
+ * A batch opened again (a day run a second time): what was not finished is undecided again, so its calls run
  * and count anew; what was done stays done and is never run again.
  */
 export async function reopenLedger(db: Writer, batchId: number): Promise<void> {
   await db
     .delete(stageOutcome)
-    .where(and(eq(stageOutcome.batchId, batchId), notInArray(stageOutcome.outcome, ['done'])));
+    .where(and(eq(stageOutcome.batchId, batchId), notInArray(stageOutcome.outcome, FINISHED)));
 }
 
 /** When each stage of a batch first began and last finished (for the stage events' times). */

@@ -23,7 +23,7 @@ export function stageChanges(batch: BatchRow, progress: Progress) {
     const after = stageStatus(count);
     if (before === after) continue;
     columns[column] = after;
-    const begun = count.done + count.failed + count.skipped + count.cancelled > 0;
+    const begun = count.done + count.failed + count.skipped + count.cancelled + (count.no_speech ?? 0) > 0;
     if (before === 'Pending' && (begun || stageFinished(count))) starts.push(stage);
     if (stageFinished(count) && count.total > 0) completes.push(stage);
   }
@@ -74,11 +74,12 @@ export async function applyStageView(db: Writer, batch: BatchRow, progress?: Pro
       stage: name,
       eventType: 'stage_complete',
       status: stageStatus(c),
-      message: `${name} finished: ${c.done} successful, ${c.failed} failed, ${c.skipped} skipped${c.cancelled ? `, ${c.cancelled} cancelled` : ''}`,
+      message: `${name} finished: ${c.done} successful, ${c.failed} failed, ${c.skipped} skipped${c.cancelled ? `, ${c.cancelled} cancelled` : ''}${c.no_speech ? `, ${c.no_speech} without speech` : ''}`,
       totalFiles: c.total,
-      successfulFiles: c.done,
+      // The seed's counts: a call without speech finished the stage, it did not fail it.
+      successfulFiles: c.done + (c.no_speech ?? 0),
       failedFiles: c.failed,
-      metadata: { skipped: c.skipped, cancelled: c.cancelled },
+      metadata: { skipped: c.skipped, cancelled: c.cancelled, no_speech: c.no_speech ?? 0 },
       createdAt: at(times.get(stage)?.last),
       eventKey: eventKey(ref, name, 'stage_complete'),
     });

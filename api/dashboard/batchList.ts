@@ -14,12 +14,13 @@ export function statusBadge(status: string): Html {
 /** A stage's bar: how many calls are through it (done, failed, skipped or cancelled) of those meant to pass it. */
 export function stageBar(stage: string, count: StageCount | undefined, status?: string): Html {
   const c = count ?? emptyCount(0);
-  const through = c.done + c.failed + c.skipped + c.cancelled;
+  const silent = c.no_speech ?? 0;
+  const through = c.done + silent + c.failed + c.skipped + c.cancelled;
   const problems = c.failed + c.skipped;
-  return html`<div class="stage${problems ? ' has-errors' : ''}" data-stage="${stage}" title="${stage}: ${c.done} done, ${c.failed} failed, ${c.skipped} skipped, ${c.cancelled} cancelled of ${c.total}${status ? ` (${status})` : ''}">
+  return html`<div class="stage${problems ? ' has-errors' : ''}" data-stage="${stage}" title="${stage}: ${c.done} done, ${silent ? `${silent} without speech, ` : ''}${c.failed} failed, ${c.skipped} skipped, ${c.cancelled} cancelled of ${c.total}${status ? ` (${status})` : ''}">
   <span class="stage-name">${stage}</span>
   <progress max="${Math.max(c.total, 1)}" value="${through}"></progress>
-  <span class="stage-count">${c.done}/${c.total}${c.failed ? html` <b class="bad">${c.failed}✗</b>` : ''}${c.cancelled ? html` <i class="muted">${c.cancelled} cancelled</i>` : ''}</span>
+  <span class="stage-count">${c.done + silent}/${c.total}${c.failed ? html` <b class="bad">${c.failed}✗</b>` : ''}${c.cancelled ? html` <i class="muted">${c.cancelled} cancelled</i>` : ''}</span>
 </div>`;
 }
 

@@ -23,7 +23,7 @@ export function batchSummaryView(b: BatchDetail): Html {
 </div>
 <dl class="facts">
   <dt>kind</dt><dd>${b.kind}</dd>
-  <dt>files</dt><dd>${b.completed} completed, ${b.failed} failed${b.cancelled ? html`, ${b.cancelled} cancelled` : ''} of ${b.total_files}${running ? html`, ${b.in_flight} in flight` : ''}</dd>
+  <dt>files</dt><dd>${b.completed} completed${b.no_speech ? html` (${b.no_speech} without speech)` : ''}, ${b.failed} failed${b.cancelled ? html`, ${b.cancelled} cancelled` : ''} of ${b.total_files}${running ? html`, ${b.in_flight} in flight` : ''}</dd>
   <dt>process</dt><dd>${b.process_id ?? '—'}</dd>
   <dt>category mapping</dt><dd>${b.category_mapping_id ?? '—'}</dd>
   <dt>created</dt><dd>${timestamp(b.created_at)}</dd>
@@ -33,13 +33,13 @@ export function batchSummaryView(b: BatchDetail): Html {
   ${b.exit_reason ? html`<dt>ended because</dt><dd>${b.exit_reason}</dd>` : ''}
 </dl>
 <table class="stage-table">
-<thead><tr><th>stage</th><th>status</th><th>progress</th><th>done</th><th>failed</th><th>skipped</th><th>cancelled</th><th>total</th><th>started</th><th>finished</th><th>took</th></tr></thead>
+<thead><tr><th>stage</th><th>status</th><th>progress</th><th>done</th><th title="calls without speech: nothing to send">no speech</th><th>failed</th><th>skipped</th><th>cancelled</th><th>total</th><th>started</th><th>finished</th><th>took</th></tr></thead>
 <tbody>${stages.map((s) => {
     const count = b.progress[s as keyof typeof b.progress];
     const timing = b.stage_timings[s as keyof typeof b.stage_timings];
     return html`<tr data-stage-row="${s}">
   <td>${s}</td><td>${b.stage_status[s]}</td><td>${stageBar(s, count)}</td>
-  <td class="num">${count?.done ?? 0}</td><td class="num">${count?.failed ?? 0}</td><td class="num">${count?.skipped ?? 0}</td><td class="num">${count?.cancelled ?? 0}</td>
+  <td class="num">${count?.done ?? 0}</td><td class="num">${count?.no_speech ?? 0}</td><td class="num">${count?.failed ?? 0}</td><td class="num">${count?.skipped ?? 0}</td><td class="num">${count?.cancelled ?? 0}</td>
   <td class="num">${count?.total ?? 0}</td>
   <td>${timestamp(timing?.started_at)}</td><td>${timestamp(timing?.completed_at)}</td><td>${duration(timing?.seconds)}</td>
 </tr>`;
@@ -66,7 +66,7 @@ export function callsView(calls: CallSummary[], running: boolean): Html {
   <td><a href="/ui/calls/${c.call_id}">${c.audio_name}</a></td>
   <td>${statusBadge(c.status)}</td><td>${c.stage ?? ''}</td><td>${c.lang ?? ''}</td>
   <td>${c.category ?? ''}${c.sub_category ? html` / ${c.sub_category}` : ''}</td>
-  <td class="num">${score(c.score)}</td><td>${c.failed_stage ?? ''}</td><td class="error">${c.error_message ?? ''}</td>
+  <td class="num">${c.skip_reason === 'no_speech' ? html`<span class="muted" data-skip="no_speech">no speech</span>` : score(c.score)}</td><td>${c.failed_stage ?? ''}</td><td class="error">${c.error_message ?? ''}</td>
 </tr>`,
   )}</tbody>
 </table>

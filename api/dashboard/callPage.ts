@@ -29,16 +29,19 @@ export function callView(d: CallDetail): Html {
             ? html` <span class="muted">confidence ${(d.lid.confidence * 100).toFixed(0)}%</span>`
             : ''
         }</p>
-<p class="muted">${d.lid.supported ? 'supported' : 'not supported: STT was not run'} · by ${d.lid.source}${d.lid.detected_raw ? ` · server said "${d.lid.detected_raw}"` : ''}</p>`
+<p class="muted">${d.lid.speech ? (d.lid.supported ? 'supported' : 'not supported: STT was not run') : 'no speech heard: a guess on silence'} · by ${d.lid.source}${d.lid.detected_raw ? ` · server said "${d.lid.detected_raw}"` : ''}</p>`
       : html`<p class="muted">not identified yet</p>`
   }
 ${c.failed_stage ? html`<p class="bad">failed at ${c.failed_stage}: ${c.error_message ?? ''}</p>` : ''}</section>
 <section class="card" id="score"><h2>Call score</h2>${
     d.score !== null
       ? html`<p class="big" data-score>${score(d.score)} <span class="muted">/ 100</span></p>`
-      : html`<p class="muted">not scored yet</p>`
+      : c.skip_reason === 'no_speech'
+        ? html`<p class="big" data-skip="no_speech">no speech</p><p class="muted">the recording holds no speech: nothing was sent to the LLMs, so there is no analysis and no score</p>`
+        : html`<p class="muted">not scored yet</p>`
   }</section>
 </div>
+${modelsView(d)}
 <section class="card" id="analysis"><h2>Analysis</h2>${
     d.analysis
       ? html`<p>${d.analysis.summary}</p>
@@ -74,4 +77,23 @@ ${d.analysis.key_facts?.length ? html`<ul>${d.analysis.key_facts.map((f) => html
         )}</ol>`
       : html`<p class="muted">not transcribed yet</p>`
   }</section>`;
+}
+
+/** Which model produced each result: the speech model (LID and STT) and the LLMs of analysis and answers. */
+function modelsView(d: CallDetail): Html {
+  const answerModels = [...new Set(d.answers.map((a) => a.model).filter((m): m is string => !!m))];
+  const rows: [string, string, string | null | undefined][] = [
+    ['speech (LID, STT)', 'stt', d.transcript?.model],
+    ['analysis (LLM1)', 'llm1', d.analysis?.model],
+    ['answers (LLM2)', 'llm2', answerModels.join(', ') || null],
+  ];
+  if (rows.every(([, , model]) => !model)) return html``;
+  return html`<section class="card" id="models"><h2>Models</h2><dl class="facts">${rows.map(
+    ([label, stage, model]) =>
+      html`<dt>${label}</dt><dd data-model="${stage}">${model ?? html`<span class="muted">—</span>`}${
+        stage === 'stt' && d.transcript?.gpu_node
+          ? html` <span class="muted">on ${d.transcript.gpu_node}</span>`
+          : ''
+      }</dd>`,
+  )}</dl></section>`;
 }

@@ -69,6 +69,7 @@ export function batchSummary(deps: ApiDeps, row: BatchRow, progress: Progress): 
     stages,
     total_files: row.totalFiles,
     completed: totals.completed,
+    no_speech: totals.noSpeech,
     failed: totals.failed,
     cancelled: totals.cancelled,
     stage_status: Object.fromEntries(
@@ -231,6 +232,7 @@ export function callSummary(
     stage: c.stage,
     lang: c.lang,
     score: c.auditScore,
+    skip_reason: c.skipReason ?? null,
     failed_stage: c.failedStage,
     error_message: c.errorMessage,
     duration: c.audioDuration,

@@ -59,6 +59,7 @@ export async function callDetail(db: Db, row: CallRow, audioUrl: string): Promis
           detected_raw: lid.detectedRaw,
           supported: lid.supported,
           source: lid.source,
+          speech: lid.speech,
           gpu_node: lid.gpuNode,
         }
       : null,

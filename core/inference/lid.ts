@@ -9,6 +9,7 @@ import type { GpuNode } from '../config.js';
 import { type FailureContext, stageFailure } from '../errors.js';
 import { cutText, postInference } from './http.js';
 import { normaliseLanguage } from './languages.js';
+import { heardNoSpeech } from './speech.js';
 import { transcribeRaw, type VerboseJson } from './stt.js';
 
 export type LanguageId = {
@@ -17,6 +18,11 @@ export type LanguageId = {
   detectedRaw: string;
   supported: boolean;
   source: 'detect-language' | 'transcription';
+  /**
+   * False when the model heard no speech in what it was given: the language is then Whisper's guess on
+   * silence (or `und`), not a finding, and an unsupported guess does not fail the call.
+   */
+  speech: boolean;
 };
 
 export type IdentifyInput = {
@@ -33,6 +39,8 @@ const detectSchema = z.object({
   detected_language: z.string().optional(),
   language_code: z.string().optional(),
   confidence: z.number().nullish(),
+  /** Not in whisper-asr-webservice's shape: cofi's CPU node says `false` when its voice detector heard nobody. */
+  speech: z.boolean().nullish(),
 });
 
 export const LID_SECONDS = 30;
@@ -72,7 +80,11 @@ async function detectLanguage(input: IdentifyInput, path: string) {
     const raw = parsed.success ? (parsed.data.language_code ?? parsed.data.detected_language) : undefined;
     if (parsed.success && raw) {
       const c = parsed.data.confidence;
-      return { raw, confidence: c == null ? null : Math.max(0, Math.min(1, c)) };
+      return {
+        raw,
+        confidence: c == null ? null : Math.max(0, Math.min(1, c)),
+        speech: parsed.data.speech !== false,
+      };
     }
     context = { ...answer.context, rawResponse: cutText(answer.text) };
   }
@@ -95,23 +107,43 @@ export async function identifyLanguage(input: IdentifyInput): Promise<LanguageId
   let raw: string;
   let confidence: number | null;
   let source: LanguageId['source'];
+  let speech: boolean;
   if (input.node.lidPath) {
-    ({ raw, confidence } = await detectLanguage(input, input.node.lidPath));
+    ({ raw, confidence, speech } = await detectLanguage(input, input.node.lidPath));
     source = 'detect-language';
   } else {
     const body = await transcribeLeading(input);
     raw = body.language ?? '';
-    confidence = derivedConfidence(body);
+    confidence = languageProbability(body) ?? derivedConfidence(body);
     source = 'transcription';
+    speech = !heardNoSpeech({
+      text: body.text,
+      segments: (body.segments ?? []).map((s) => ({
+        text: s.text,
+        noSpeechProb: s.no_speech_prob,
+        avgLogprob: s.avg_logprob,
+      })),
+    });
   }
   const lang = normaliseLanguage(raw);
+  // Silence has no language: whatever the model guessed (or nothing) is kept as it is, marked as no speech.
+  if (!speech) return { lang: lang ?? 'und', confidence, detectedRaw: raw, supported: false, source, speech };
   if (!lang)
     throw stageFailure('invalid_output', `unrecognised language "${raw}" from ${input.node.url}`, {
       requestUrl: input.node.url,
       inputPayload: { file: input.fileName },
       rawResponse: cutText(raw),
     });
-  return { lang, confidence, detectedRaw: raw, supported: input.supported.includes(lang), source };
+  return { lang, confidence, detectedRaw: raw, supported: input.supported.includes(lang), source, speech };
+}
+
+/**
+ * Whisper's probability of the language it chose, where the server gives it: cofi's CPU node and
+ * faster-whisper based servers add `language_probability` to verbose_json (OpenAI does not).
+ */
+function languageProbability(body: VerboseJson): number | null {
+  const p = body.language_probability;
+  return p == null ? null : Math.max(0, Math.min(1, p));
 }
 
 /**

@@ -12,7 +12,7 @@ import {
   uniqueIndex,
   varchar,
 } from 'drizzle-orm/mysql-core';
-import { CALL_STATUSES, STAGES } from '../../core/stages.js';
+import { CALL_STATUSES, SKIP_REASONS, STAGES } from '../../core/stages.js';
 import { batchStatus } from './batches.js';
 import { createdAt, doneFlag, updatedAt } from './columns.js';
 
@@ -45,6 +45,11 @@ export const call = mysqlTable(
     errorMessage: text('errorMessage'),
     /** Weighted questionnaire score, 0..100, written by llm2. */
     auditScore: double('auditScore'),
+    /**
+     * Why the call has no analysis and no score although it completed: `no_speech` when STT heard no speech
+     * in the recording (the LLM stages then have nothing to read and send no request). Null otherwise.
+     */
+    skipReason: varchar('skipReason', { length: 32, enum: SKIP_REASONS }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -26,6 +26,8 @@ export const lidResult = mysqlTable(
     /** False when the language is outside the configured set: STT is not run. */
     supported: boolean('supported').notNull(),
     source: varchar('source', { length: 32 }).notNull(),
+    /** False when the model heard no speech: `lang` is then its guess on silence, not a finding. */
+    speech: boolean('speech').notNull().default(true),
     gpuNode: varchar('gpuNode', { length: 64 }),
     createdAt: createdAt(),
   },

@@ -39,7 +39,14 @@ describe('GET /batches', () => {
     assert.equal(mine.status, 'CompletedWithErrors');
     assert.deepEqual(mine.stages, ['distribute', 'lid', 'stt', 'llm1', 'llm2']);
     assert.deepEqual((mine.stage_status as Json).stt, 'CompleteWithErrors');
-    assert.deepEqual((mine.progress as Json).stt, { total: 2, done: 1, failed: 1, skipped: 0, cancelled: 0 });
+    assert.deepEqual((mine.progress as Json).stt, {
+      total: 2,
+      done: 1,
+      failed: 1,
+      skipped: 0,
+      cancelled: 0,
+      no_speech: 0,
+    });
     assert.match(String(mine.temporal_url), /\/namespaces\/cofi-test\/workflows\//);
   });
 

@@ -177,8 +177,8 @@ describe('Test 2 and 5: several files, one failing STT for good', () => {
         `${stage} done equals flags`,
       );
     }
-    assert.deepEqual(progress.stt, { total: 3, done: 2, failed: 1, skipped: 0, cancelled: 0 });
-    assert.deepEqual(progress.llm2, { total: 3, done: 2, failed: 0, skipped: 1, cancelled: 0 });
+    assert.deepEqual(progress.stt, { total: 3, done: 2, failed: 1, skipped: 0, cancelled: 0, no_speech: 0 });
+    assert.deepEqual(progress.llm2, { total: 3, done: 2, failed: 0, skipped: 1, cancelled: 0, no_speech: 0 });
 
     const broken = rows.calls.find((c) => c.audioName === 'broken-stt.wav')!;
     assert.equal(broken.status, 'Failed');

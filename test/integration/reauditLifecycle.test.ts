@@ -164,8 +164,8 @@ test('a language STT does not take: the call fails at lid, counted once (not als
   const { final, calls } = await uploaded(['spoken_fr.wav', 'spoken_en.wav']);
   assert.equal(final.status, 'CompletedWithErrors', JSON.stringify(final));
   const progress = final.progress as Record<string, { done: number; failed: number; skipped: number }>;
-  assert.deepEqual(progress.lid, { total: 2, done: 1, failed: 1, skipped: 0, cancelled: 0 });
-  assert.deepEqual(progress.stt, { total: 2, done: 1, failed: 0, skipped: 1, cancelled: 0 });
+  assert.deepEqual(progress.lid, { total: 2, done: 1, failed: 1, skipped: 0, cancelled: 0, no_speech: 0 });
+  assert.deepEqual(progress.stt, { total: 2, done: 1, failed: 0, skipped: 1, cancelled: 0, no_speech: 0 });
   const french = calls.find((c) => c.audioName === 'spoken_fr.wav')!;
   assert.equal(french.status, 'Failed');
   assert.equal(french.lang, 'fr', 'the language is recorded');

@@ -60,6 +60,7 @@ describe('call totals from the progress', () => {
     assert.deepEqual(callTotals(p, STAGES), {
       total: 5,
       completed: 2,
+      noSpeech: 0,
       failed: 1,
       cancelled: 1,
       inFlight: 1,
