@@ -37,6 +37,11 @@ export const gpuNodeSchema = z.object({
    * 0.0.3, which ignores `model` and asks its config for a model called `whisper-1` instead.
    */
   modelField: z.enum(['model', 'model_name']).optional(),
+  /**
+   * Served by cofi's simulator (`npm start` runs it for such entries on this host). Absent: an entry on
+   * 127.0.0.1 is simulated, as before; `false` for a real server on this host (cofi's CPU node).
+   */
+  simulated: z.boolean().optional(),
 });
 export type GpuNode = z.infer<typeof gpuNodeSchema>;
 
@@ -46,6 +51,8 @@ export const llmEndpointSchema = z.object({
   capacity: z.number().int().min(1).max(1024),
   model: z.string().default('cofi-llm'),
   apiKey: z.string().optional(),
+  /** As for a GPU node: served by cofi's simulator, or (`false`) a real server even on this host. */
+  simulated: z.boolean().optional(),
 });
 export type LlmEndpoint = z.infer<typeof llmEndpointSchema>;
 
@@ -70,6 +77,7 @@ export const SIMULATED_FLEET: Fleet = {
       capacity: 4,
       stages: ['lid', 'stt'],
       model: 'whisper-1',
+      simulated: true,
     },
     {
       id: 'sim-gpu-2',
@@ -77,6 +85,7 @@ export const SIMULATED_FLEET: Fleet = {
       capacity: 4,
       stages: ['lid', 'stt'],
       model: 'whisper-1',
+      simulated: true,
     },
     {
       id: 'sim-gpu-3',
@@ -84,10 +93,62 @@ export const SIMULATED_FLEET: Fleet = {
       capacity: 2,
       stages: ['lid', 'stt'],
       model: 'whisper-1',
+      simulated: true,
     },
   ],
-  llm: [{ id: 'sim-llm-1', url: 'http://127.0.0.1:9110', capacity: 16, model: 'cofi-simulated-llm' }],
+  llm: [
+    {
+      id: 'sim-llm-1',
+      url: 'http://127.0.0.1:9110',
+      capacity: 16,
+      model: 'cofi-simulated-llm',
+      simulated: true,
+    },
+  ],
 };
+
+/** Settings of the embedded CPU nodes (ops/whisper.sh and ops/llm.sh read the same variables). */
+export type CpuNodeSettings = {
+  CPU_NODE_PORT: number;
+  CPU_NODE_CAPACITY: number;
+  CPU_NODE_MODEL: string;
+  LLM_NODE_PORT: number;
+  LLM_NODE_CAPACITY: number;
+  LLM_NODE_MODEL: string;
+};
+
+/**
+ * The fleets `COFI_FLEET` may name instead of spelling one out:
+ * - `simulated`: three simulated GPU nodes and a simulated LLM (tests, benchmark, fault suite);
+ * - `cpu`: cofi's CPU Whisper node on this host for LID and STT (real speech), the LLM stages simulated;
+ * - `cpu+llm`: the same, with the LLM stages on cofi's CPU LLM node too (a small model: demo-grade answers).
+ */
+export const FLEET_NAMES = ['simulated', 'cpu', 'cpu+llm'] as const;
+export type FleetName = (typeof FLEET_NAMES)[number];
+
+export function namedFleet(name: FleetName, s: CpuNodeSettings): Fleet {
+  if (name === 'simulated') return SIMULATED_FLEET;
+  const speech: GpuNode = {
+    id: 'cpu-whisper',
+    url: `http://127.0.0.1:${s.CPU_NODE_PORT}`,
+    capacity: s.CPU_NODE_CAPACITY,
+    stages: ['lid', 'stt'],
+    model: s.CPU_NODE_MODEL,
+    lidPath: '/detect-language',
+    simulated: false,
+  };
+  const llm: LlmEndpoint =
+    name === 'cpu+llm'
+      ? {
+          id: 'cpu-llm',
+          url: `http://127.0.0.1:${s.LLM_NODE_PORT}`,
+          capacity: s.LLM_NODE_CAPACITY,
+          model: s.LLM_NODE_MODEL,
+          simulated: false,
+        }
+      : (SIMULATED_FLEET.llm[0] as LlmEndpoint);
+  return { nodes: [speech], llm: [llm] };
+}
 
 /** Roles of API keys: `read` may GET (dashboard, status), `operator` may also upload, reaudit and cancel. */
 export const API_ROLES = ['read', 'operator'] as const;
@@ -182,8 +243,19 @@ export const envSchema = z.object({
     .min(1024)
     .default(200 * 1024 * 1024),
 
-  /** GPU fleet as JSON `{nodes: [...], llm: [...]}`, or a path to such a file; default: the simulated fleet. */
+  /**
+   * GPU fleet: a name (`simulated`, `cpu`, `cpu+llm`: see namedFleet), JSON `{nodes: [...], llm: [...]}`, or a
+   * path to such a file; default: `simulated` (`npm start` picks `cpu` when it can run the CPU node).
+   */
   COFI_FLEET: z.string().optional(),
+  /** cofi's CPU Whisper node (ops/whisper.sh): where it listens, requests at once, the model id it answers to. */
+  CPU_NODE_PORT: z.coerce.number().int().min(1).max(65535).default(9201),
+  CPU_NODE_CAPACITY: z.coerce.number().int().min(1).max(64).default(1),
+  CPU_NODE_MODEL: z.string().min(1).default('whisper-base'),
+  /** cofi's CPU LLM node (ops/llm.sh), likewise. */
+  LLM_NODE_PORT: z.coerce.number().int().min(1).max(65535).default(9210),
+  LLM_NODE_CAPACITY: z.coerce.number().int().min(1).max(64).default(1),
+  LLM_NODE_MODEL: z.string().min(1).default('gemma-3-270m'),
   /** Start the GPU-node simulator inside `npm start` for the fleet's loopback URLs. */
   COFI_SIMULATOR: boolish.default(true),
 
@@ -255,11 +327,17 @@ export function loadConfig(
     const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
-  return { ...parsed.data, fleet: parseFleet(parsed.data.COFI_FLEET, readFile) };
+  return { ...parsed.data, fleet: parseFleet(parsed.data.COFI_FLEET, readFile, parsed.data) };
 }
 
-function parseFleet(value: string | undefined, readFile: (path: string) => string): Fleet {
+function parseFleet(
+  value: string | undefined,
+  readFile: (path: string) => string,
+  settings: CpuNodeSettings,
+): Fleet {
   if (!value) return SIMULATED_FLEET;
+  if ((FLEET_NAMES as readonly string[]).includes(value.trim()))
+    return namedFleet(value.trim() as FleetName, settings);
   let text = value;
   if (!value.trimStart().startsWith('{')) {
     try {

@@ -1,7 +1,8 @@
 // `npm run simulator`: serves every fleet node and LLM endpoint whose URL is on this host (127.0.0.1 or
 // localhost) with the GPU-node simulator, at the URL's port, until SIGINT/SIGTERM.
 //
-// The fleet comes from COFI_FLEET (default: the embedded simulated fleet, see core/config.ts). Settings:
+// The fleet comes from COFI_FLEET (default: the embedded simulated fleet, see core/config.ts); entries marked
+// `simulated: false` are real servers and left alone. Settings:
 //   SIM_TIME_SCALE=1            multiplies every simulated latency (0: answer at once)
 //   SIM_STT_RTF=40              seconds of audio transcribed per second of work
 //   SIM_STT_OVERHEAD_MS=150     fixed cost of a transcription
@@ -62,6 +63,8 @@ const env = parsed.data;
 const { fleet } = loadConfig(process.env, (p) => readFileSync(p, 'utf8'));
 
 const local = (url: string) => ['127.0.0.1', 'localhost'].includes(new URL(url).hostname);
+/** Entries on this host, unless the fleet says a real server answers there (cofi's CPU nodes). */
+const simulated = (n: { url: string; simulated?: boolean }) => n.simulated !== false && local(n.url);
 const endpoint = (n: {
   id: string;
   url: string;
@@ -77,10 +80,12 @@ const endpoint = (n: {
   ...(n.apiKey ? { apiKey: n.apiKey } : {}),
   ...(n.lidPath ? { lidPath: n.lidPath } : {}),
 });
-const nodes = fleet.nodes.filter((n) => local(n.url)).map(endpoint);
-const llm = fleet.llm.filter((l) => local(l.url)).map(endpoint);
+const nodes = fleet.nodes.filter(simulated).map(endpoint);
+const llm = fleet.llm.filter(simulated).map(endpoint);
 if (nodes.length + llm.length === 0) {
-  console.error('simulator: no fleet node or LLM endpoint is on 127.0.0.1/localhost: nothing to simulate');
+  console.error(
+    'simulator: no simulated fleet node or LLM endpoint is on 127.0.0.1/localhost: nothing to simulate',
+  );
   process.exit(1);
 }
 

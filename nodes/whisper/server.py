@@ -15,6 +15,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model is a local directory: 
 
 from faster_whisper import WhisperModel  # noqa: E402
 from faster_whisper.audio import decode_audio  # noqa: E402
+from faster_whisper.vad import get_speech_timestamps  # noqa: E402
 
 import multipart  # noqa: E402
 from languages import code_of, name_of  # noqa: E402
@@ -210,11 +211,19 @@ def detect_language(parts: dict) -> tuple[int, str, bytes, dict]:
     with slots:
         began = time.monotonic()
         audio = decode(part.data)[: LID_SECONDS * SAMPLE_RATE]
-        code, probability, _ = model.detect_language(audio)
+        # The voice detector first: on speech alone the language is a finding; with nobody speaking it is
+        # Whisper's guess on silence, answered with `speech: false` (not in whisper-asr-webservice's shape).
+        speech = len(get_speech_timestamps(audio)) > 0
+        code, probability, _ = model.detect_language(audio, vad_filter=speech)
         elapsed = time.monotonic() - began
     seconds = audio.shape[0] / SAMPLE_RATE
     metrics.processed("detect-language", seconds, elapsed)
-    body = {"detected_language": name_of(code), "language_code": code, "confidence": round(probability, 4)}
+    body = {
+        "detected_language": name_of(code),
+        "language_code": code,
+        "confidence": round(probability, 4),
+        "speech": speech,
+    }
     return 200, "application/json", json.dumps(body).encode(), {"audio": seconds, "took": elapsed, "lang": code}
 
 

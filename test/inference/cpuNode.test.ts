@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { GpuNode } from '../../core/config.js';
 import { identifyLanguage } from '../../core/inference/lid.js';
+import { heardNoSpeech } from '../../core/inference/speech.js';
 import { transcribe } from '../../core/inference/stt.js';
 import { wordErrors } from '../../core/inference/wer.js';
 import { expectFailure, gpuNode, sample } from './support.js';
@@ -173,6 +174,25 @@ describe('the CPU Whisper node through cofi’s clients', () => {
     assert.equal(t.text, '');
     assert.deepEqual(t.segments, []);
     assert.ok(t.duration && Math.abs(t.duration - 12) < 0.1, `duration ${t.duration}`);
+    assert.equal(heardNoSpeech(t), true);
+  });
+
+  test('silence at /detect-language: the node says nobody spoke, so its guess fails no call', async () => {
+    const id = await identifyLanguage({
+      node: { ...node, lidPath: '/detect-language' },
+      audioPath: silent,
+      fileName: 'silence.wav',
+      supported,
+    });
+    assert.equal(id.speech, false);
+    assert.equal(id.supported, false, 'a guess on silence is not a supported language');
+    const spoken = await identifyLanguage({
+      node: { ...node, lidPath: '/detect-language' },
+      audioPath: sample('late-delivery-en.wav'),
+      fileName: 'late-delivery-en.wav',
+      supported,
+    });
+    assert.equal(spoken.speech, true);
   });
 
   test('a text file sent as audio: a 400 in OpenAI’s shape, a permanent failure for cofi', async () => {

@@ -129,7 +129,52 @@ describe('identifyLanguage', () => {
         detectedRaw: 'Hindi',
         supported: true,
         source: 'detect-language',
+        speech: true,
       });
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('no speech: a guess on silence is neither an error nor a language, whichever way LID asks', async () => {
+    let detect: unknown = { detected_language: 'klingon', confidence: 0.2, speech: false };
+    let verbose: unknown = { text: ' Thank you.', language: 'welsh', segments: [] };
+    const server = await craftedServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(req.url === '/detect-language' ? detect : verbose));
+    });
+    try {
+      const input = { audioPath: sample('late-delivery-en.wav'), fileName: 'd.wav', supported };
+      const byDetect = await identifyLanguage({
+        ...input,
+        node: gpuNode(server.url, { lidPath: '/detect-language' }),
+      });
+      assert.deepEqual([byDetect.speech, byDetect.supported, byDetect.lang], [false, false, 'und']);
+      detect = { detected_language: 'japanese', speech: false };
+      assert.equal(
+        (await identifyLanguage({ ...input, node: gpuNode(server.url, { lidPath: '/detect-language' }) }))
+          .lang,
+        'ja',
+      );
+
+      // Through transcription: Whisper's own silence figures on every segment.
+      verbose = {
+        text: ' Thank you.',
+        language: 'welsh',
+        segments: [{ start: 0, end: 2, text: ' Thank you.', no_speech_prob: 0.93, avg_logprob: -1.6 }],
+      };
+      const byText = await identifyLanguage({ ...input, node: gpuNode(server.url) });
+      assert.deepEqual([byText.speech, byText.supported, byText.source], [false, false, 'transcription']);
+      // The same words heard as speech: a language outside the set, as before.
+      verbose = {
+        text: ' Diolch.',
+        language: 'welsh',
+        language_probability: 0.81,
+        segments: [{ start: 0, end: 2, text: ' Diolch.', no_speech_prob: 0.05, avg_logprob: -0.3 }],
+      };
+      const spoken = await identifyLanguage({ ...input, node: gpuNode(server.url) });
+      assert.deepEqual([spoken.speech, spoken.supported, spoken.lang], [true, false, 'cy']);
+      assert.equal(spoken.confidence, 0.81, "the server's language probability, where it gives one");
     } finally {
       await server.close();
     }
