@@ -84,3 +84,16 @@ export function pickLeastLoaded(
   if (!best) throw new Error('no GPU node serves these stages');
   return best;
 }
+
+/**
+ * The pipeline stages some simulated fleet entry answers (`simulated: true`): what the dashboard warns about,
+ * so nobody reads a made-up transcript or score as a model's.
+ */
+export function simulatedStages(fleet: Fleet): string[] {
+  const gpu = fleet.nodes.filter((n) => n.simulated === true);
+  return [
+    ...(gpu.some((n) => n.stages.includes('lid')) ? ['LID'] : []),
+    ...(gpu.some((n) => n.stages.includes('stt')) ? ['STT'] : []),
+    ...(fleet.llm.some((l) => l.simulated === true) ? ['LLM1', 'LLM2'] : []),
+  ];
+}

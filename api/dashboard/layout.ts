@@ -3,9 +3,11 @@
 import { BATCH_KINDS, BATCH_STATUSES } from '../../core/stages.js';
 import { type Html, html } from './html.js';
 
-export type ShellOptions = { title: string; open: boolean; main: Html; scripts?: string[] };
+/** What every page says about the deployment: the API is open (no keys), and which stages are simulated. */
+export type Shell = { open: boolean; simulated: string[] };
+export type ShellOptions = Shell & { title: string; main: Html; scripts?: string[] };
 
-export function page({ title, open, main, scripts = ['/ui/assets/app.js'] }: ShellOptions): Html {
+export function page({ title, open, simulated, main, scripts = ['/ui/assets/app.js'] }: ShellOptions): Html {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -27,6 +29,11 @@ ${scripts.map((s) => html`<script src="${s}" defer></script>`)}
   </form>
 </header>
 <main>
+${
+  simulated.length
+    ? html`<p class="simulated" data-simulated="${simulated.join(',')}"><b>Simulator:</b> ${simulated.join(', ')} ${simulated.length === 1 ? 'is' : 'are'} answered by cofi's simulator, not a model: ${simulated.some((s) => s.startsWith('LLM')) ? 'analyses, answers and scores' : 'results'} of those stages are made up. Point <code>COFI_FLEET</code> at real servers for real ones (README: Inference).</p>`
+    : ''
+}
 <p class="notice" data-notice hidden></p>
 ${main}
 </main>
@@ -36,10 +43,10 @@ ${main}
 
 const options = (values: readonly string[]) => values.map((v) => html`<option value="${v}">${v}</option>`);
 
-export function batchesShell(open: boolean): Html {
+export function batchesShell(shell: Shell): Html {
   return page({
     title: 'Batches',
-    open,
+    ...shell,
     main: html`
 <section class="card" id="upload" data-src="/ui/f/upload-form"><p class="muted">loading the upload form…</p></section>
 <section class="card">
@@ -55,11 +62,11 @@ export function batchesShell(open: boolean): Html {
   });
 }
 
-export function batchShell(open: boolean, id: number): Html {
+export function batchShell(shell: Shell, id: number): Html {
   const base = `/ui/f/batches/${id}`;
   return page({
     title: `Batch ${id}`,
-    open,
+    ...shell,
     main: html`
 <section class="card" id="summary" data-src="${base}/summary" data-poll="1500"><p class="muted">loading…</p></section>
 <output class="result" data-result="cancel"></output>
@@ -71,20 +78,20 @@ export function batchShell(open: boolean, id: number): Html {
   });
 }
 
-export function callShell(open: boolean, id: number): Html {
+export function callShell(shell: Shell, id: number): Html {
   return page({
     title: `Call ${id}`,
-    open,
+    ...shell,
     main: html`
 <section class="card" id="player" data-src="/ui/f/calls/${id}/player"><p class="muted">loading…</p></section>
 <div id="call" data-src="/ui/f/calls/${id}" data-poll="2000"><p class="muted">loading…</p></div>`,
   });
 }
 
-export function docsShell(open: boolean): Html {
+export function docsShell(shell: Shell): Html {
   return page({
     title: 'API docs',
-    open,
+    ...shell,
     scripts: ['/ui/assets/app.js', '/ui/assets/docs.js'],
     main: html`<section class="card" id="docs"><p class="muted">loading /openapi.json…</p></section>`,
   });

@@ -2,6 +2,7 @@
 // under /ui/f/ (read key), and its own static assets (no CDN, no build step).
 import { readFileSync } from 'node:fs';
 import { type Context, Hono } from 'hono';
+import { simulatedStages } from '../../core/fleet.js';
 import { BATCH_KINDS, BATCH_STATUSES, isTerminal } from '../../core/stages.js';
 import type { AudioLinks } from '../audioLink.js';
 import type { ApiDeps } from '../deps.js';
@@ -21,7 +22,7 @@ import { batchList, uploadForm } from './batchList.js';
 import { batchSummaryView, callsView, eventsView, failuresView } from './batchPage.js';
 import { callView, playerView } from './callPage.js';
 import type { Html } from './html.js';
-import { batchesShell, batchShell, callShell, docsShell } from './layout.js';
+import { batchesShell, batchShell, callShell, docsShell, type Shell } from './layout.js';
 
 const ASSETS: Record<string, string> = {
   'app.js': 'text/javascript; charset=utf-8',
@@ -48,13 +49,16 @@ const oneOf = <T extends string>(values: readonly T[], raw: string | undefined):
 export function dashboardRoutes(deps: ApiDeps, links: AudioLinks) {
   const app = new Hono();
   const db = deps.database.db;
-  const open = deps.config.API_KEYS.length === 0;
+  const shell: Shell = {
+    open: deps.config.API_KEYS.length === 0,
+    simulated: simulatedStages(deps.config.fleet),
+  };
   const send = (c: Context, body: Html) => c.html(body.value);
 
-  app.get('/', (c) => send(c, batchesShell(open)));
-  app.get('/docs', (c) => send(c, docsShell(open)));
-  app.get('/ui/batches/:id', (c) => send(c, batchShell(open, pageId(c.req.param('id')))));
-  app.get('/ui/calls/:id', (c) => send(c, callShell(open, pageId(c.req.param('id')))));
+  app.get('/', (c) => send(c, batchesShell(shell)));
+  app.get('/docs', (c) => send(c, docsShell(shell)));
+  app.get('/ui/batches/:id', (c) => send(c, batchShell(shell, pageId(c.req.param('id')))));
+  app.get('/ui/calls/:id', (c) => send(c, callShell(shell, pageId(c.req.param('id')))));
   app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/ui/assets/:name', (c) => {
     const name = c.req.param('name');
