@@ -10,7 +10,7 @@ import { createActivities } from '../../activities/index.js';
 import { createApp } from '../../api/app.js';
 import { probeAudio } from '../../core/audio/probe.js';
 import { createAudioStore } from '../../core/audioStore.js';
-import { type Config, type Fleet, loadConfig } from '../../core/config.js';
+import { type Config, type Fleet, type GpuNode, loadConfig } from '../../core/config.js';
 import { analyseCall } from '../../core/inference/analysis.js';
 import { identifyLanguage } from '../../core/inference/lid.js';
 import { answerQuestionnaire } from '../../core/inference/questionnaire.js';
@@ -56,6 +56,8 @@ export type StackOptions = {
   sweepGraceMs?: number;
   /** Every simulated endpoint answers 429 instead of queueing when its slots are full. */
   rejectWhenBusy?: boolean;
+  /** Real GPU nodes (cofi's CPU Whisper node) instead of simulated ones; the LLM stays simulated. */
+  gpuNodes?: GpuNode[];
 };
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
@@ -69,7 +71,7 @@ export async function startStack(options: StackOptions = {}) {
   const llm = options.llm ?? [{ id: 'llm-a', capacity: 4 }];
   const sim = await startSimulator({
     ...options.simulator,
-    nodes: nodes.map((n) => ({
+    nodes: (options.gpuNodes ? [] : nodes).map((n) => ({
       id: n.id,
       port: 0,
       capacity: n.capacity,
@@ -83,14 +85,16 @@ export async function startStack(options: StackOptions = {}) {
     })),
   });
   const fleet: Fleet = {
-    nodes: nodes.map((n) => ({
-      id: n.id,
-      url: sim.nodes.find((s: { id: string }) => s.id === n.id)!.url,
-      capacity: n.capacity,
-      stages: ['lid', 'stt'],
-      model: 'whisper-1',
-      ...(n.lidPath ? { lidPath: n.lidPath } : {}),
-    })),
+    nodes:
+      options.gpuNodes ??
+      nodes.map((n) => ({
+        id: n.id,
+        url: sim.nodes.find((s: { id: string }) => s.id === n.id)!.url,
+        capacity: n.capacity,
+        stages: ['lid', 'stt'],
+        model: 'whisper-1',
+        ...(n.lidPath ? { lidPath: n.lidPath } : {}),
+      })),
     llm: llm.map((l) => ({
       id: l.id,
       url: sim.llm.find((s: { id: string }) => s.id === l.id)!.url,

@@ -1,0 +1,145 @@
+// Real speech through the whole pipeline: a recorded call and a silent one uploaded to the API, run by the
+// workflows on the real Temporal and MariaDB, with LID and STT on cofi's CPU Whisper node (the LLM stages on
+// the simulator). The transcript is Whisper's, not the sample's script; the silent call is `no_speech`.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import type { BatchDetail, CallDetail, CallSummary } from '../../api/schemas.js';
+import type { GpuNode } from '../../core/config.js';
+import { wordErrors } from '../../core/inference/wer.js';
+import { sample } from '../inference/support.js';
+import { auditForm, getJson, postForm, waitForBatch } from '../support/http.js';
+import { type Stack, startStack } from '../support/stack.js';
+
+/** Measured on billing-dispute-en.mp3 with Whisper base int8: 0.358 (29 edits over 81 words), every run. */
+const WER_BOUND = 0.45;
+
+function cpuNode(): GpuNode {
+  const url = process.env.COFI_TEST_CPU_NODE_URL;
+  if (!url)
+    throw new Error(
+      'COFI_TEST_CPU_NODE_URL is not set: run the tests with `npm test` (it starts the CPU node)',
+    );
+  return {
+    id: 'cpu-whisper',
+    url,
+    capacity: 1,
+    stages: ['lid', 'stt'],
+    model: 'whisper-base',
+    lidPath: '/detect-language',
+    simulated: false,
+  };
+}
+
+/** 8 s of digital silence, 16 kHz mono PCM. */
+function silentWav(seconds: number, rate = 16000): Uint8Array {
+  const samples = seconds * rate;
+  const buf = Buffer.alloc(44 + samples * 2);
+  buf.write('RIFF', 0);
+  buf.writeUInt32LE(36 + samples * 2, 4);
+  buf.write('WAVEfmt ', 8);
+  buf.writeUInt32LE(16, 16);
+  buf.writeUInt16LE(1, 20);
+  buf.writeUInt16LE(1, 22);
+  buf.writeUInt32LE(rate, 24);
+  buf.writeUInt32LE(rate * 2, 28);
+  buf.writeUInt16LE(2, 32);
+  buf.writeUInt16LE(16, 34);
+  buf.write('data', 36);
+  buf.writeUInt32LE(samples * 2, 40);
+  return new Uint8Array(buf);
+}
+
+describe('an audit of real speech on the CPU Whisper node', () => {
+  let stack: Stack;
+  let status: BatchDetail;
+  let calls: CallSummary[];
+  before(async () => {
+    stack = await startStack({ gpuNodes: [cpuNode()], llm: [{ id: 'llm-a', capacity: 4 }] });
+    const res = await postForm(
+      stack.app,
+      '/audit/upload',
+      auditForm([
+        {
+          name: 'billing-dispute-en.mp3',
+          bytes: readFileSync(sample('billing-dispute-en.mp3')),
+          type: 'audio/mpeg',
+        },
+        { name: 'line-open-nobody-there.wav', bytes: silentWav(8) },
+      ]),
+    );
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const { final } = await waitForBatch(stack.app, `/audit/status/${res.body.task_id}`, 300_000);
+    status = final as unknown as BatchDetail;
+    const list = await getJson(stack.app, `/batches/${res.body.batch_id}/calls`);
+    calls = list.body.calls as CallSummary[];
+  });
+  after(async () => {
+    await stack?.stop();
+  });
+
+  const detail = async (name: string) => {
+    const c = calls.find((x) => x.audio_name === name);
+    assert.ok(c, `call ${name} listed`);
+    return (await getJson(stack.app, `/calls/${c.call_id}`)).body as unknown as CallDetail;
+  };
+
+  test('the batch completes without errors, and counts the silent call apart', () => {
+    assert.equal(status.status, 'Completed', JSON.stringify(status));
+    assert.equal(status.completed, 2);
+    assert.equal(status.no_speech, 1);
+    assert.equal(status.failed, 0);
+    for (const stage of ['llm1', 'llm2'] as const) {
+      assert.equal(status.progress[stage]?.done, 1, stage);
+      assert.equal(status.progress[stage]?.no_speech, 1, stage);
+      assert.equal(status.stage_status[stage], 'Complete', stage);
+    }
+  });
+
+  test("the recorded call: English by Whisper, timed segments within its length, the script's words", async () => {
+    const d = await detail('billing-dispute-en.mp3');
+    assert.equal(d.call.status, 'Completed');
+    assert.equal(d.call.skip_reason, null);
+    assert.deepEqual([d.lid?.lang, d.lid?.source, d.lid?.speech], ['en', 'detect-language', true]);
+    assert.ok((d.lid?.confidence ?? 0) > 0.5, `LID confidence ${d.lid?.confidence}`);
+    assert.equal(d.transcript?.model, 'whisper-base');
+    assert.equal(d.transcript?.gpu_node, 'cpu-whisper');
+    const segments = d.transcript?.segments ?? [];
+    assert.ok(segments.length >= 3, `${segments.length} segments`);
+    const length = d.call.duration ?? 0;
+    for (const s of segments) {
+      assert.ok(
+        s.start >= 0 && s.start < s.end && s.end <= length + 0.5,
+        `segment ${s.start}-${s.end} of ${length} s`,
+      );
+    }
+    const script = JSON.parse(readFileSync(sample('billing-dispute-en.script.json'), 'utf8')) as {
+      segments: { text: string }[];
+    };
+    const reference = script.segments.map((s) => s.text).join(' ');
+    const { wer: rate } = wordErrors(reference, d.transcript?.text ?? '');
+    assert.ok(
+      rate <= WER_BOUND,
+      `WER ${rate.toFixed(3)} over the bound ${WER_BOUND}: "${d.transcript?.text}"`,
+    );
+    // The LLM stages ran on what Whisper heard.
+    assert.ok(d.analysis, 'analysed');
+    assert.ok(d.answers.length > 0 && d.score !== null, 'scored');
+  });
+
+  test('the silent call: no_speech, nothing sent to the LLMs, no analysis, no score', async () => {
+    const d = await detail('line-open-nobody-there.wav');
+    assert.equal(d.call.status, 'Completed');
+    assert.equal(d.call.skip_reason, 'no_speech');
+    assert.equal(d.call.lang, null, 'a guess on silence is not the call’s language');
+    assert.equal(d.lid?.speech, false);
+    assert.equal(d.transcript?.text, '');
+    assert.deepEqual(d.transcript?.segments, []);
+    assert.equal(d.analysis, null);
+    assert.deepEqual(d.answers, []);
+    assert.equal(d.score, null);
+    // The simulated LLM served the recorded call's two stages and nothing for the silent one.
+    const llm = stack.sim.stats().endpoints.find((e) => e.id === 'llm-a');
+    assert.equal(llm?.served, 2);
+  });
+});
