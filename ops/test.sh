@@ -44,12 +44,16 @@ if [ -z "${COFI_TEST_DATABASE_URL:-}" ]; then
   bash ops/mariadb.sh start
   export COFI_TEST_DATABASE_URL="mysql://cofi:cofi@127.0.0.1:$MARIADB_PORT/cofi_test"
 fi
-# The CPU Whisper node (nodes/whisper/): real Whisper base on this machine's CPU, for test/inference/cpuNode.test.ts.
+# The CPU Whisper node (nodes/whisper/): real Whisper base on this machine's CPU, for test/inference/cpuNode.test.ts
+# and the real-speech audit (test/integration/realSpeech.test.ts). faster-whisper-server 0.0.3, a third-party
+# server on the same model, is installed here so that a failed install shows as one line before the tests;
+# test/inference/thirdParty.test.ts starts its own on a free port.
 if [ -z "${COFI_TEST_CPU_NODE_URL:-}" ]; then
   port_open "$CPU_NODE_PORT" || started+=(whisper)
   bash ops/whisper.sh start
   export COFI_TEST_CPU_NODE_URL="http://127.0.0.1:$CPU_NODE_PORT"
 fi
+bash ops/fws.sh install
 
 # Every run starts from an empty test database (migrations and reference data are loaded by the tests),
 # and with nothing left running in the test namespace.
