@@ -11,8 +11,18 @@ export type StageEnd = (outcome: { ok: true } | { ok: false; errorType: string }
 export type PipelineMetrics = ReturnType<typeof createPipelineMetrics>;
 
 /** The hook for activities: `const end = metrics.startStage({stage, node}); ... end({ ok: true })`. */
-export function createPipelineMetrics(registry = new Registry(), options: { processMetrics?: boolean } = {}) {
+/** `capacity`: the slots each GPU node or LLM endpoint has, exported so dashboards set in-flight against it. */
+export type MetricsOptions = { processMetrics?: boolean; capacity?: { node: string; slots: number }[] };
+
+export function createPipelineMetrics(registry = new Registry(), options: MetricsOptions = {}) {
   if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'cofi_worker_' });
+  const capacity = new Gauge({
+    name: 'cofi_node_capacity',
+    help: 'Activities a GPU node or LLM endpoint runs at once (its task-queue slots), by node',
+    labelNames: ['node'],
+    registers: [registry],
+  });
+  for (const { node, slots } of options.capacity ?? []) capacity.set({ node }, slots);
   const seconds = new Histogram({
     name: 'cofi_stage_duration_seconds',
     help: 'Time one call spent in a stage activity (one attempt), by stage, node and outcome',

@@ -26,7 +26,10 @@ installRuntime(
   config.TEMPORAL_METRICS_PORT ? `${config.METRICS_HOST}:${config.TEMPORAL_METRICS_PORT}` : undefined,
 );
 const logger = createLogger(config, 'worker');
-const metrics = createPipelineMetrics(new Registry(), { processMetrics: true });
+const metrics = createPipelineMetrics(new Registry(), {
+  processMetrics: true,
+  capacity: [...config.fleet.nodes, ...config.fleet.llm].map((n) => ({ node: n.id, slots: n.capacity })),
+});
 const metricsServer = config.WORKER_METRICS_PORT
   ? await serveMetrics(metrics.registry, config.METRICS_HOST, config.WORKER_METRICS_PORT)
   : undefined;
