@@ -76,7 +76,7 @@ export const SIMULATED_FLEET: Fleet = {
       url: 'http://127.0.0.1:9101',
       capacity: 4,
       stages: ['lid', 'stt'],
-      model: 'whisper-1',
+      model: 'cofi-simulated-whisper',
       simulated: true,
     },
     {
@@ -84,7 +84,7 @@ export const SIMULATED_FLEET: Fleet = {
       url: 'http://127.0.0.1:9102',
       capacity: 4,
       stages: ['lid', 'stt'],
-      model: 'whisper-1',
+      model: 'cofi-simulated-whisper',
       simulated: true,
     },
     {
@@ -92,7 +92,7 @@ export const SIMULATED_FLEET: Fleet = {
       url: 'http://127.0.0.1:9103',
       capacity: 2,
       stages: ['lid', 'stt'],
-      model: 'whisper-1',
+      model: 'cofi-simulated-whisper',
       simulated: true,
     },
   ],

@@ -2,6 +2,22 @@
 // with rejectWhenBusy, are refused (429). Every run is recorded as a busy interval for utilisation charts.
 
 export type BusyInterval = { start: number; end: number; kind: string };
+/**
+ * One request as the node saw it, for counting repeated work: the stage, the subject (a GPU request's file
+ * name; a chat request's transcript hash), how it ended, and whether the client was still there for the answer.
+ */
+export type RequestRecord = {
+  stage: 'lid' | 'stt' | 'llm1' | 'llm2';
+  subject: string;
+  /** ok: work done and answered; malformed: work done, body broken on purpose; else the injected fault. */
+  outcome: 'ok' | 'malformed' | 'client_error' | 'server_error' | 'timeout' | 'reset' | 'rejected';
+  /** False when the client had gone before the answer (a killed worker): the work was done for nobody. */
+  delivered: boolean;
+  start: number;
+  end: number;
+  /** Seconds of audio in the request (GPU nodes). */
+  audioSeconds: number;
+};
 export type EndpointStats = {
   id: string;
   kind: 'gpu' | 'llm';
@@ -19,6 +35,7 @@ export type EndpointStats = {
   audioSeconds: number;
   /** One interval per request that held a slot: epoch milliseconds. */
   busy: BusyInterval[];
+  requests: RequestRecord[];
 };
 
 export function createSlots(id: string, kind: 'gpu' | 'llm', capacity: number, rejectWhenBusy: boolean) {
@@ -34,6 +51,7 @@ export function createSlots(id: string, kind: 'gpu' | 'llm', capacity: number, r
     inFlight: 0,
     audioSeconds: 0,
     busy: [],
+    requests: [],
   };
   return {
     stats,

@@ -3,6 +3,9 @@
 import { languageName } from '../core/inference/languages.js';
 import { rng, type Script } from './content.js';
 
+/** The simulator's own model ids: whatever a client asks for, the answers name what really answered. */
+export const SIMULATED_MODELS = { gpu: 'cofi-simulated-whisper', llm: 'cofi-simulated-llm' } as const;
+
 export type LanguageStyle = 'name' | 'code';
 
 /** OpenAI names the language ("english"); most self-hosted servers give the code ("en"). */

@@ -1,8 +1,10 @@
 // The GPU-node simulator: per simulated node (or LLM endpoint) a loopback HTTP server speaking the
 // protocols cofi calls, with a capacity, a latency model and seeded failure injection. Not a model.
+
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createSlots, type EndpointStats, type Slots } from './capacity.js';
+import { createSlots, type EndpointStats, type RequestRecord, type Slots } from './capacity.js';
 import { languageHint, type Script, syntheticScript } from './content.js';
 import { createFaultPlan, type Failures, type Fault, type FaultEndpoint, type FaultPlan } from './faults.js';
 import {
@@ -11,6 +13,7 @@ import {
   errorBody,
   type LanguageStyle,
   modelList,
+  SIMULATED_MODELS,
   verboseJson,
 } from './protocol.js';
 import { BadRequest, type Reply, readBody, send } from './reply.js';
@@ -18,7 +21,7 @@ import { analysisAnswer, questionnaireAnswer, readPrompt } from './rules.js';
 import { findScript, loadSampleScripts, type SampleScripts } from './samples.js';
 import { receiveAudio } from './upload.js';
 
-export type { BusyInterval, EndpointStats } from './capacity.js';
+export type { BusyInterval, EndpointStats, RequestRecord } from './capacity.js';
 export type { Failures } from './faults.js';
 
 export type Latency = {
@@ -69,6 +72,11 @@ export type SimulatorOptions = {
 
 export type SimulatorStats = { endpoints: EndpointStats[] };
 
+/** The client of one request: `gone` settles when its connection closes. */
+type Client = { gone: Promise<void>; left(): boolean };
+/** What a request is, for the request log. */
+type Subject = { stage: RequestRecord['stage']; subject: string; audioSeconds: number };
+
 type Running = {
   spec: SimulatedEndpoint;
   kind: 'gpu' | 'llm';
@@ -90,36 +98,53 @@ export async function startSimulator(options: SimulatorOptions) {
   };
   const running: Running[] = [];
 
-  /** Runs `work` in a slot unless a fault is drawn; the fault decides how the request goes wrong. */
+  /**
+   * Runs `work` in a slot unless a fault is drawn; the fault decides how the request goes wrong. Every
+   * request lands in the endpoint's request log with its outcome.
+   */
   async function inSlot(
     e: Running,
-    kind: string,
+    what: Subject,
     decided: Fault | null,
-    gone: Promise<void>,
+    client: Client,
     work: () => Promise<Reply>,
   ): Promise<Reply> {
+    const log = (outcome: RequestRecord['outcome'], start: number) =>
+      e.slots.stats.requests.push({
+        ...what,
+        outcome,
+        delivered: !client.left(),
+        start,
+        end: Date.now(),
+      });
     if (decided === 'client_error') {
       e.slots.stats.faulted++;
+      log('client_error', Date.now());
       return { status: 400, body: errorBody('simulated client error', 'invalid_request_error') };
     }
-    if (!(await e.slots.acquire()))
+    if (!(await e.slots.acquire())) {
+      log('rejected', Date.now());
       return { status: 429, body: errorBody('simulated node at capacity', 'rate_limit') };
+    }
     const start = Date.now();
+    let outcome: RequestRecord['outcome'] = decided === 'malformed' ? 'malformed' : 'ok';
     try {
       if (decided === 'server_error' || decided === 'timeout' || decided === 'reset') {
         e.slots.stats.faulted++;
+        outcome = decided;
         if (decided === 'server_error')
           return { status: 503, body: errorBody('simulated server error', 'server_error') };
         if (decided === 'reset') return { fault: 'reset' };
         // A hung request keeps its slot, as on a real node, until the client gives up.
-        await gone;
+        await client.gone;
         return { fault: 'hang' };
       }
       const reply = await work();
       e.slots.stats.served++;
       return reply;
     } finally {
-      e.slots.release(start, kind);
+      e.slots.release(start, what.stage);
+      log(outcome, start);
     }
   }
 
@@ -130,13 +155,18 @@ export async function startSimulator(options: SimulatorOptions) {
   async function audioRequest(
     e: Running,
     req: IncomingMessage,
-    gone: Promise<void>,
+    client: Client,
     endpoint: FaultEndpoint,
   ): Promise<Reply> {
     const upload = await receiveAudio(req, maxUpload);
     try {
       const { fault, variant } = plan.decide(endpoint, upload.fileName);
-      return await inSlot(e, endpoint === 'transcriptions' ? 'stt' : 'lid', fault, gone, async () => {
+      const what: Subject = {
+        stage: endpoint === 'transcriptions' ? 'stt' : 'lid',
+        subject: upload.fileName,
+        audioSeconds: upload.duration,
+      };
+      return await inSlot(e, what, fault, client, async () => {
         const script = scriptFor(upload.sha256, upload.fileName, upload.seed);
         e.slots.stats.audioSeconds += upload.duration;
         if (endpoint === 'detect-language') {
@@ -154,7 +184,7 @@ export async function startSimulator(options: SimulatorOptions) {
     }
   }
 
-  async function chatRequest(e: Running, req: IncomingMessage, gone: Promise<void>): Promise<Reply> {
+  async function chatRequest(e: Running, req: IncomingMessage, client: Client): Promise<Reply> {
     let body: { model?: string; messages?: { role: string; content: string }[] };
     try {
       body = JSON.parse((await readBody(req, 20 * 1024 * 1024)).toString('utf8')) as typeof body;
@@ -166,7 +196,12 @@ export async function startSimulator(options: SimulatorOptions) {
       throw new BadRequest('the simulator answers cofi prompts only (a ```json block and a <transcript>)');
     const transcript = task.lines.map((l) => l.text).join('\n');
     const { fault, variant } = plan.decide('chat', `${task.kind}\n${transcript}`);
-    return inSlot(e, 'llm', fault, gone, async () => {
+    const what: Subject = {
+      stage: task.kind === 'analysis' ? 'llm1' : 'llm2',
+      subject: createHash('sha256').update(transcript).digest('hex').slice(0, 16),
+      audioSeconds: 0,
+    };
+    return inSlot(e, what, fault, client, async () => {
       const answer =
         task.kind === 'analysis'
           ? analysisAnswer(task.categories, task.lines)
@@ -187,12 +222,13 @@ export async function startSimulator(options: SimulatorOptions) {
       const id = `chatcmpl-sim-${e.spec.id}-${e.slots.stats.served + 1}`;
       return {
         status: 200,
-        body: chatCompletion({ id, model: body.model ?? 'cofi-simulated-llm', content, promptChars }),
+        // The model that answered, whatever the client asked for: a simulated answer says so.
+        body: chatCompletion({ id, model: SIMULATED_MODELS.llm, content, promptChars }),
       };
     });
   }
 
-  async function route(e: Running, req: IncomingMessage, gone: Promise<void>): Promise<Reply> {
+  async function route(e: Running, req: IncomingMessage, client: Client): Promise<Reply> {
     const { pathname } = new URL(req.url ?? '/', 'http://simulator');
     if (e.spec.apiKey && req.headers.authorization !== `Bearer ${e.spec.apiKey}`)
       return {
@@ -202,13 +238,16 @@ export async function startSimulator(options: SimulatorOptions) {
     if (req.method === 'GET' && pathname === '/health')
       return { status: 200, body: { status: 'ok', id: e.spec.id } };
     if (req.method === 'GET' && pathname === '/v1/models')
-      return { status: 200, body: modelList(e.kind === 'gpu' ? ['whisper-1'] : ['cofi-simulated-llm']) };
+      return { status: 200, body: modelList([SIMULATED_MODELS[e.kind]]) };
+    // The request log, for the fault suite in other processes (chaos/run.ts counts repeated work with it).
+    if (req.method === 'GET' && pathname === '/sim/requests')
+      return { status: 200, body: { id: e.spec.id, kind: e.kind, requests: e.slots.stats.requests } };
     if (req.method === 'POST' && e.kind === 'gpu' && pathname === '/v1/audio/transcriptions')
-      return audioRequest(e, req, gone, 'transcriptions');
+      return audioRequest(e, req, client, 'transcriptions');
     if (req.method === 'POST' && e.kind === 'gpu' && pathname === (e.spec.lidPath ?? '/detect-language'))
-      return audioRequest(e, req, gone, 'detect-language');
+      return audioRequest(e, req, client, 'detect-language');
     if (req.method === 'POST' && e.kind === 'llm' && pathname === '/v1/chat/completions')
-      return chatRequest(e, req, gone);
+      return chatRequest(e, req, client);
     return {
       status: 404,
       body: errorBody(`no route ${req.method} ${pathname} on ${e.kind} node ${e.spec.id}`, 'not_found'),
@@ -217,8 +256,14 @@ export async function startSimulator(options: SimulatorOptions) {
 
   function handle(e: Running) {
     return (req: IncomingMessage, res: ServerResponse) => {
-      const gone = new Promise<void>((resolve) => res.once('close', () => resolve()));
-      void route(e, req, gone)
+      let left = false;
+      const gone = new Promise<void>((resolve) =>
+        res.once('close', () => {
+          left = true;
+          resolve();
+        }),
+      );
+      void route(e, req, { gone, left: () => left })
         .catch((err: unknown): Reply => {
           if (err instanceof BadRequest)
             return { status: 400, body: errorBody(err.message, 'invalid_request_error') };

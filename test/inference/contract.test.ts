@@ -226,7 +226,8 @@ describe('simulator contract', () => {
       assert.equal(exchanges.length, 2);
       for (const { request, response } of exchanges) {
         const completion = openAiCompletion.parse(response);
-        assert.equal(completion.model, request.model);
+        // The answer names the model that answered: the simulator, not the one asked for.
+        assert.deepEqual([request.model, completion.model], ['test-model', 'cofi-simulated-llm']);
         assert.equal(completion.choices[0]?.finish_reason, 'stop');
         const usage = completion.usage!;
         assert.equal(usage.total_tokens, usage.prompt_tokens + usage.completion_tokens);
@@ -238,9 +239,11 @@ describe('simulator contract', () => {
     }
   });
 
-  test("/v1/models and errors look like OpenAI's", async () => {
-    openAiModels.parse(await (await fetch(`${sim.nodes[0]!.url}/v1/models`)).json());
-    openAiModels.parse(await (await fetch(`${sim.llm[0]!.url}/v1/models`)).json());
+  test("/v1/models and errors look like OpenAI's; the models are named as simulated", async () => {
+    const ids = async (url: string) =>
+      openAiModels.parse(await (await fetch(`${url}/v1/models`)).json()).data.map((m) => m.id);
+    assert.deepEqual(await ids(sim.nodes[0]!.url), ['cofi-simulated-whisper']);
+    assert.deepEqual(await ids(sim.llm[0]!.url), ['cofi-simulated-llm']);
     const missing = await fetch(`${sim.nodes[0]!.url}/v1/nothing`, { method: 'POST' });
     assert.equal(missing.status, 404);
     openAiError.parse(await missing.json());

@@ -42,7 +42,8 @@ describe('analyseCall and answerQuestionnaire on the simulator', () => {
       [analysis.category, analysis.subCategory, analysis.promptVersion],
       ['billing', 'billing_dispute', 'llm1-analysis.v1'],
     );
-    assert.equal(analysis.model, 'test-model');
+    // The simulator names itself, whatever model the client asked for ('test-model').
+    assert.equal(analysis.model, 'cofi-simulated-llm');
     assert.match(analysis.summary, /charged twice/);
     const result = await answerQuestionnaire({ endpoint, transcript, analysis, questions });
     assert.equal(result.promptVersion, 'llm2-questionnaire.v1');

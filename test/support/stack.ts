@@ -92,14 +92,14 @@ export async function startStack(options: StackOptions = {}) {
         url: sim.nodes.find((s: { id: string }) => s.id === n.id)!.url,
         capacity: n.capacity,
         stages: ['lid', 'stt'],
-        model: 'whisper-1',
+        model: 'cofi-simulated-whisper',
         ...(n.lidPath ? { lidPath: n.lidPath } : {}),
       })),
     llm: llm.map((l) => ({
       id: l.id,
       url: sim.llm.find((s: { id: string }) => s.id === l.id)!.url,
       capacity: l.capacity,
-      model: 'sim',
+      model: 'cofi-simulated-llm',
     })),
   };
   const audioDir = await mkdtemp(path.join(tmpdir(), 'cofi-audio-'));
