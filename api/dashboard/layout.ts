@@ -5,9 +5,16 @@ import { type Html, html } from './html.js';
 
 /** What every page says about the deployment: the API is open (no keys), and which stages are simulated. */
 export type Shell = { open: boolean; simulated: string[] };
-export type ShellOptions = Shell & { title: string; main: Html; scripts?: string[] };
+export type ShellOptions = Shell & { title: string; main: Html; scripts?: string[]; styles?: string[] };
 
-export function page({ title, open, simulated, main, scripts = ['/ui/assets/app.js'] }: ShellOptions): Html {
+export function page({
+  title,
+  open,
+  simulated,
+  main,
+  scripts = ['/ui/assets/app.js'],
+  styles = [],
+}: ShellOptions): Html {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -15,6 +22,7 @@ export function page({ title, open, simulated, main, scripts = ['/ui/assets/app.
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · cofi</title>
 <link rel="stylesheet" href="/ui/assets/app.css">
+${styles.map((s) => html`<link rel="stylesheet" href="${s}">`)}
 ${scripts.map((s) => html`<script src="${s}" defer></script>`)}
 </head>
 <body>
@@ -92,7 +100,9 @@ export function docsShell(shell: Shell): Html {
   return page({
     title: 'API docs',
     ...shell,
-    scripts: ['/ui/assets/app.js', '/ui/assets/docs.js'],
-    main: html`<section class="card" id="docs"><p class="muted">loading /openapi.json…</p></section>`,
+    // Swagger UI from the swagger-ui-dist package, served by the API itself (api/dashboard/routes.ts).
+    styles: ['/ui/assets/swagger-ui.css'],
+    scripts: ['/ui/assets/app.js', '/ui/assets/swagger-ui-bundle.js', '/ui/assets/docs.js'],
+    main: html`<section class="card docs" id="docs"><p class="muted">loading /openapi.json…</p></section>`,
   });
 }

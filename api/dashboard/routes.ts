@@ -1,6 +1,8 @@
 // The dashboard: page shells at /, /ui/batches/{id}, /ui/calls/{id} and /docs, server-rendered fragments
 // under /ui/f/ (read key), and its own static assets (no CDN, no build step).
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { type Context, Hono } from 'hono';
 import { simulatedStages } from '../../core/fleet.js';
 import { BATCH_KINDS, BATCH_STATUSES, isTerminal } from '../../core/stages.js';
@@ -36,6 +38,20 @@ const assetText = Object.fromEntries(
   ]),
 );
 
+/** Swagger UI's own files from its npm package (swagger-ui-dist), read once: /docs works offline. */
+const SWAGGER_UI: Record<string, string> = {
+  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
+  'swagger-ui.css': 'text/css; charset=utf-8',
+};
+const swaggerDir = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+// The files end by naming their source maps, which are not served: drop that so browsers ask for nothing.
+const swaggerText = Object.fromEntries(
+  Object.keys(SWAGGER_UI).map((name) => [
+    name,
+    readFileSync(path.join(swaggerDir, name), 'utf8').replace(/\/[/*]# sourceMappingURL=\S+?(\*\/)?\s*$/, ''),
+  ]),
+);
+
 function pageId(raw: string): number {
   const parsed = idString('id').safeParse(raw);
   if (!parsed.success)
@@ -62,9 +78,10 @@ export function dashboardRoutes(deps: ApiDeps, links: AudioLinks) {
   app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/ui/assets/:name', (c) => {
     const name = c.req.param('name');
-    const type = ASSETS[name];
+    const type = ASSETS[name] ?? SWAGGER_UI[name];
     if (!type) throw new ApiError('not_found', `no asset ${quoted(name)}`);
-    return c.body(assetText[name] ?? '', 200, { 'content-type': type, 'cache-control': 'no-cache' });
+    const text = assetText[name] ?? swaggerText[name] ?? '';
+    return c.body(text, 200, { 'content-type': type, 'cache-control': 'no-cache' });
   });
 
   app.get('/ui/f/upload-form', async (c) => {

@@ -176,12 +176,13 @@ describe('the document states what the server enforces', () => {
 });
 
 describe('docs page', () => {
-  test('/docs is a page whose scripts and styles are served by the API itself', async () => {
+  test('/docs is Swagger UI, its scripts and styles served by the API itself', async () => {
     const res = await api.app.request('/docs');
     assert.equal(res.status, 200);
     const page = await res.text();
     const sources = [...page.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
-    assert.ok(sources.includes('/ui/assets/docs.js'));
+    for (const asset of ['swagger-ui-bundle.js', 'swagger-ui.css', 'docs.js'])
+      assert.ok(sources.includes(`/ui/assets/${asset}`), asset);
     for (const src of sources) {
       assert.ok(src.startsWith('/'), `local asset: ${src}`);
       assert.equal((await api.app.request(src)).status, 200, src);
