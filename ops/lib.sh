@@ -18,6 +18,13 @@ CPU_NODE_PORT="${CPU_NODE_PORT:-9201}"
 CPU_NODE_THREADS="${CPU_NODE_THREADS:-$(nproc 2>/dev/null || echo 2)}"
 CPU_NODE_CAPACITY="${CPU_NODE_CAPACITY:-1}"
 CPU_NODE_MODEL="${CPU_NODE_MODEL:-whisper-base}"
+# The CPU LLM node (ops/llm.sh): its port, llama.cpp threads per generation (1: on a shared 2-core machine two
+# threads spin-wait on each other and ran 13x slower), generations run at once (others wait), and the model id
+# it announces on /v1/models and in every answer.
+LLM_NODE_PORT="${LLM_NODE_PORT:-9210}"
+LLM_NODE_THREADS="${LLM_NODE_THREADS:-1}"
+LLM_NODE_CAPACITY="${LLM_NODE_CAPACITY:-1}"
+LLM_NODE_MODEL="${LLM_NODE_MODEL:-gemma-3-270m}"
 
 say() { printf '[cofi] %s\n' "$*" >&2; }
 die() { printf '[cofi] error: %s\n' "$*" >&2; exit 1; }
