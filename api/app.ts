@@ -2,11 +2,13 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { requestId } from 'hono/request-id';
 import type { BlankEnv } from 'hono/types';
-import { createAudioLinks } from './audioLink.js';
+import type { Registry } from 'prom-client';
+import { type AudioLinks, createAudioLinks } from './audioLink.js';
 import { requireKeys } from './auth.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import type { ApiDeps } from './deps.js';
 import { ApiError, errorResponse, quoted } from './errors.js';
+import { createRouter } from './openapi.js';
 import { corsFor, jsonBody, pageHeaders, requestTimeout } from './protections.js';
 import { requestLog } from './requestLog.js';
 import { auditRoutes } from './routes/audit.js';
@@ -39,14 +41,7 @@ export function createApp(deps: ApiDeps) {
   app.use(jsonBody(deps.config.JSON_BODY_LIMIT, deps.config.REQUEST_TIMEOUT_MS));
   app.use(requestTimeout(deps.config.REQUEST_TIMEOUT_MS));
 
-  app.route('/', healthRoutes(deps));
-  app.route('/', auditRoutes(deps));
-  app.route('/', reauditRoutes(deps));
-  app.route('/', batchRoutes(deps));
-  app.route('/', dailyBatchRoutes(deps));
-  app.route('/', callRoutes(deps, links));
-  app.route('/', referenceRoutes(deps));
-  app.route('/', metricsRoutes(metrics.registry));
+  app.route('/', apiRoutes(deps, links, metrics.registry));
   app.route('/', dashboardRoutes(deps, links));
   documentApi(app, API_VERSION);
   const allowed = allowedMethods(app.routes);
@@ -70,6 +65,20 @@ export function createApp(deps: ApiDeps) {
   app.onError((err, c) => errorResponse(c, err));
   return app;
 }
+
+/** The API's documented routes, chained so their types add up: `ApiRoutes` is what api/client.ts is typed by. */
+function apiRoutes(deps: ApiDeps, links: AudioLinks, registry: Registry) {
+  return createRouter()
+    .route('/', healthRoutes(deps))
+    .route('/', auditRoutes(deps))
+    .route('/', reauditRoutes(deps))
+    .route('/', batchRoutes(deps))
+    .route('/', dailyBatchRoutes(deps))
+    .route('/', callRoutes(deps, links))
+    .route('/', referenceRoutes(deps))
+    .route('/', metricsRoutes(registry));
+}
+export type ApiRoutes = ReturnType<typeof apiRoutes>;
 
 /** For a path, the methods some route answers on it (a known path with another method is a 405, not a 404). */
 function allowedMethods(routes: readonly { method: string; path: string }[]) {

@@ -102,11 +102,13 @@ export const json = <T extends z.ZodType>(schema: T, description: string) => ({
  * every other, but without the body validator, which would read the whole body into memory first. Its handler
  * validates the fields with the same schema once they have arrived.
  */
-export function streamedRoute<R extends RouteConfig>(
-  app: App,
+export function streamedRoute<A extends App, R extends RouteConfig>(
+  app: A,
   route: R,
   handler: (c: Context) => Promise<Response>,
-): void {
+): ReturnType<typeof app.openapi<R>> {
   app.openAPIRegistry.registerPath(route);
   app.on(route.method.toUpperCase(), route.path.replace(/\{(\w+)\}/g, ':$1'), handler);
+  // Typed as `app.openapi(route, ...)` would be, so the typed client (api/client.ts) knows the route.
+  return app as unknown as ReturnType<typeof app.openapi<R>>;
 }

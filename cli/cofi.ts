@@ -1,6 +1,6 @@
 // `npx tsx cli/cofi.ts <command>`: upload and follow audits, reaudit, cancel, status and list batches.
 import { parseArgs } from 'node:util';
-import { ApiFailure, createClient } from './client.js';
+import { ApiFailure, createApiClient } from '../api/client.js';
 import * as commands from './commands.js';
 
 const USAGE = `cofi: audit recorded calls from the command line
@@ -50,9 +50,10 @@ async function run(argv: string[]): Promise<number> {
   const interval = Number(v.interval);
   if (!Number.isInteger(interval) || interval < 100)
     throw new UsageError('--interval must be at least 100 (ms)');
-  const client = createClient(
+  const key = v.key ?? process.env.COFI_API_KEY;
+  const client = createApiClient(
     v.url ?? process.env.COFI_URL ?? 'http://127.0.0.1:5064',
-    v.key ?? process.env.COFI_API_KEY,
+    key ? { key } : {},
   );
   const o: commands.CommandOptions = {
     json: v.json,

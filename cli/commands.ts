@@ -1,7 +1,11 @@
 // What each CLI command does against the API: upload or reaudit and follow the batch to its end, cancel,
 // status, list batches. Each returns the process exit code.
-import type { BatchDetail, BatchSummary, CallSummary } from '../api/schemas.js';
-import type { Client } from './client.js';
+import { openAsBlob } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { type ApiClient, ApiFailure, answer, fileParts } from '../api/client.js';
+import type { BatchDetail, CallSummary } from '../api/schemas.js';
+import type { BatchKind, BatchStatus, ReauditStage } from '../core/stages.js';
 import { createProgressView, headline, stageLines } from './progress.js';
 import { renderTable } from './table.js';
 
@@ -13,39 +17,52 @@ const TERMINAL = ['Completed', 'CompletedWithErrors', 'Failed', 'Cancelled'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const print = (o: CommandOptions, value: unknown) => o.out.write(`${JSON.stringify(value, null, 2)}\n`);
 
-type Queued = { task_id: string; batch_id: number };
+/** Files are read from disk as the request is sent (Blob from fs.openAsBlob), never held in memory. */
+async function recordings(files: string[]): Promise<File[]> {
+  const parts: File[] = [];
+  for (const file of files) {
+    const info = await stat(file).catch(() => null);
+    if (!info?.isFile()) throw new ApiFailure(0, `not a file: ${file}`);
+    parts.push(new File([await openAsBlob(file)], path.basename(file)));
+  }
+  return parts;
+}
 
 export async function audit(
-  client: Client,
+  client: ApiClient,
   o: CommandOptions,
   files: string[],
   fields: { process: string; categoryMapping?: string; stages?: string },
 ): Promise<number> {
-  const queued = await client.upload<Queued & { files: number }>('/audit/upload', files, {
+  const form = {
+    files: fileParts(await recordings(files)),
     process_id: fields.process,
-    category_mapping_id: fields.categoryMapping,
-    stages: fields.stages,
-  });
+    ...(fields.categoryMapping === undefined ? {} : { category_mapping_id: fields.categoryMapping }),
+    ...(fields.stages === undefined ? {} : { stages: fields.stages }),
+  };
+  const queued = await answer(client.audit.upload.$post({ form }));
   if (!o.json)
     o.out.write(`queued ${queued.task_id} (batch ${queued.batch_id}) with ${queued.files} file(s)\n`);
   return o.wait ? follow(client, o, queued.batch_id) : done(o, queued);
 }
 
 export async function reaudit(
-  client: Client,
+  client: ApiClient,
   o: CommandOptions,
   names: string[],
   stages: string,
 ): Promise<number> {
-  const queued = await client.post<Queued & { calls: number; stages: string[]; not_found: string[] }>(
-    '/reaudit',
-    {
-      audio_names: names,
-      stages: stages
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    },
+  const queued = await answer(
+    client.reaudit.$post({
+      json: {
+        audio_names: names,
+        stages: stages
+          .split(',')
+          .map((s) => s.trim())
+          // Checked by the API (a 422 names a stage it does not know).
+          .filter(Boolean) as ReauditStage[],
+      },
+    }),
   );
   if (!o.json) {
     o.out.write(
@@ -62,11 +79,11 @@ function done(o: CommandOptions, queued: unknown): number {
 }
 
 /** Polls the batch until it ends (drawing progress), then shows its calls; non-zero when any failed. */
-async function follow(client: Client, o: CommandOptions, batchId: number): Promise<number> {
+async function follow(client: ApiClient, o: CommandOptions, batchId: number): Promise<number> {
   const view = o.json ? null : createProgressView(o.out, o.tty);
   let batch: BatchDetail;
   for (;;) {
-    batch = await client.get<BatchDetail>(`/batches/${batchId}`);
+    batch = await answer(client.batches[':id'].$get({ param: { id: String(batchId) } }));
     view?.update(batch);
     if (TERMINAL.includes(batch.status)) break;
     await sleep(o.interval);
@@ -94,12 +111,16 @@ async function follow(client: Client, o: CommandOptions, batchId: number): Promi
   return batch.status === 'Completed' && failed.length === 0 ? EXIT.ok : EXIT.callsFailed;
 }
 
-async function allCalls(client: Client, batchId: number): Promise<CallSummary[]> {
+async function allCalls(client: ApiClient, batchId: number): Promise<CallSummary[]> {
   const calls: CallSummary[] = [];
   let after: number | null = 0;
   while (after !== null) {
-    const page: { calls: CallSummary[]; next_after: number | null } = await client.get(
-      `/batches/${batchId}/calls?limit=5000${after ? `&after=${after}` : ''}`,
+    const query: { limit: string; after?: string } = {
+      limit: '5000',
+      ...(after ? { after: String(after) } : {}),
+    };
+    const page: { calls: CallSummary[]; next_after: number | null } = await answer(
+      client.batches[':id'].calls.$get({ param: { id: String(batchId) }, query }),
     );
     calls.push(...page.calls);
     after = page.next_after;
@@ -118,34 +139,33 @@ export function callTable(calls: CallSummary[]): string {
 }
 
 /** Stops a running batch of any kind (an upload, a day, a reaudit). */
-export async function cancel(client: Client, o: CommandOptions, task: string): Promise<number> {
-  const answer = await client.post<{ status: string; task_id: string }>(
-    `/batches/${await batchIdOf(client, task)}/cancel`,
-  );
-  if (o.json) print(o, answer);
-  else o.out.write(`${answer.task_id}: ${answer.status}\n`);
+export async function cancel(client: ApiClient, o: CommandOptions, task: string): Promise<number> {
+  const id = String(await batchIdOf(client, task));
+  const cancelling = await answer(client.batches[':id'].cancel.$post({ param: { id } }));
+  if (o.json) print(o, cancelling);
+  else o.out.write(`${cancelling.task_id}: ${cancelling.status}\n`);
   return EXIT.ok;
 }
 
 /** `audit-42`, `reaudit-43` or a bare id name a batch directly; other task ids (`daily-…`) are looked up. */
-async function batchIdOf(client: Client, task: string): Promise<number> {
+async function batchIdOf(client: ApiClient, task: string): Promise<number> {
   const direct = /^(?:(?:audit|reaudit)-)?(\d{1,10})$/.exec(task);
   if (direct) return Number(direct[1]);
-  let before = '';
+  let before: string | undefined;
   for (let pages = 0; pages < 50; pages++) {
-    const page: { batches: BatchSummary[]; next_before: number | null } = await client.get(
-      `/batches?limit=200${before}`,
-    );
+    const query = { limit: '200', ...(before ? { before } : {}) };
+    const page = await answer(client.batches.$get({ query }));
     const hit = page.batches.find((b) => b.task_id === task);
     if (hit) return hit.batch_id;
     if (page.next_before === null) break;
-    before = `&before=${page.next_before}`;
+    before = String(page.next_before);
   }
   throw new Error(`no batch with task id "${task}"`);
 }
 
-export async function status(client: Client, o: CommandOptions, task: string): Promise<number> {
-  const batch = await client.get<BatchDetail>(`/batches/${await batchIdOf(client, task)}`);
+export async function status(client: ApiClient, o: CommandOptions, task: string): Promise<number> {
+  const id = String(await batchIdOf(client, task));
+  const batch = await answer(client.batches[':id'].$get({ param: { id } }));
   if (o.json) {
     print(o, batch);
     return EXIT.ok;
@@ -157,14 +177,17 @@ export async function status(client: Client, o: CommandOptions, task: string): P
 }
 
 export async function batches(
-  client: Client,
+  client: ApiClient,
   o: CommandOptions,
   filter: { kind?: string; status?: string; limit?: string },
 ) {
-  const query = new URLSearchParams(
-    Object.entries(filter).filter((e): e is [string, string] => Boolean(e[1])),
-  );
-  const page = await client.get<{ batches: BatchSummary[] }>(`/batches${query.size ? `?${query}` : ''}`);
+  // The API checks kind and status (a 422 names a wrong one); the CLI passes them through as typed.
+  const query = {
+    ...(filter.kind ? { kind: filter.kind as BatchKind } : {}),
+    ...(filter.status ? { status: filter.status as BatchStatus } : {}),
+    ...(filter.limit ? { limit: filter.limit } : {}),
+  };
+  const page = await answer(client.batches.$get({ query }));
   if (o.json) {
     print(o, page);
     return EXIT.ok;

@@ -167,8 +167,7 @@ function duplicateNames(upload: StagedUpload): ApiError {
 
 export function auditRoutes(deps: ApiDeps) {
   const lifecycle = { db: deps.database.db, temporal: deps.temporal, config: deps.config, audio: deps.audio };
-  const app = createRouter();
-  streamedRoute(app, upload, async (c) => {
+  return streamedRoute(createRouter(), upload, async (c) => {
     // Fast refusal before reading a large body; the workflow start is what makes the rule atomic.
     if (await uploadBusy(lifecycle)) throw new ApiError('conflict', AUDIT_BUSY);
     const staged = await receiveUpload(
@@ -205,10 +204,8 @@ export function auditRoutes(deps: ApiDeps) {
         ? err
         : new ApiError('unavailable', `could not queue the upload: ${describeError(err)}`);
     }
-  });
-  app.openapi(status, async (c) => {
+  }).openapi(status, async (c) => {
     const batch = await findBatchByTask(deps, c.req.valid('param').task_id, 'audit');
     return c.json(await batchView(deps, batch), 200);
   });
-  return app;
 }
