@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import mysql from 'mysql2/promise';
+import { answer, createApiClient } from '../api/client.js';
 import { httpOk, managed, sleep } from '../chaos/processes.js';
 import { makeWav } from '../test/support/audio.js';
 
@@ -102,21 +103,15 @@ export async function runScale(n: number, env: ScaleEnv): Promise<ScaleResult> {
     }, 1000);
 
     const started = Date.now();
-    const res = await fetch(`${api}/batches`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ date: day, audio_stages: [] }),
-    });
-    const accepted = (await res.json()) as { task_id?: string; detail?: string };
-    if (res.status !== 202) throw new Error(`POST /batches answered ${res.status}: ${accepted.detail}`);
+    const cofi = createApiClient(api);
+    const accepted = await answer(cofi.batches.$post({ json: { date: day, audio_stages: [] } }));
     let ingested = 0;
     let status = '';
     let progressed = Date.now();
     let lastDone = -1;
     for (;;) {
       await sleep(2000);
-      const s = await fetch(`${api}/daily/status/${accepted.task_id}`);
-      const body = (await s.json()) as { status: string; total_files?: number; completed?: number };
+      const body = await answer(cofi.daily.status[':task_id'].$get({ param: { task_id: accepted.task_id } }));
       status = body.status;
       if (!ingested && (body.total_files ?? 0) >= n) ingested = Date.now();
       if (['Completed', 'CompletedWithErrors', 'Failed', 'Cancelled'].includes(status)) break;

@@ -10,7 +10,7 @@ import { batchStatus, call } from '../../drizzle/schema/index.js';
 import { workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
 import { failUpdates } from '../support/dbFault.js';
-import { auditForm, getJson, postForm, postJson, waitForBatch } from '../support/http.js';
+import { auditForm, postJson, postReaudit, statusOf, uploadAudit, waitForBatch } from '../support/http.js';
 import { type Stack, startStack } from '../support/stack.js';
 
 let stack: Stack;
@@ -25,9 +25,8 @@ after(async () => {
 const RUN_ID_WRITE = 'NEW.runId IS NOT NULL AND OLD.runId IS NULL';
 
 const upload = (tag: string, seconds: number[] = [2]) =>
-  postForm(
+  uploadAudit(
     stack.app,
-    '/audit/upload',
     auditForm(
       seconds.map((s, i) => ({ name: `${tag}-${i}.wav`, bytes: makeWav(s, 900 + i + tag.length, 200) })),
     ),
@@ -39,7 +38,7 @@ describe('a database blip right after the workflow started', () => {
     let res: Awaited<ReturnType<typeof upload>>;
     try {
       res = await upload('blip-upload');
-      const { final } = await waitForBatch(stack.app, `/audit/status/${res.body.task_id}`);
+      const { final } = await waitForBatch(stack.app, res.body.task_id);
       assert.equal(await fault.fired(), 1, 'the fault happened');
       assert.equal(res.status, 200, JSON.stringify(res.body));
       assert.equal(final.status, 'Completed', JSON.stringify(final));
@@ -48,23 +47,20 @@ describe('a database blip right after the workflow started', () => {
     }
     const next = await upload('blip-after');
     assert.equal(next.status, 200, `the next upload is not blocked: ${JSON.stringify(next.body)}`);
-    assert.equal(
-      (await waitForBatch(stack.app, `/audit/status/${next.body.task_id}`)).final.status,
-      'Completed',
-    );
+    assert.equal((await waitForBatch(stack.app, next.body.task_id)).final.status, 'Completed');
   });
 
   test('reaudit: it runs to its end and holds its calls no longer', async () => {
     const res = await upload('blip-reaudit');
-    await waitForBatch(stack.app, `/audit/status/${res.body.task_id}`);
+    await waitForBatch(stack.app, res.body.task_id);
     const fault = await failUpdates(stack.database.pool, 'batchStatus', RUN_ID_WRITE, 1);
     try {
-      const reaudit = await postJson(stack.app, '/reaudit', {
+      const reaudit = await postReaudit(stack.app, {
         audio_names: ['blip-reaudit-0.wav'],
         stages: ['llm2'],
       });
       assert.equal(reaudit.status, 200, JSON.stringify(reaudit.body));
-      const { final } = await waitForBatch(stack.app, `/reaudit/status/${reaudit.body.task_id}`);
+      const { final } = await waitForBatch(stack.app, reaudit.body.task_id);
       assert.equal(await fault.fired(), 1, 'the fault happened');
       assert.equal(final.status, 'Completed', JSON.stringify(final));
       const id = workflowIds.reaudit(stack.config.COFI_TASK_QUEUE, Number(reaudit.body.batch_id));
@@ -72,18 +68,18 @@ describe('a database blip right after the workflow started', () => {
     } finally {
       await fault.remove();
     }
-    const again = await postJson(stack.app, '/reaudit', {
+    const again = await postReaudit(stack.app, {
       audio_names: ['blip-reaudit-0.wav'],
       stages: ['llm2'],
     });
     assert.equal(again.status, 200, JSON.stringify(again.body));
-    await waitForBatch(stack.app, `/reaudit/status/${again.body.task_id}`);
+    await waitForBatch(stack.app, again.body.task_id);
   });
 });
 
 test('a reaudit held up past REQUEST_TIMEOUT_MS answers 504 and leaves no batch and no workflow', async () => {
   const res = await upload('slow-admission');
-  await waitForBatch(stack.app, `/audit/status/${res.body.task_id}`);
+  await waitForBatch(stack.app, res.body.task_id);
   const app = createApp({
     database: stack.database,
     temporal: stack.client,
@@ -102,7 +98,7 @@ test('a reaudit held up past REQUEST_TIMEOUT_MS answers 504 and leaves no batch 
   let answer: Awaited<ReturnType<typeof postJson>>;
   try {
     await blocker.query('LOCK TABLES batchStatus WRITE, callLock WRITE');
-    const pending = postJson(app, '/reaudit', { audio_names: ['slow-admission-0.wav'], stages: ['llm2'] });
+    const pending = postReaudit(app, { audio_names: ['slow-admission-0.wav'], stages: ['llm2'] });
     await new Promise((r) => setTimeout(r, 1000));
     await blocker.query('UNLOCK TABLES');
     answer = await pending;
@@ -137,20 +133,20 @@ test('a finished call of a batch still running cannot be reaudited: 409 naming t
       assert.ok(i < 200, 'the short call finished');
       await new Promise((r) => setTimeout(r, 100));
     }
-    assert.equal((await getJson(stack.app, `/audit/status/${res.body.task_id}`)).body.status, 'InProgress');
-    const refused = await postJson(stack.app, '/reaudit', { audio_names: ['held-0.wav'], stages: ['llm2'] });
+    assert.equal((await statusOf(stack.app, res.body.task_id)).body.status, 'InProgress');
+    const refused = await postReaudit(stack.app, { audio_names: ['held-0.wav'], stages: ['llm2'] });
     assert.equal(refused.status, 409, JSON.stringify(refused.body));
     assert.match(String(refused.body.detail), new RegExp(`held-0\\.wav \\(audit-${batchId}\\)`));
     // The upload is cancelled (any batch can be): it ends, and its calls are free.
     const cancel = await postJson(stack.app, `/batches/${batchId}/cancel`, {});
     assert.equal(cancel.status, 202, JSON.stringify(cancel.body));
-    const { final } = await waitForBatch(stack.app, `/audit/status/${res.body.task_id}`);
+    const { final } = await waitForBatch(stack.app, res.body.task_id);
     assert.equal(final.status, 'Cancelled');
     assert.deepEqual([final.completed, final.cancelled], [1, 1]);
   } finally {
     stack.sim.setTimeScale(0);
   }
-  const accepted = await postJson(stack.app, '/reaudit', { audio_names: ['held-0.wav'], stages: ['llm2'] });
+  const accepted = await postReaudit(stack.app, { audio_names: ['held-0.wav'], stages: ['llm2'] });
   assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
-  await waitForBatch(stack.app, `/reaudit/status/${accepted.body.task_id}`);
+  await waitForBatch(stack.app, accepted.body.task_id);
 });

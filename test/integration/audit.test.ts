@@ -17,7 +17,7 @@ import {
 import { workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
 import { recordHistory } from '../support/histories.js';
-import { auditForm, getJson, postForm, waitForBatch } from '../support/http.js';
+import { auditForm, getJson, uploadAudit, waitForBatch } from '../support/http.js';
 import { type Stack, startStack } from '../support/stack.js';
 
 let stack: Stack;
@@ -53,17 +53,13 @@ describe('Test 1: audit upload of a single file', () => {
   test('queues at once, then runs every stage and leaves the rows the seed queries read', async () => {
     const utcDate = () => new Date().toISOString().slice(0, 10);
     const dayBefore = utcDate();
-    const res = await postForm(
-      stack.app,
-      '/audit/upload',
-      auditForm([{ name: 'test.wav', bytes: makeWav(6, 1) }]),
-    );
+    const res = await uploadAudit(stack.app, auditForm([{ name: 'test.wav', bytes: makeWav(6, 1) }]));
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.status, 'queued');
     assert.match(String(res.body.task_id), /^audit-\d+$/);
     const batchId = Number(res.body.batch_id);
 
-    const { final } = await waitForBatch(stack.app, `/audit/status/${res.body.task_id}`);
+    const { final } = await waitForBatch(stack.app, res.body.task_id);
     assert.equal(final.status, 'Completed', JSON.stringify(final));
 
     const rows = await batchRows(batchId);
@@ -144,15 +140,11 @@ describe('Test 2 and 5: several files, one failing STT for good', () => {
       { name: 'broken-stt.wav', bytes: makeWav(4, 3) },
       { name: 'file3.wav', bytes: makeWav(7, 4) },
     ];
-    const res = await postForm(
-      stack.app,
-      '/audit/upload',
-      auditForm(files, { process_id: '1', category_mapping_id: '1' }),
-    );
+    const res = await uploadAudit(stack.app, auditForm(files, { process_id: '1', category_mapping_id: '1' }));
     assert.equal(res.status, 200, JSON.stringify(res.body));
     const taskId = String(res.body.task_id);
     const batchId = Number(res.body.batch_id);
-    const { final, seen } = await waitForBatch(stack.app, `/audit/status/${taskId}`);
+    const { final, seen } = await waitForBatch(stack.app, taskId);
 
     assert.equal(final.status, 'CompletedWithErrors');
     assert.equal(final.completed, 2);
@@ -217,10 +209,7 @@ describe('Test 3: one audit upload at a time', () => {
   test('two simultaneous uploads: exactly one is accepted, the other gets 409 and leaves nothing', async () => {
     const before = await stack.db.select({ id: batchStatus.id }).from(batchStatus);
     const form = (seed: number) => auditForm([{ name: `c${seed}.wav`, bytes: makeWav(3, seed) }]);
-    const answers = await Promise.all([
-      postForm(stack.app, '/audit/upload', form(10)),
-      postForm(stack.app, '/audit/upload', form(11)),
-    ]);
+    const answers = await Promise.all([uploadAudit(stack.app, form(10)), uploadAudit(stack.app, form(11))]);
     const statuses = answers.map((a) => a.status).sort();
     assert.deepEqual(statuses, [200, 409], JSON.stringify(answers));
     const refused = answers.find((a) => a.status === 409)!;
@@ -229,10 +218,10 @@ describe('Test 3: one audit upload at a time', () => {
     const afterRows = await stack.db.select({ id: batchStatus.id }).from(batchStatus);
     assert.equal(afterRows.length, before.length + 1, 'the refused upload left no batch row');
     // Once the accepted one is done, uploads are accepted again.
-    await waitForBatch(stack.app, `/audit/status/${accepted.body.task_id}`);
-    const fourth = await postForm(stack.app, '/audit/upload', form(13));
+    await waitForBatch(stack.app, accepted.body.task_id);
+    const fourth = await uploadAudit(stack.app, form(13));
     assert.equal(fourth.status, 200, JSON.stringify(fourth.body));
-    await waitForBatch(stack.app, `/audit/status/${fourth.body.task_id}`);
+    await waitForBatch(stack.app, fourth.body.task_id);
   });
 
   test('status of an unknown task is 404 with a detail', async () => {

@@ -8,7 +8,7 @@ import { batchRunEventBound } from '../../core/limits.js';
 import { workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
 import { recordHistory } from '../support/histories.js';
-import { auditForm, postForm, waitForBatch } from '../support/http.js';
+import { auditForm, uploadAudit, waitForBatch } from '../support/http.js';
 import { type Stack, startStack } from '../support/stack.js';
 
 let stack: Stack;
@@ -35,9 +35,9 @@ test('a batch continues as new and loses or repeats nothing', async () => {
     name: `handover-${i}.wav`,
     bytes: i === 0 ? makeWav(480, 700, 200) : makeWav(2, 700 + i),
   }));
-  const res = await postForm(stack.app, '/audit/upload', auditForm(files));
+  const res = await uploadAudit(stack.app, auditForm(files));
   assert.equal(res.status, 200, JSON.stringify(res.body));
-  const { final } = await waitForBatch(stack.app, `/audit/status/${res.body.task_id}`, 300_000);
+  const { final } = await waitForBatch(stack.app, res.body.task_id, 300_000);
   assert.equal(final.status, 'Completed', JSON.stringify(final));
   assert.equal(final.completed, 14);
   const progress = final.progress as Record<string, { total: number; done: number; failed: number }>;

@@ -17,7 +17,7 @@ import {
 import { workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
 import { recordHistory } from '../support/histories.js';
-import { getJson, postJson as postJsonTo, waitForBatch } from '../support/http.js';
+import { postJson as postJsonTo, statusOf, waitForBatch } from '../support/http.js';
 import { type Stack, startStack } from '../support/stack.js';
 
 let stack: Stack;
@@ -59,10 +59,10 @@ const postJson = (url: string, body: unknown) => postJsonTo(stack.app, url, body
 async function waitForDaily(taskId: string) {
   // The day's row exists once the workflow has ingested the folder: allow a slow machine two minutes.
   for (let i = 0; i < 1200; i++) {
-    if ((await getJson(stack.app, `/daily/status/${taskId}`)).status === 200) break;
+    if ((await statusOf(stack.app, taskId)).status === 200) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  return waitForBatch(stack.app, `/daily/status/${taskId}`);
+  return waitForBatch(stack.app, taskId);
 }
 
 describe('daily batch', () => {

@@ -12,7 +12,7 @@ import { dailyScheduleOptions } from '../../worker/schedule.js';
 import { workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
 import { recordHistory } from '../support/histories.js';
-import { getJson, postJson, waitForBatch } from '../support/http.js';
+import { getJson, postDay, postReaudit, statusOf, waitForBatch } from '../support/http.js';
 import { nameTag } from '../support/names.js';
 import { type Stack, startStack } from '../support/stack.js';
 
@@ -62,10 +62,10 @@ async function executions(workflowId: string): Promise<string[]> {
 
 async function waitForDay(date: string, timeoutMs = 120_000) {
   for (let i = 0; i < timeoutMs / 200; i++) {
-    if ((await getJson(stack.app, `/daily/status/daily-${date}`)).status === 200) break;
+    if ((await statusOf(stack.app, `daily-${date}`)).status === 200) break;
     await new Promise((r) => setTimeout(r, 200));
   }
-  return waitForBatch(stack.app, `/daily/status/daily-${date}`, timeoutMs);
+  return waitForBatch(stack.app, `daily-${date}`, timeoutMs);
 }
 
 /** Waits until the day's batch has been opened for the `attempt`th time. */
@@ -97,7 +97,7 @@ describe('scheduled days', () => {
     try {
       const [, onDemand] = await Promise.all([
         handle.trigger(),
-        postJson(stack.app, '/batches', { date, audio_stages: [] }),
+        postDay(stack.app, { date, audio_stages: [] }),
       ]);
       assert.equal(onDemand.status, 202, JSON.stringify(onDemand.body));
       for (let i = 0; ((await dayBatch(date))?.attempt ?? 0) <= attemptBefore; i++) {
@@ -187,7 +187,7 @@ test('a day run again leaves a call that a running reaudit holds to the reaudit'
   const date = `${2100 + Math.floor(Math.random() * 800)}-0${1 + Math.floor(Math.random() * 9)}-1${Math.floor(Math.random() * 9)}`;
   const held = `${tag}-broken-stt.wav`;
   await dayFolder(date, [`${tag}-fine.wav`, held]);
-  const first = await postJson(stack.app, '/batches', { date, audio_stages: [] });
+  const first = await postDay(stack.app, { date, audio_stages: [] });
   assert.equal(first.status, 202, JSON.stringify(first.body));
   const { final: firstRun } = await waitForDay(date);
   assert.equal(firstRun.status, 'CompletedWithErrors', JSON.stringify(firstRun));
@@ -206,13 +206,13 @@ test('a day run again leaves a call that a running reaudit holds to the reaudit'
   stack.sim.setTimeScale(60);
   let reauditTask: string;
   try {
-    const reaudit = await postJson(stack.app, '/reaudit', {
+    const reaudit = await postReaudit(stack.app, {
       audio_names: [held],
       stages: ['lid'],
     });
     assert.equal(reaudit.status, 200, JSON.stringify(reaudit.body));
     reauditTask = String(reaudit.body.task_id);
-    const again = await postJson(stack.app, '/batches', { date, audio_stages: [] });
+    const again = await postDay(stack.app, { date, audio_stages: [] });
     assert.equal(again.status, 202, JSON.stringify(again.body));
   } finally {
     await stack.startWorkers();
@@ -239,7 +239,7 @@ test('a day run again leaves a call that a running reaudit holds to the reaudit'
   } finally {
     stack.sim.setTimeScale(0);
   }
-  await waitForBatch(stack.app, `/reaudit/status/${reauditTask}`);
+  await waitForBatch(stack.app, reauditTask);
   await waitForAttempt(date, 2);
   const { final } = await waitForDay(date);
   assert.equal(final.attempt, 2);
@@ -255,7 +255,7 @@ test('a day run again after a failed call lost its recording: the call fails wit
   const date = `${2100 + Math.floor(Math.random() * 800)}-1${Math.floor(Math.random() * 3)}-2${Math.floor(Math.random() * 9)}`;
   const lost = `${tag}-lost-broken-stt.wav`;
   await dayFolder(date, [`${tag}-kept.wav`, lost]);
-  await postJson(stack.app, '/batches', { date, audio_stages: [] });
+  await postDay(stack.app, { date, audio_stages: [] });
   const { final: first } = await waitForDay(date);
   assert.equal(first.status, 'CompletedWithErrors', JSON.stringify(first));
   // The failed call's recording is gone from the day's folder and from the audio store.
@@ -266,7 +266,7 @@ test('a day run again after a failed call lost its recording: the call fails wit
     .where(and(eq(call.batchId, batch.id), eq(call.audioName, lost)));
   await rm(path.join(dailyDir, date, lost));
   await rm(stack.audio.resolve(row!.storedPath));
-  const again = await postJson(stack.app, '/batches', { date, audio_stages: [] });
+  const again = await postDay(stack.app, { date, audio_stages: [] });
   assert.equal(again.status, 202, JSON.stringify(again.body));
   await waitForAttempt(date, 2);
   const { final } = await waitForDay(date, 60_000);
@@ -285,7 +285,7 @@ test('a day run again after a failed call lost its recording: the call fails wit
 test('a day asked for again while its last run is closing starts anew once that run has closed', async () => {
   const date = `${2100 + Math.floor(Math.random() * 800)}-0${1 + Math.floor(Math.random() * 9)}-0${1 + Math.floor(Math.random() * 8)}`;
   await dayFolder(date, [`${tag}-early.wav`]);
-  await postJson(stack.app, '/batches', { date, audio_stages: [] });
+  await postDay(stack.app, { date, audio_stages: [] });
   const { final: first } = await waitForDay(date);
   assert.equal(first.status, 'Completed', JSON.stringify(first));
   // The run that has closed its day but not yet ended (a moment, made long here): an execution with the day's
@@ -299,7 +299,7 @@ test('a day asked for again while its last run is closing starts anew once that 
   });
   await dayFolder(date, [`${tag}-early.wav`, `${tag}-late.wav`]);
   const ending = new Promise((r) => setTimeout(r, 1000)).then(() => closing.terminate('closed'));
-  const again = await postJson(stack.app, '/batches', { date, audio_stages: [] });
+  const again = await postDay(stack.app, { date, audio_stages: [] });
   await ending;
   assert.equal(again.status, 202, JSON.stringify(again.body));
   assert.equal(again.body.joined, false, 'a run that had closed its day is not joined');

@@ -7,7 +7,7 @@ import { eq } from 'drizzle-orm';
 import { call } from '../../drizzle/schema/index.js';
 import { workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
-import { auditForm, getJson, postForm, waitForBatch } from '../support/http.js';
+import { auditForm, getJson, uploadAudit, waitForBatch } from '../support/http.js';
 import { locksOf } from '../support/queries.js';
 import { type Stack, startStack } from '../support/stack.js';
 
@@ -24,9 +24,8 @@ const uploadId = () => workflowIds.auditUpload(stack.config.COFI_TASK_QUEUE);
 /** An upload of a short call and a long one (10 minutes of audio: 15 s of STT at real-time speed). */
 async function longUpload(tag: string) {
   stack.sim.setTimeScale(1);
-  const res = await postForm(
+  const res = await uploadAudit(
     stack.app,
-    '/audit/upload',
     auditForm([
       { name: `${tag}-short.wav`, bytes: makeWav(2, 31, 200) },
       { name: `${tag}-long.wav`, bytes: makeWav(600, 32, 200) },
@@ -50,7 +49,7 @@ describe('a batch whose workflow is stopped in Temporal', () => {
   test('terminated: recorded Failed with the reason, the call in flight stopped, locks released', async () => {
     const { taskId, callIds } = await longUpload('terminated');
     await stack.client.workflow.getHandle(uploadId()).terminate('stopped by an operator');
-    const { final } = await waitForBatch(stack.app, `/audit/status/${taskId}`, 30_000);
+    const { final } = await waitForBatch(stack.app, taskId, 30_000);
     assert.equal(final.status, 'Failed', JSON.stringify(final));
     assert.match(String(final.exit_reason), /terminated/);
     assert.deepEqual([final.completed, final.failed, final.cancelled, final.in_flight], [1, 0, 1, 0]);
@@ -61,19 +60,18 @@ describe('a batch whose workflow is stopped in Temporal', () => {
     assert.equal(long!.status, 'Cancelled');
     assert.match(String(long!.errorMessage), /before this call finished/);
     // The next upload is not blocked by the dead one.
-    const next = await postForm(
+    const next = await uploadAudit(
       stack.app,
-      '/audit/upload',
       auditForm([{ name: 'after-terminate.wav', bytes: makeWav(2, 33, 200) }]),
     );
     assert.equal(next.status, 200, JSON.stringify(next.body));
-    await waitForBatch(stack.app, `/audit/status/${next.body.task_id}`);
+    await waitForBatch(stack.app, next.body.task_id);
   });
 
   test('cancelled from Temporal (the Web UI): the batch stops its calls and ends Cancelled', async () => {
     const { taskId, callIds } = await longUpload('ui-cancel');
     await stack.client.workflow.getHandle(uploadId()).cancel();
-    const { final } = await waitForBatch(stack.app, `/audit/status/${taskId}`, 30_000);
+    const { final } = await waitForBatch(stack.app, taskId, 30_000);
     assert.equal(final.status, 'Cancelled', JSON.stringify(final));
     assert.match(String(final.exit_reason), /cancelled in Temporal/);
     assert.deepEqual([final.completed, final.cancelled], [1, 1]);
@@ -92,9 +90,8 @@ test('a call whose workflow id is taken already is adopted; the other calls and 
   await stack.stopWorkers();
   let taskId: string;
   try {
-    const res = await postForm(
+    const res = await uploadAudit(
       stack.app,
-      '/audit/upload',
       auditForm(
         ['taken', 'free-1', 'free-2'].map((n, i) => ({ name: `${n}.wav`, bytes: makeWav(2, 40 + i, 200) })),
       ),
@@ -123,7 +120,7 @@ test('a call whose workflow id is taken already is adopted; the other calls and 
   } finally {
     await stack.startWorkers();
   }
-  const { final } = await waitForBatch(stack.app, `/audit/status/${taskId}`, 60_000);
+  const { final } = await waitForBatch(stack.app, taskId, 60_000);
   assert.equal(final.status, 'Completed', JSON.stringify(final));
   assert.equal(final.completed, 3);
 });

@@ -8,7 +8,7 @@ import { batchExecutionLog, fileDistribution } from '../../drizzle/schema/index.
 import { workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
 import { recordHistory } from '../support/histories.js';
-import { auditForm, postForm, waitForBatch } from '../support/http.js';
+import { auditForm, uploadAudit, waitForBatch } from '../support/http.js';
 import { callsOfBatch } from '../support/queries.js';
 import { type Stack, startStack } from '../support/stack.js';
 
@@ -31,10 +31,10 @@ after(async () => {
 test('calls of a node that stopped answering are redistributed and complete', async () => {
   await stack.sim.stopNode('node-b');
   const files = Array.from({ length: 6 }, (_, i) => ({ name: `gone-${i}.wav`, bytes: makeWav(2, 300 + i) }));
-  const res = await postForm(stack.app, '/audit/upload', auditForm(files));
+  const res = await uploadAudit(stack.app, auditForm(files));
   assert.equal(res.status, 200, JSON.stringify(res.body));
   const batchId = Number(res.body.batch_id);
-  const { final } = await waitForBatch(stack.app, `/audit/status/${res.body.task_id}`, 300_000);
+  const { final } = await waitForBatch(stack.app, res.body.task_id, 300_000);
   assert.equal(final.status, 'Completed', JSON.stringify(final));
 
   const verdict = await verifyBatch(stack.database.pool, batchId, 9);

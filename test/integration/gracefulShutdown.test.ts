@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { verifyBatch } from '../../chaos/checks.js';
 import { workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
-import { auditForm, postForm, waitForBatch } from '../support/http.js';
+import { auditForm, uploadAudit, waitForBatch } from '../support/http.js';
 import { callsOfBatch } from '../support/queries.js';
 import { type Stack, startStack } from '../support/stack.js';
 
@@ -26,7 +26,7 @@ test('a worker shut down in the middle of a GPU request lets it finish: no attem
     name: `deploy-${i}.wav`,
     bytes: makeWav(2, 700 + i),
   }));
-  const res = await postForm(stack.app, '/audit/upload', auditForm(files));
+  const res = await uploadAudit(stack.app, auditForm(files));
   assert.equal(res.status, 200, JSON.stringify(res.body));
   const batchId = Number(res.body.batch_id);
 
@@ -36,7 +36,7 @@ test('a worker shut down in the middle of a GPU request lets it finish: no attem
   assert.ok(inFlight() > 0, 'a GPU request is being answered when the worker stops');
   await stack.restartWorkers();
 
-  const { final } = await waitForBatch(stack.app, `/audit/status/${res.body.task_id}`, 120_000);
+  const { final } = await waitForBatch(stack.app, res.body.task_id, 120_000);
   assert.equal(final.status, 'Completed', JSON.stringify(final));
   const verdict = await verifyBatch(stack.database.pool, batchId, 9);
   assert.deepEqual(verdict.problems, []);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { tasksInHand } from '../../core/nodeSlots.js';
 import { makeWav } from '../support/audio.js';
-import { auditForm, postForm, waitForBatch } from '../support/http.js';
+import { auditForm, uploadAudit, waitForBatch } from '../support/http.js';
 import { type Stack, startStack } from '../support/stack.js';
 
 let stack: Stack;
@@ -31,9 +31,9 @@ test('24 calls at once on nodes of 2 and 1 slots and an LLM of 2: each gets its 
     name: `slots-${i}.wav`,
     bytes: makeWav(2, 900 + i),
   }));
-  const res = await postForm(stack.app, '/audit/upload', auditForm(files));
+  const res = await uploadAudit(stack.app, auditForm(files));
   assert.equal(res.status, 200, JSON.stringify(res.body));
-  const { final } = await waitForBatch(stack.app, `/audit/status/${res.body.task_id}`, 300_000);
+  const { final } = await waitForBatch(stack.app, res.body.task_id, 300_000);
   assert.equal(final.status, 'Completed', JSON.stringify(final));
   const seen = Object.fromEntries(
     stack.sim.stats().endpoints.map((e) => [e.id, { peak: e.maxConcurrent, refused: e.rejected }]),

@@ -8,7 +8,7 @@ import type { BatchDetail, CallDetail, CallSummary } from '../../api/schemas.js'
 import type { GpuNode } from '../../core/config.js';
 import { wordErrors } from '../../core/inference/wer.js';
 import { sample } from '../inference/support.js';
-import { auditForm, getJson, postForm, waitForBatch } from '../support/http.js';
+import { auditForm, getJson, uploadAudit, waitForBatch } from '../support/http.js';
 import { type Stack, startStack } from '../support/stack.js';
 
 /** Measured on billing-dispute-en.mp3 with Whisper base int8: 0.358 (29 edits over 81 words), every run. */
@@ -56,9 +56,8 @@ describe('an audit of real speech on the CPU Whisper node', () => {
   let calls: CallSummary[];
   before(async () => {
     stack = await startStack({ gpuNodes: [cpuNode()], llm: [{ id: 'llm-a', capacity: 4 }] });
-    const res = await postForm(
+    const res = await uploadAudit(
       stack.app,
-      '/audit/upload',
       auditForm([
         {
           name: 'billing-dispute-en.mp3',
@@ -69,7 +68,7 @@ describe('an audit of real speech on the CPU Whisper node', () => {
       ]),
     );
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    const { final } = await waitForBatch(stack.app, `/audit/status/${res.body.task_id}`, 300_000);
+    const { final } = await waitForBatch(stack.app, res.body.task_id, 300_000);
     status = final as unknown as BatchDetail;
     const list = await getJson(stack.app, `/batches/${res.body.batch_id}/calls`);
     calls = list.body.calls as CallSummary[];

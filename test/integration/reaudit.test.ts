@@ -6,7 +6,14 @@ import { batchExecutionLog, batchStatus, reauditCall } from '../../drizzle/schem
 import { workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
 import { recordHistory } from '../support/histories.js';
-import { auditForm, getJson, postForm, postJson as postJsonTo, waitForBatch } from '../support/http.js';
+import {
+  auditForm,
+  getJson,
+  postJson as postJsonTo,
+  postReaudit,
+  uploadAudit,
+  waitForBatch,
+} from '../support/http.js';
 import { callState, callsOfBatch, locksOf } from '../support/queries.js';
 import { type Stack, startStack } from '../support/stack.js';
 
@@ -14,9 +21,8 @@ let stack: Stack;
 let auditBatchId: number;
 before(async () => {
   stack = await startStack({ simulator: { timeScale: 0 } });
-  const res = await postForm(
+  const res = await uploadAudit(
     stack.app,
-    '/audit/upload',
     auditForm([
       { name: 'test.wav', bytes: makeWav(5, 21) },
       { name: 'other.wav', bytes: makeWav(5, 22) },
@@ -24,7 +30,7 @@ before(async () => {
   );
   assert.equal(res.status, 200, JSON.stringify(res.body));
   auditBatchId = Number(res.body.batch_id);
-  const { final } = await waitForBatch(stack.app, `/audit/status/${res.body.task_id}`);
+  const { final } = await waitForBatch(stack.app, res.body.task_id);
   assert.equal(final.status, 'Completed');
 });
 after(async () => {
@@ -41,12 +47,12 @@ describe('Test 4: reaudit (stt + llm2)', () => {
     const beforeTest = await callState(stack.db, testCall.id);
     const beforeOther = await callState(stack.db, otherCall.id);
 
-    const res = await postJson('/reaudit', { audio_names: ['test.wav'], stages: ['stt', 'llm2'] });
+    const res = await postReaudit(stack.app, { audio_names: ['test.wav'], stages: ['stt', 'llm2'] });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.status, 'queued');
     assert.match(String(res.body.task_id), /^reaudit-\d+$/);
     assert.deepEqual(res.body.stages, ['stt', 'llm1', 'llm2']);
-    const { final } = await waitForBatch(stack.app, `/reaudit/status/${res.body.task_id}`);
+    const { final } = await waitForBatch(stack.app, res.body.task_id);
     assert.equal(final.status, 'Completed', JSON.stringify(final));
     assert.deepEqual(final.deleted, { transcript: 1, analysis: 1, auditAnswer: 9 });
     assert.deepEqual(final.not_found, []);
@@ -135,20 +141,20 @@ describe('reaudit request rules', () => {
   }
 
   test('names that match no call are reaudited around and listed', async () => {
-    const res = await postJson('/reaudit', { audio_names: ['other.wav', 'missing.wav'], stages: ['llm2'] });
+    const res = await postReaudit(stack.app, { audio_names: ['other.wav', 'missing.wav'], stages: ['llm2'] });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.deepEqual(res.body.not_found, ['missing.wav']);
-    const { final } = await waitForBatch(stack.app, `/reaudit/status/${res.body.task_id}`);
+    const { final } = await waitForBatch(stack.app, res.body.task_id);
     assert.equal(final.status, 'Completed');
     assert.deepEqual(final.not_found, ['missing.wav']);
     assert.equal(final.total_files, 1);
   });
 
   test('a name in another case is the call the database finds, not "not found"', async () => {
-    const res = await postJson('/reaudit', { audio_names: ['OTHER.wav'], stages: ['llm2'] });
+    const res = await postReaudit(stack.app, { audio_names: ['OTHER.wav'], stages: ['llm2'] });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.deepEqual(res.body.not_found, []);
-    const { final } = await waitForBatch(stack.app, `/reaudit/status/${res.body.task_id}`);
+    const { final } = await waitForBatch(stack.app, res.body.task_id);
     assert.equal(final.status, 'Completed');
     assert.equal(final.total_files, 1);
   });

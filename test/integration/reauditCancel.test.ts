@@ -6,7 +6,14 @@ import { batchExecutionLog } from '../../drizzle/schema/index.js';
 import { workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
 import { recordHistory } from '../support/histories.js';
-import { auditForm, getJson, postForm, postJson as postJsonTo, waitForBatch } from '../support/http.js';
+import {
+  auditForm,
+  postJson as postJsonTo,
+  postReaudit,
+  statusOf,
+  uploadAudit,
+  waitForBatch,
+} from '../support/http.js';
 import { callState, locksOf } from '../support/queries.js';
 import { type Stack, startStack } from '../support/stack.js';
 
@@ -24,13 +31,12 @@ before(async () => {
     env: { BATCH_WINDOW: '2' },
   });
   names = ['c1.wav', 'c2.wav', 'c3.wav', 'c4.wav', 'c5.wav', 'c6.wav'];
-  const res = await postForm(
+  const res = await uploadAudit(
     stack.app,
-    '/audit/upload',
     auditForm(names.map((name, i) => ({ name, bytes: makeWav(60, 40 + i) }))),
   );
   assert.equal(res.status, 200, JSON.stringify(res.body));
-  const { final } = await waitForBatch(stack.app, `/audit/status/${res.body.task_id}`, 300_000);
+  const { final } = await waitForBatch(stack.app, res.body.task_id, 300_000);
   assert.equal(final.status, 'Completed');
 });
 after(async () => {
@@ -48,12 +54,12 @@ const postJson = (url: string, body: unknown) => postJsonTo(stack.app, url, body
 
 describe('reaudit cancellation', () => {
   test('cancel mid-run: Cancelled, calls consistent, events recorded; a restart completes', async () => {
-    const res = await postJson('/reaudit', { audio_names: names, stages: ['stt'] });
+    const res = await postReaudit(stack.app, { audio_names: names, stages: ['stt'] });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     const taskId = String(res.body.task_id);
     // Wait until STT is under way, then cancel.
     for (let i = 0; i < 200; i++) {
-      const { body } = await getJson(stack.app, `/reaudit/status/${taskId}`);
+      const { body } = await statusOf(stack.app, taskId);
       const stt = (body.progress as Record<string, { done: number }>).stt;
       if (body.status === 'InProgress' && Number(body.in_flight) > 0) break;
       assert.ok(
@@ -64,7 +70,7 @@ describe('reaudit cancellation', () => {
     }
     const cancel = await postJson(`/reaudit/${taskId}/cancel`, {});
     assert.equal(cancel.status, 202, JSON.stringify(cancel.body));
-    const { final } = await waitForBatch(stack.app, `/reaudit/status/${taskId}`, 120_000);
+    const { final } = await waitForBatch(stack.app, taskId, 120_000);
     assert.equal(final.status, 'Cancelled');
 
     const batchId = Number(res.body.batch_id);
@@ -127,9 +133,9 @@ describe('reaudit cancellation', () => {
     const ids = (await Promise.all(names.map((n) => latestCall(n)))).map((c) => c!.id);
     assert.deepEqual(await locksOf(stack.db, ids), [], 'locks released');
 
-    const again = await postJson('/reaudit', { audio_names: names, stages: ['stt'] });
+    const again = await postReaudit(stack.app, { audio_names: names, stages: ['stt'] });
     assert.equal(again.status, 200, JSON.stringify(again.body));
-    const rerun = await waitForBatch(stack.app, `/reaudit/status/${again.body.task_id}`, 300_000);
+    const rerun = await waitForBatch(stack.app, again.body.task_id, 300_000);
     assert.equal(rerun.final.status, 'Completed');
     for (const id of ids) {
       const state = await callState(stack.db, id);
@@ -140,17 +146,17 @@ describe('reaudit cancellation', () => {
   });
 
   test('overlapping reaudits get 409 naming the calls; disjoint ones run together', async () => {
-    const first = await postJson('/reaudit', { audio_names: ['c1.wav', 'c2.wav'], stages: ['stt'] });
+    const first = await postReaudit(stack.app, { audio_names: ['c1.wav', 'c2.wav'], stages: ['stt'] });
     assert.equal(first.status, 200, JSON.stringify(first.body));
-    const overlapping = await postJson('/reaudit', { audio_names: ['c2.wav', 'c3.wav'], stages: ['llm2'] });
+    const overlapping = await postReaudit(stack.app, { audio_names: ['c2.wav', 'c3.wav'], stages: ['llm2'] });
     assert.equal(overlapping.status, 409, JSON.stringify(overlapping.body));
     assert.match(String(overlapping.body.detail), /c2\.wav/);
     assert.doesNotMatch(String(overlapping.body.detail), /c3\.wav/);
-    const disjoint = await postJson('/reaudit', { audio_names: ['c5.wav', 'c6.wav'], stages: ['stt'] });
+    const disjoint = await postReaudit(stack.app, { audio_names: ['c5.wav', 'c6.wav'], stages: ['stt'] });
     assert.equal(disjoint.status, 200, JSON.stringify(disjoint.body));
     const [a, b] = await Promise.all([
-      waitForBatch(stack.app, `/reaudit/status/${first.body.task_id}`, 300_000),
-      waitForBatch(stack.app, `/reaudit/status/${disjoint.body.task_id}`, 300_000),
+      waitForBatch(stack.app, first.body.task_id, 300_000),
+      waitForBatch(stack.app, disjoint.body.task_id, 300_000),
     ]);
     assert.equal(a.final.status, 'Completed');
     assert.equal(b.final.status, 'Completed');

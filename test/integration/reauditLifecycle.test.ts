@@ -16,7 +16,15 @@ import {
 import { workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
 import { recordHistory } from '../support/histories.js';
-import { auditForm, getJson, postForm, postJson, waitForBatch } from '../support/http.js';
+import {
+  auditForm,
+  getJson,
+  postJson,
+  postReaudit,
+  statusOf,
+  uploadAudit,
+  waitForBatch,
+} from '../support/http.js';
 import { type Stack, startStack } from '../support/stack.js';
 
 let stack: Stack;
@@ -28,13 +36,12 @@ after(async () => {
 });
 
 async function uploaded(names: string[]) {
-  const res = await postForm(
+  const res = await uploadAudit(
     stack.app,
-    '/audit/upload',
     auditForm(names.map((name, i) => ({ name, bytes: makeWav(2, 500 + i + name.length, 200) }))),
   );
   assert.equal(res.status, 200, JSON.stringify(res.body));
-  const { final } = await waitForBatch(stack.app, `/audit/status/${res.body.task_id}`);
+  const { final } = await waitForBatch(stack.app, res.body.task_id);
   // The upload's workflow closes a moment after its batch has ended; the next test's upload must not meet it
   // still closing (the API waits 5 s for that, then answers 409: once seen in CI, not understood yet).
   await stack.client.workflow.getHandle(workflowIds.auditUpload(stack.config.COFI_TASK_QUEUE)).result();
@@ -66,7 +73,7 @@ describe('reaudit', () => {
     await stack.stopWorkers();
     let taskId: string;
     try {
-      const res = await postJson(stack.app, '/reaudit', {
+      const res = await postReaudit(stack.app, {
         audio_names: ['keep-1.wav', 'keep-2.wav', 'keep-3.wav'],
         stages: ['lid'],
       });
@@ -77,7 +84,7 @@ describe('reaudit', () => {
     } finally {
       await stack.startWorkers();
     }
-    const { final } = await waitForBatch(stack.app, `/reaudit/status/${taskId}`);
+    const { final } = await waitForBatch(stack.app, taskId);
     assert.equal(final.status, 'Cancelled', JSON.stringify(final));
     assert.deepEqual(final.deleted, {}, 'no table was cleaned');
     assert.deepEqual(await results(ids), before, 'every result is still there');
@@ -99,14 +106,14 @@ describe('reaudit', () => {
     let taskId: string;
     try {
       await blocker.query('LOCK TABLES auditAnswer WRITE');
-      const res = await postJson(stack.app, '/reaudit', {
+      const res = await postReaudit(stack.app, {
         audio_names: ['half-1.wav', 'half-2.wav'],
         stages: ['stt'],
       });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       taskId = String(res.body.task_id);
       for (let i = 0; ; i++) {
-        const { body } = await getJson(stack.app, `/reaudit/status/${taskId}`);
+        const { body } = await statusOf(stack.app, taskId);
         if (body.status === 'InProgress') break;
         assert.ok(i < 100, 'the reaudit started');
         await new Promise((r) => setTimeout(r, 100));
@@ -118,7 +125,7 @@ describe('reaudit', () => {
       await blocker.query('UNLOCK TABLES');
       blocker.release();
     }
-    const { final } = await waitForBatch(stack.app, `/reaudit/status/${taskId}`);
+    const { final } = await waitForBatch(stack.app, taskId);
     assert.equal(final.status, 'Cancelled', JSON.stringify(final));
     // The table in hand was finished, for every call; no later one was touched.
     assert.deepEqual(final.deleted, { auditAnswer: 18 });
@@ -149,9 +156,9 @@ describe('reaudit', () => {
         gpuNode: null,
       })
       .where(eq(call.id, id));
-    const res = await postJson(stack.app, '/reaudit', { audio_names: ['redistribute.wav'], stages: ['lid'] });
+    const res = await postReaudit(stack.app, { audio_names: ['redistribute.wav'], stages: ['lid'] });
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    const { final } = await waitForBatch(stack.app, `/reaudit/status/${res.body.task_id}`);
+    const { final } = await waitForBatch(stack.app, res.body.task_id);
     assert.equal(final.status, 'Completed', JSON.stringify(final));
     assert.deepEqual(res.body.stages, ['distribute', 'lid', 'stt', 'llm1', 'llm2']);
     const [dist] = await stack.db.select().from(fileDistribution).where(eq(fileDistribution.callId, id));

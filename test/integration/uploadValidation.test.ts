@@ -1,11 +1,13 @@
 // Bad uploads get a 4xx with a detail that says what was wrong, and leave no row and no file behind.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { count, eq } from 'drizzle-orm';
 import { batchStatus, call } from '../../drizzle/schema/index.js';
 import { makeWav } from '../support/audio.js';
 import { filesUnder } from '../support/hostile.js';
-import { auditForm, postForm, waitForBatch } from '../support/http.js';
+import { auditForm, uploadAudit, waitForBatch } from '../support/http.js';
 import { type Stack, startStack } from '../support/stack.js';
 
 let stack: Stack;
@@ -83,7 +85,7 @@ describe('upload validation', () => {
   for (const [name, make, status, detail] of cases) {
     test(`${name}: ${status}, nothing left behind`, async () => {
       const before = await counts();
-      const res = await postForm(stack.app, '/audit/upload', make() as FormData);
+      const res = await uploadAudit(stack.app, make() as FormData);
       assert.equal(res.status, status, JSON.stringify(res.body));
       assert.match(String(res.body.detail), detail);
       assert.deepEqual(await counts(), before);
@@ -102,23 +104,32 @@ describe('upload validation', () => {
 
   test('a client path is never used as a path: a name with one is refused, nothing is written', async () => {
     const before = await counts();
-    const res = await postForm(stack.app, '/audit/upload', auditForm([wav('../../etc/evil.wav', 9)]));
+    const res = await uploadAudit(stack.app, auditForm([wav('../../etc/evil.wav', 9)]));
     assert.equal(res.status, 400, JSON.stringify(res.body));
     assert.match(String(res.body.detail), /is a path/);
     assert.deepEqual(await counts(), before);
   });
 
   test('an accepted name is shown as sent; the stored name is derived', async () => {
-    const res = await postForm(stack.app, '/audit/upload', auditForm([wav('..evil name.wav', 9)]));
+    const res = await uploadAudit(stack.app, auditForm([wav('..evil name.wav', 9)]));
     assert.equal(res.status, 200, JSON.stringify(res.body));
     const [row] = await stack.db
       .select()
       .from(call)
       .where(eq(call.batchId, Number(res.body.batch_id)));
     assert.equal(row!.audioName, '..evil name.wav');
-    assert.doesNotMatch(row!.storedPath, /evil|\.\./);
+    // The stored name is cofi's (batch folder, position, format), and it holds the bytes sent.
+    assert.match(row!.storedPath, new RegExp(`^batch-${res.body.batch_id}/\\d{5}\\.wav$`));
+    assert.deepEqual(
+      new Uint8Array(await readFile(stack.audio.resolve(row!.storedPath))),
+      wav('..evil name.wav', 9).bytes,
+    );
     const files = await filesUnder(stack.audio.root);
-    assert.ok(files.every((f) => f.startsWith(stack.audio.root)));
-    await waitForBatch(stack.app, `/audit/status/${res.body.task_id}`);
+    assert.deepEqual(
+      files.map((f) => path.relative(stack.audio.root, f)).filter((f) => /evil/.test(f)),
+      [],
+      'no file anywhere is named after the client',
+    );
+    await waitForBatch(stack.app, res.body.task_id);
   });
 });
