@@ -30,7 +30,13 @@ const categories = data.mappings[0]!.categories.flatMap((top) => [
   ...(top.children ?? []).map((c) => ({ code: c.code, name: c.name, parent: top.code })),
 ]);
 
-type NodeMetrics = { requests: number; completion_tokens: number; rss_bytes: number; peak_rss_bytes: number };
+type NodeMetrics = {
+  requests: number;
+  completion_tokens: number;
+  rss_bytes: number;
+  peak_rss_bytes: number;
+  js_heap_bytes: number;
+};
 const nodeMetrics = async () => (await (await fetch(`${url}/metrics`)).json()) as NodeMetrics;
 
 async function stage<T>(fn: () => Promise<T>) {
@@ -68,8 +74,9 @@ for (let run = 1; run <= runs; run++) {
   last = { analysis: llm1.value, answers: llm2.value };
 }
 const m = await nodeMetrics();
+const mib = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`;
 console.log(
-  `node RSS now ${(m.rss_bytes / 2 ** 20).toFixed(0)} MiB, peak ${(m.peak_rss_bytes / 2 ** 20).toFixed(0)} MiB`,
+  `node RSS now ${mib(m.rss_bytes)} (JS heap ${mib(m.js_heap_bytes)}), peak ${mib(m.peak_rss_bytes)}`,
 );
 if (last.analysis) {
   const { summary, category, subCategory, sentiment, keyFacts } = last.analysis;

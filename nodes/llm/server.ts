@@ -175,6 +175,8 @@ function metrics(engine: Engine) {
     generation_seconds: Math.round(s.generationSeconds * 10) / 10,
     rss_bytes: process.memoryUsage.rss(),
     peak_rss_bytes: peakRss(),
+    // The JavaScript share of the RSS (the rest: the mmapped model, llama.cpp's buffers, the grammar state).
+    js_heap_bytes: process.memoryUsage().heapTotal,
   };
 }
 
