@@ -1,16 +1,25 @@
-// After a fault: what the tables say. Every call either completed every stage (one transcript, one answer
-// set) or failed with a processing_logs row; no duplicate rows; the batch's counts equal the rows.
+// After a fault: what was sent against what the tables say. Every file sent must be a call of the batch that
+// reached a final state with its rows (Completed: flags, one transcript, one analysis, an answer per
+// question; Failed: a processing_logs row); a file without such a call, a call without its rows or a result
+// row without its call is a loss. The batch's own counters must equal the rows.
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
+
+/** A file the client sent: its name and size. */
+export type SentFile = { name: string; bytes: number };
 
 export type Verdict = {
   batchStatus: string;
+  /** Files sent in the upload. */
+  sent: number;
   calls: number;
   completed: number;
   failed: number;
-  /** Calls neither completed nor failed with a logged reason, or completed with results missing. */
+  /** Calls that reached a final state with their rows (completed + failed). */
+  final: number;
+  /** Sent files not accounted for, calls without their rows, and result rows whose call is gone. */
   lost: number;
-  /** Rows beyond one per natural key (transcripts, answers, events, failure logs). */
-  duplicated: number;
   countsMatch: boolean;
   problems: string[];
 };
@@ -20,7 +29,19 @@ async function rows<T>(pool: Pool, sql: string, args: unknown[] = []): Promise<T
   return result as T[];
 }
 
-export async function verifyBatch(pool: Pool, batchId: number, questions: number): Promise<Verdict> {
+/** Result tables keyed by call: a row here whose call does not exist is a loss. */
+const RESULT_TABLES = ['transcript', 'analysis', 'auditAnswer', 'lidResult', 'fileDistribution'] as const;
+
+/**
+ * The verdict on one batch. `sent` is what the client uploaded (the calls are matched by name, and by size
+ * against the call row and, with `audioRoot`, the stored file); without it the batch's own rows are judged.
+ */
+export async function verifyBatch(
+  pool: Pool,
+  batchId: number,
+  questions: number,
+  options: { sent?: SentFile[]; audioRoot?: string } = {},
+): Promise<Verdict> {
   const problems: string[] = [];
   const [batch] = await rows<{
     status: string;
@@ -30,6 +51,9 @@ export async function verifyBatch(pool: Pool, batchId: number, questions: number
   }>(pool, 'SELECT status, completedFiles, failedFiles, totalFiles FROM batchStatus WHERE id = ?', [batchId]);
   const calls = await rows<{
     id: number;
+    audioName: string;
+    audioBytes: number | null;
+    storedPath: string;
     status: string;
     lid: number;
     stt: number;
@@ -41,7 +65,8 @@ export async function verifyBatch(pool: Pool, batchId: number, questions: number
     logs: number;
   }>(
     pool,
-    `SELECT c.id, c.status, d.lidDone lid, d.sttDone stt, d.llm1Done llm1, d.llm2Done llm2,
+    `SELECT c.id, c.audioName, c.audioBytes, c.storedPath, c.status,
+            d.lidDone lid, d.sttDone stt, d.llm1Done llm1, d.llm2Done llm2,
             (SELECT COUNT(*) FROM transcript t WHERE t.callId = c.id) t,
             (SELECT COUNT(*) FROM auditAnswer a WHERE a.callId = c.id) a,
             (SELECT COUNT(*) FROM analysis n WHERE n.callId = c.id) an,
@@ -52,45 +77,81 @@ export async function verifyBatch(pool: Pool, batchId: number, questions: number
   let completed = 0;
   let failed = 0;
   let lost = 0;
+  /** Names of calls that reached a final state with their rows, and their sizes. */
+  const accounted = new Map<string, number[]>();
+  /** Names of calls already counted as lost (no final state, or rows missing). */
+  const broken = new Set<string>();
   for (const c of calls) {
+    let whole = false;
     if (c.status === 'Completed') {
-      completed++;
-      const whole = c.lid && c.stt && c.llm1 && c.llm2 && c.t === 1 && c.an === 1 && c.a === questions;
-      if (!whole) {
-        lost++;
-        problems.push(`call ${c.id} Completed but flags/rows incomplete (t=${c.t} a=${c.a} an=${c.an})`);
-      }
+      whole = !!(c.lid && c.stt && c.llm1 && c.llm2) && c.t === 1 && c.an === 1 && c.a === questions;
+      if (whole) completed++;
+      else problems.push(`call ${c.id} Completed but flags/rows incomplete (t=${c.t} a=${c.a} an=${c.an})`);
     } else if (c.status === 'Failed' && c.logs >= 1) {
+      whole = true;
       failed++;
-    } else {
+    } else problems.push(`call ${c.id} ended ${c.status} with ${c.logs} failure log(s)`);
+    if (!whole) {
       lost++;
-      problems.push(`call ${c.id} ended ${c.status} with ${c.logs} failure log(s)`);
+      broken.add(c.audioName);
+      continue;
+    }
+    let bytes = c.audioBytes ?? -1;
+    if (options.audioRoot) {
+      const onDisk = await stat(path.join(options.audioRoot, c.storedPath)).then(
+        (s) => s.size,
+        () => -1,
+      );
+      if (onDisk !== bytes) problems.push(`call ${c.id}: ${bytes} bytes in its row, ${onDisk} stored`);
+      bytes = Math.min(bytes, onDisk);
+    }
+    accounted.set(c.audioName, [...(accounted.get(c.audioName) ?? []), bytes]);
+  }
+  if (options.sent) {
+    const unmatched = new Map([...accounted].map(([k, v]) => [k, [...v]]));
+    for (const f of options.sent) {
+      const sizes = unmatched.get(f.name) ?? [];
+      const at = sizes.indexOf(f.bytes);
+      if (at >= 0) sizes.splice(at, 1);
+      else {
+        if (broken.has(f.name)) broken.delete(f.name);
+        else lost++;
+        problems.push(`sent ${f.name} (${f.bytes} bytes): no final call with its rows and that size`);
+      }
+    }
+    const extra = [...unmatched].flatMap(([name, sizes]) => sizes.map(() => name));
+    if (extra.length) problems.push(`calls that were never sent: ${extra.slice(0, 5).join(', ')}`);
+  }
+  for (const table of RESULT_TABLES) {
+    const [orphans] = await rows<{ n: number }>(
+      pool,
+      `SELECT COUNT(*) n FROM \`${table}\` r LEFT JOIN \`call\` c ON c.id = r.callId WHERE c.id IS NULL`,
+    );
+    const n = Number(orphans?.n ?? 0);
+    if (n > 0) {
+      lost += n;
+      problems.push(`${n} ${table} row(s) without their call`);
     }
   }
-  const dupSql = [
-    'SELECT COUNT(*) - COUNT(DISTINCT callId) n FROM transcript WHERE callId IN (SELECT id FROM `call` WHERE batchId = ?)',
-    'SELECT COUNT(*) - COUNT(DISTINCT callId, questionId) n FROM auditAnswer WHERE callId IN (SELECT id FROM `call` WHERE batchId = ?)',
-    'SELECT COUNT(*) - COUNT(DISTINCT stage, eventType, COALESCE(callId, 0)) n FROM batchExecutionLog WHERE batchId = ?',
-    'SELECT COUNT(*) - COUNT(DISTINCT call_id, stage_name) n FROM processing_logs WHERE batch_id = CAST(? AS CHAR)',
-  ];
-  let duplicated = 0;
-  for (const q of dupSql) duplicated += Number((await rows<{ n: number }>(pool, q, [batchId]))[0]?.n ?? 0);
   const countsMatch =
     !!batch &&
     batch.completedFiles === completed &&
     batch.failedFiles === failed &&
-    batch.totalFiles === calls.length;
+    batch.totalFiles === calls.length &&
+    (!options.sent || calls.length === options.sent.length);
   if (!countsMatch)
     problems.push(
-      `batch counts ${JSON.stringify(batch)} vs rows completed=${completed} failed=${failed} calls=${calls.length}`,
+      `batch counts ${JSON.stringify(batch)} vs rows completed=${completed} failed=${failed} calls=${calls.length}` +
+        (options.sent ? ` sent=${options.sent.length}` : ''),
     );
   return {
     batchStatus: batch?.status ?? 'missing',
+    sent: options.sent?.length ?? calls.length,
     calls: calls.length,
     completed,
     failed,
+    final: completed + failed,
     lost,
-    duplicated,
     countsMatch,
     problems,
   };

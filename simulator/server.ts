@@ -161,8 +161,11 @@ export async function startSimulator(options: SimulatorOptions) {
     const upload = await receiveAudio(req, maxUpload);
     try {
       const { fault, variant } = plan.decide(endpoint, upload.fileName);
+      // cofi identifies the language with a transcription (no `language` field) when the node has no
+      // /detect-language, and transcribes with the language it found: the log tells them apart that way
+      // (a call without speech, transcribed without a language, would count as a second LID).
       const what: Subject = {
-        stage: endpoint === 'transcriptions' ? 'stt' : 'lid',
+        stage: endpoint === 'transcriptions' && upload.fields.language ? 'stt' : 'lid',
         subject: upload.fileName,
         audioSeconds: upload.duration,
       };
@@ -241,7 +244,15 @@ export async function startSimulator(options: SimulatorOptions) {
       return { status: 200, body: modelList([SIMULATED_MODELS[e.kind]]) };
     // The request log, for the fault suite in other processes (chaos/run.ts counts repeated work with it).
     if (req.method === 'GET' && pathname === '/sim/requests')
-      return { status: 200, body: { id: e.spec.id, kind: e.kind, requests: e.slots.stats.requests } };
+      return {
+        status: 200,
+        body: {
+          id: e.spec.id,
+          kind: e.kind,
+          inFlight: e.slots.stats.inFlight,
+          requests: e.slots.stats.requests,
+        },
+      };
     if (req.method === 'POST' && e.kind === 'gpu' && pathname === '/v1/audio/transcriptions')
       return audioRequest(e, req, client, 'transcriptions');
     if (req.method === 'POST' && e.kind === 'gpu' && pathname === (e.spec.lidPath ?? '/detect-language'))
