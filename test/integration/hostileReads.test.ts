@@ -105,7 +105,6 @@ const ID_ENDPOINTS = [
 for (const endpoint of ID_ENDPOINTS) {
   describe(`GET ${endpoint}: hostile ids`, () => {
     const cases = HOSTILE_IDS.filter(([, , status]) => status !== 404 || !SHELLS.includes(endpoint));
-    test(`at least 30 cases (${cases.length})`, () => assert.ok(cases.length >= 30));
     for (const [what, id, status] of cases) {
       test(`${what}: ${status}`, async () => {
         assertRefused(what, await get(endpoint.replace('{id}', id)), status);
@@ -166,7 +165,6 @@ for (const [endpoint, kind] of TASK_ENDPOINTS) {
       ],
       ['an unknown, well-formed task id', () => `${kind}-2147483647`],
     ];
-    test(`at least 30 cases (${cases.length})`, () => assert.ok(cases.length >= 30));
     for (const [what, id] of cases) {
       test(`${what}: 404`, async () => {
         const answer = await get(endpoint.replace('{id}', id()));
@@ -214,7 +212,6 @@ const LIST_QUERIES: string[] = [
 ];
 
 describe('GET /batches: hostile query parameters', () => {
-  test(`at least 30 cases (${LIST_QUERIES.length})`, () => assert.ok(LIST_QUERIES.length >= 30));
   for (const query of LIST_QUERIES) {
     test(`?${query}: 422`, async () => {
       assertRefused(query, await get(`/batches?${query}`), 422);

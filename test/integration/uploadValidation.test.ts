@@ -1,5 +1,7 @@
 // Bad uploads get a 4xx with a detail that says what was wrong, and leave no row and no file behind.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { count, eq } from 'drizzle-orm';
 import { batchStatus, call } from '../../drizzle/schema/index.js';
@@ -116,9 +118,18 @@ describe('upload validation', () => {
       .from(call)
       .where(eq(call.batchId, Number(res.body.batch_id)));
     assert.equal(row!.audioName, '..evil name.wav');
-    assert.doesNotMatch(row!.storedPath, /evil|\.\./);
+    // The stored name is cofi's (batch folder, position, format), and it holds the bytes sent.
+    assert.match(row!.storedPath, new RegExp(`^batch-${res.body.batch_id}/\\d{5}\\.wav$`));
+    assert.deepEqual(
+      new Uint8Array(await readFile(stack.audio.resolve(row!.storedPath))),
+      wav('..evil name.wav', 9).bytes,
+    );
     const files = await filesUnder(stack.audio.root);
-    assert.ok(files.every((f) => f.startsWith(stack.audio.root)));
+    assert.deepEqual(
+      files.map((f) => path.relative(stack.audio.root, f)).filter((f) => /evil/.test(f)),
+      [],
+      'no file anywhere is named after the client',
+    );
     await waitForBatch(stack.app, res.body.task_id);
   });
 });
