@@ -66,7 +66,7 @@ PY
   say "model ready: $model_file"
 }
 
-healthy() { curl -fsS "http://127.0.0.1:$LLM_NODE_PORT/health" >/dev/null; }
+healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$LLM_NODE_PORT/health" >/dev/null; }
 
 start() {
   install_lib
