@@ -7,6 +7,7 @@ import { type BatchRow, batchStatus } from '../drizzle/schema/index.js';
 import { callTotals, ledgerProgress } from '../lifecycle/ledger.js';
 import type { ApiDeps } from './deps.js';
 import { ApiError, quoted } from './errors.js';
+import { temporalLinks } from './temporalLinks.js';
 
 export async function findBatchByTask(
   deps: ApiDeps,
@@ -25,10 +26,9 @@ export async function batchProgress(deps: ApiDeps, batch: BatchRow) {
   return { stages, progress, totals: callTotals(progress, stages) };
 }
 
+/** The batch's current run in the Temporal Web UI (api/temporalLinks.ts says how). */
 export function temporalUrl(deps: ApiDeps, batch: BatchRow): string {
-  const ns = encodeURIComponent(deps.config.TEMPORAL_NAMESPACE);
-  const id = encodeURIComponent(batch.workflowId);
-  return `${deps.config.TEMPORAL_UI_URL}/namespaces/${ns}/workflows/${id}${batch.runId ? `/${batch.runId}` : ''}`;
+  return temporalLinks(deps.config).batch(batch);
 }
 
 /** How a batch ended, when it has (`details.exit`, written with its final status). */
@@ -87,5 +87,6 @@ export async function batchView(deps: ApiDeps, batch: BatchRow) {
     completed_at: batch.completedAt,
     workflow_id: batch.workflowId,
     temporal_url: temporalUrl(deps, batch),
+    temporal_workflows_url: temporalLinks(deps.config).batchWorkflows(batch.id),
   };
 }

@@ -112,7 +112,13 @@ export const batchDetailSchema = z
     started_at: when.nullable(),
     completed_at: when.nullable(),
     workflow_id: z.string(),
-    temporal_url: z.url(),
+    temporal_url: z.url().openapi({
+      description:
+        "the batch's current run in the Temporal Web UI (a batch that continued as new: its newest run)",
+    }),
+    temporal_workflows_url: z.url().openapi({
+      description: "the Web UI's list of the batch's workflows: its runs and every call's workflow",
+    }),
     stage_timings: z.partialRecord(z.enum(STAGES), stageTimingSchema),
   })
   .openapi('BatchDetail');
@@ -152,6 +158,10 @@ export const failureSchema = z
     input_payload: z.unknown().openapi({ description: 'the request that failed, without audio or keys' }),
     attempts: z.number().int().nullable(),
     created_at: when,
+    temporal_url: z
+      .url()
+      .nullable()
+      .openapi({ description: "the call's workflow in this batch, in the Temporal Web UI" }),
   })
   .openapi('Failure');
 export type Failure = z.infer<typeof failureSchema>;
@@ -265,6 +275,10 @@ export const callDetailSchema = z
     audio_url: z
       .string()
       .openapi({ description: 'the recording; signed when the API has keys, for <audio>' }),
+    temporal_url: z.url().openapi({
+      description:
+        "the Web UI's list of every workflow that ran the call (its upload, reaudits), newest first",
+    }),
   })
   .openapi('CallDetail');
 export type CallDetail = z.infer<typeof callDetailSchema>;

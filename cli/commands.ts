@@ -91,7 +91,16 @@ async function follow(client: ApiClient, o: CommandOptions, batchId: number): Pr
   const calls = await allCalls(client, batchId);
   const failed = calls.filter((c) => c.status !== 'Completed');
   if (o.json) {
-    const { task_id, batch_id, status, completed, total_files, progress, temporal_url } = batch;
+    const {
+      task_id,
+      batch_id,
+      status,
+      completed,
+      total_files,
+      progress,
+      temporal_url,
+      temporal_workflows_url,
+    } = batch;
     print(o, {
       task_id,
       batch_id,
@@ -101,11 +110,12 @@ async function follow(client: ApiClient, o: CommandOptions, batchId: number): Pr
       total_files,
       progress,
       temporal_url,
+      temporal_workflows_url,
       calls,
     });
   } else {
     o.out.write(
-      `\n${callTable(calls)}\n\n${batch.task_id} ${batch.status}: ${calls.length - failed.length} completed, ${failed.length} not completed\n`,
+      `\n${callTable(calls)}\n\n${batch.task_id} ${batch.status}: ${calls.length - failed.length} completed, ${failed.length} not completed\n${temporalLines(batch).join('\n')}\n`,
     );
   }
   return batch.status === 'Completed' && failed.length === 0 ? EXIT.ok : EXIT.callsFailed;
@@ -126,6 +136,14 @@ async function allCalls(client: ApiClient, batchId: number): Promise<CallSummary
     after = page.next_after;
   }
   return calls;
+}
+
+/** Where an operator follows the batch in the Temporal Web UI: its current run, and all its workflows. */
+function temporalLines(batch: BatchDetail): string[] {
+  return [
+    `  Temporal run:       ${batch.temporal_url}`,
+    `  Temporal workflows: ${batch.temporal_workflows_url}`,
+  ];
 }
 
 export function callTable(calls: CallSummary[]): string {
@@ -172,7 +190,7 @@ export async function status(client: ApiClient, o: CommandOptions, task: string)
   }
   const from = Date.parse(batch.started_at ?? batch.created_at);
   const seconds = ((batch.completed_at ? Date.parse(batch.completed_at) : Date.now()) - from) / 1000;
-  o.out.write(`${[headline(batch, seconds), ...stageLines(batch), `  ${batch.temporal_url}`].join('\n')}\n`);
+  o.out.write(`${[headline(batch, seconds), ...stageLines(batch), ...temporalLines(batch)].join('\n')}\n`);
   return EXIT.ok;
 }
 

@@ -18,7 +18,8 @@ export function batchSummaryView(b: BatchDetail): Html {
         ? html`<button type="button" class="danger" data-action="cancel" data-batch="${b.batch_id}" data-task="${b.task_id}">Cancel batch</button>`
         : ''
     }
-    <a class="button" href="${b.temporal_url}" target="_blank" rel="noopener noreferrer">Workflow in Temporal Web UI</a>
+    <a class="button" href="${b.temporal_url}" target="_blank" rel="noopener noreferrer" data-temporal="batch">Workflow in Temporal Web UI</a>
+    <a class="button" href="${b.temporal_workflows_url}" target="_blank" rel="noopener noreferrer" data-temporal="workflows">Its call workflows</a>
   </div>
 </div>
 <dl class="facts">
@@ -98,7 +99,7 @@ ${
 <tbody>${failures.map(
         (f) => html`<tr data-failure="${f.id}">
   <td>${f.call_id ? html`<a href="/ui/calls/${f.call_id}">${f.audio_name ?? f.call_id}</a>` : (f.audio_name ?? '')}</td>
-  <td>${f.stage}</td>
+  <td>${f.stage}${f.temporal_url ? html` <a href="${f.temporal_url}" target="_blank" rel="noopener noreferrer" data-temporal="failure" title="the call's workflow in this batch, in the Temporal Web UI">workflow</a>` : ''}</td>
   <td><b>${f.error_type ?? ''}</b> ${f.error_message ?? ''}${f.attempts ? html` <span class="muted">(${f.attempts} attempts)</span>` : ''}</td>
   <td><code class="url">${f.request_url ?? ''}</code>
     <details data-key="failure-${f.id}"><summary>payload</summary><pre>${JSON.stringify(f.input_payload, null, 2)}</pre></details></td>

@@ -11,7 +11,10 @@ export function playerView(d: CallDetail): Html {
   const c = d.call;
   return html`<div class="row">
   <h1>${c.audio_name} ${statusBadge(c.status)}</h1>
-  ${d.batch ? html`<a class="button" href="/ui/batches/${d.batch.batch_id}">${d.batch.task_id}</a>` : ''}
+  <div class="actions">
+    ${d.batch ? html`<a class="button" href="/ui/batches/${d.batch.batch_id}">${d.batch.task_id}</a>` : ''}
+    <a class="button" href="${d.temporal_url}" target="_blank" rel="noopener noreferrer" data-temporal="call">Its workflows in Temporal Web UI</a>
+  </div>
 </div>
 <audio controls preload="metadata" src="${d.audio_url}" data-player></audio>
 <p class="muted">${duration(c.duration)} · ${c.audio_format ?? ''} · GPU node ${c.gpu_node ?? '—'} · process ${d.process ? `${d.process.id} · ${d.process.name}` : c.process_id}</p>`;

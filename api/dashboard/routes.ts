@@ -20,6 +20,7 @@ import {
 } from '../queries/batches.js';
 import { callDetail, findCall } from '../queries/calls.js';
 import { listCategoryMappings, listProcesses } from '../queries/reference.js';
+import { temporalLinks } from '../temporalLinks.js';
 import { batchList, uploadForm } from './batchList.js';
 import { batchSummaryView, callsView, eventsView, failuresView } from './batchPage.js';
 import { callView, playerView } from './callPage.js';
@@ -65,6 +66,7 @@ const oneOf = <T extends string>(values: readonly T[], raw: string | undefined):
 export function dashboardRoutes(deps: ApiDeps, links: AudioLinks) {
   const app = new Hono();
   const db = deps.database.db;
+  const temporal = temporalLinks(deps.config);
   const shell: Shell = {
     open: deps.config.API_KEYS.length === 0,
     simulated: simulatedStages(deps.config.fleet),
@@ -111,16 +113,16 @@ export function dashboardRoutes(deps: ApiDeps, links: AudioLinks) {
   });
   app.get('/ui/f/batches/:id/failures', async (c) => {
     const batch = await findBatch(db, pageId(c.req.param('id')));
-    const { items } = await batchFailures(db, batch.id, 0, 500);
+    const { items } = await batchFailures(db, batch.id, 0, 500, temporal);
     return send(c, failuresView(items, !isTerminal(batch.status)));
   });
   app.get('/ui/f/calls/:id/player', async (c) => {
     const row = await findCall(db, pageId(c.req.param('id')));
-    return send(c, playerView(await callDetail(db, row, links.url(row.id))));
+    return send(c, playerView(await callDetail(db, row, links.url(row.id), temporal)));
   });
   app.get('/ui/f/calls/:id', async (c) => {
     const row = await findCall(db, pageId(c.req.param('id')));
-    return send(c, callView(await callDetail(db, row, links.url(row.id))));
+    return send(c, callView(await callDetail(db, row, links.url(row.id), temporal)));
   });
   return app;
 }

@@ -17,6 +17,7 @@ import { batchView, temporalUrl } from '../batchView.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import type { BatchDetail, BatchEvent, BatchSummary, CallSummary, Failure } from '../schemas.js';
+import type { TemporalLinks } from '../temporalLinks.js';
 
 const iso = (d: Date) => d.toISOString();
 const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
@@ -158,6 +159,7 @@ export async function batchFailures(
   batchId: number,
   after: number,
   limit: number,
+  temporal: TemporalLinks,
 ): Promise<Page<Failure>> {
   const rows = await db
     .select()
@@ -180,6 +182,7 @@ export async function batchFailures(
       input_payload: parsePayload(f.inputPayload),
       attempts: f.attempts,
       created_at: iso(f.createdAt),
+      temporal_url: /^\d+$/.test(f.callId) ? temporal.callInBatch(batchId, Number(f.callId)) : null,
     })),
   };
 }

@@ -14,6 +14,7 @@ import {
 } from '../../drizzle/schema/index.js';
 import { ApiError } from '../errors.js';
 import type { CallDetail } from '../schemas.js';
+import type { TemporalLinks } from '../temporalLinks.js';
 import { callSummary } from './batches.js';
 
 export async function findCall(db: Db, id: number): Promise<CallRow> {
@@ -23,7 +24,12 @@ export async function findCall(db: Db, id: number): Promise<CallRow> {
 }
 
 /** Everything cofi knows about a call; a stage that has not run (or was reset by a reaudit) is null. */
-export async function callDetail(db: Db, row: CallRow, audioUrl: string): Promise<CallDetail> {
+export async function callDetail(
+  db: Db,
+  row: CallRow,
+  audioUrl: string,
+  temporal: TemporalLinks,
+): Promise<CallDetail> {
   const id = row.id;
   const [[batch], [proc], [lid], [text], [facts], answers] = await Promise.all([
     db
@@ -98,5 +104,6 @@ export async function callDetail(db: Db, row: CallRow, audioUrl: string): Promis
     })),
     score: row.auditScore,
     audio_url: audioUrl,
+    temporal_url: temporal.call(id),
   };
 }

@@ -19,6 +19,7 @@ import {
   batchListSchema,
   failuresSchema,
 } from '../schemas.js';
+import { temporalLinks } from '../temporalLinks.js';
 import { cancelled } from './reaudit.js';
 
 const tags = ['batches'];
@@ -97,6 +98,7 @@ const calls = createRoute({
 export function batchRoutes(deps: ApiDeps) {
   const db = deps.database.db;
   const lifecycle = { db, temporal: deps.temporal, config: deps.config, audio: deps.audio };
+  const temporal = temporalLinks(deps.config);
   return createRouter()
     .openapi(cancel, async (c) => {
       const batch = await findBatch(db, c.req.valid('param').id);
@@ -120,7 +122,7 @@ export function batchRoutes(deps: ApiDeps) {
     .openapi(failures, async (c) => {
       const batch = await findBatch(db, c.req.valid('param').id);
       const { after, limit } = c.req.valid('query');
-      const { items, next } = await batchFailures(db, batch.id, after ?? 0, limit);
+      const { items, next } = await batchFailures(db, batch.id, after ?? 0, limit, temporal);
       return c.json({ failures: items, next_after: next }, 200);
     })
     .openapi(calls, async (c) => {

@@ -7,6 +7,7 @@ import { ApiError } from '../errors.js';
 import { createRouter, errorResponses, idParams, json } from '../openapi.js';
 import { callDetail, findCall } from '../queries/calls.js';
 import { callDetailSchema } from '../schemas.js';
+import { temporalLinks } from '../temporalLinks.js';
 
 const tags = ['calls'];
 
@@ -50,10 +51,11 @@ const audio = createRoute({
 
 export function callRoutes(deps: ApiDeps, links: AudioLinks) {
   const db = deps.database.db;
+  const temporal = temporalLinks(deps.config);
   return createRouter()
     .openapi(one, async (c) => {
       const row = await findCall(db, c.req.valid('param').id);
-      return c.json(await callDetail(db, row, links.url(row.id)), 200);
+      return c.json(await callDetail(db, row, links.url(row.id), temporal), 200);
     })
     .openapi(audio, async (c) => {
       const row = await findCall(db, c.req.valid('param').id);

@@ -70,6 +70,20 @@ describe('dashboard pages (seeded data, API with keys)', { skip }, () => {
     await page.waitForSelector('tr[data-stage-row="stt"]');
     assert.equal(await page.locator('ol.timeline li').count(), 4);
     assert.match((await page.textContent('tr[data-stage-row="stt"]')) ?? '', /CompleteWithErrors.*1\/2/s);
+    // Temporal Web UI: the batch's run, all its workflows, and the failed call's workflow in this batch.
+    const temporal = (which: string) => page.getAttribute(`a[data-temporal="${which}"]`, 'href');
+    assert.match(
+      (await temporal('batch')) ?? '',
+      /^http:\/\/127\.0\.0\.1:8233\/namespaces\/cofi-test\/workflows\/[^?]+$/,
+    );
+    assert.match(
+      decodeURIComponent((await temporal('workflows')) ?? ''),
+      new RegExp(`CofiBatchId = ${seed.batchId}$`),
+    );
+    assert.match(
+      decodeURIComponent((await temporal('failure')) ?? ''),
+      /AND CofiBatchId = \d+ AND CofiCallId = \d+$/,
+    );
     await screenshot(page, 'pages-batch');
   });
 
@@ -86,6 +100,8 @@ describe('dashboard pages (seeded data, API with keys)', { skip }, () => {
 
   test('call page: language, answers with evidence, score, transcript; audio plays via a signed link', async () => {
     await page.goto(`${server.url}/ui/calls/${seed.okCallId}`);
+    const workflows = await page.getAttribute('a[data-temporal="call"]', 'href');
+    assert.match(decodeURIComponent(workflows ?? ''), new RegExp(`CofiCallId = ${seed.okCallId}$`));
     await page.waitForSelector('table.answers');
     assert.match((await page.textContent('#language')) ?? '', /en\s+confidence 93%/);
     assert.equal(await page.locator('table.answers tbody tr').count(), 2);

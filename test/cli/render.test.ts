@@ -37,6 +37,7 @@ const batch = (done: number, failed = 0): BatchDetail => ({
   completed_at: null,
   workflow_id: 'cofi/audit-upload',
   temporal_url: 'http://127.0.0.1:8233/x',
+  temporal_workflows_url: 'http://127.0.0.1:8233/y',
   stage_timings: {},
 });
 
