@@ -4,8 +4,12 @@
 //   BENCH_UTIL_CALLS=1000        calls for the utilisation runs (pipelined and stage-barrier)
 //   BENCH_SCALE_CALLS=10000      calls for the scale run (0 skips it)
 //   BENCH_TIME_SCALE=0.5         simulator latency multiplier in the utilisation runs
+//   BENCH_OUT=bench/results      where the results go (a reduced run should not overwrite the committed ones)
+// A part whose batch did not end Completed, every call through every stage, refuses the run: it exits 1 and
+// writes no results. bench.json and summary.json name the commit measured (and any tracked file changed).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { RowDataPacket } from 'mysql2/promise';
 import { ops } from '../chaos/processes.js';
 import { makeWav } from '../test/support/audio.js';
 import { auditForm, uploadAudit, waitForBatch } from '../test/support/http.js';
@@ -15,6 +19,7 @@ import { actionsPerCall } from './actions.js';
 import { type Series, slotChart } from './chart.js';
 import { runScale, type ScaleResult } from './scale.js';
 import { stageBarrierBatch } from './stageBarrier.js';
+import { commitStamp, RefusedRun, requireAllDone, requireCompleted, summary } from './verdict.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 // A stack of its own (Temporal :7400, MariaDB :3410, data in .data/bench), so that neither the tests'
@@ -29,7 +34,7 @@ function freshTemporal() {
   rmSync(path.join(data, 'temporal'), { recursive: true, force: true });
   ops('temporal', 'start', opsEnv);
 }
-const out = path.join(root, 'bench', 'results');
+const out = path.resolve(root, process.env.BENCH_OUT ?? path.join('bench', 'results'));
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const N_THROUGHPUT = env('BENCH_THROUGHPUT_CALLS', 1000);
 const N_UTIL = env('BENCH_UTIL_CALLS', 1000);
@@ -106,6 +111,7 @@ async function main() {
   mkdirSync(out, { recursive: true });
   const result: Record<string, unknown> = {
     date: new Date().toISOString(),
+    ...commitStamp(root),
     gpuSlots: GPU_SLOTS,
     nodes: NODES,
     llm: LLM,
@@ -126,6 +132,7 @@ async function main() {
       stack,
       calls(N_THROUGHPUT, 'tp', () => 5),
     );
+    requireCompleted('throughput', t.status);
     // Billable actions, from the histories (visibility lists the calls a moment after they closed).
     let actions = await actionsPerCall(
       stack.client,
@@ -163,9 +170,11 @@ async function main() {
       workflowsPath: path.join(root, 'bench', 'workflows.ts'),
     });
     const p = await runAudit(stack, calls(N_UTIL, 'pipe', duration));
+    requireCompleted('utilisation, pipelined', p.status);
     const pipelined = utilisation(stack, p.accepted, p.ended);
     console.log('[bench] pipelined', { ...pipelined, gpu: undefined });
     const d = await runAudit(stack, calls(N_UTIL, 'barrier', duration), 'distribute');
+    requireCompleted('utilisation, stage barrier (distribution)', d.status);
     const barrierStart = Date.now();
     await stack.client.workflow.execute(stageBarrierBatch, {
       workflowId: `${workflowIds.auditUpload(stack.config.COFI_TASK_QUEUE)}-barrier-${d.batchId}`,
@@ -182,6 +191,11 @@ async function main() {
       ],
     });
     const barrierEnd = Date.now();
+    const [through] = await stack.database.pool.query<RowDataPacket[]>(
+      'SELECT COUNT(*) n FROM fileDistribution WHERE batchId = ? AND lidDone AND sttDone AND llm1Done AND llm2Done',
+      [d.batchId],
+    );
+    requireAllDone('utilisation, stage barrier', Number(through[0]?.n), N_UTIL);
     // Distribution is part of both runs: the barrier's clock starts when its upload was accepted.
     const barrier = utilisation(stack, d.accepted, barrierEnd);
     console.log('[bench] barrier', {
@@ -237,13 +251,15 @@ async function main() {
       simPorts: { gpu: NODES.map((_, i) => 9401 + i), llm: 9410 },
     });
     console.log('[bench] scale', result.scale);
+    requireCompleted('scale', (result.scale as ScaleResult).status);
   }
   ops('mariadb', 'stop', opsEnv);
   ops('temporal', 'stop', opsEnv);
 
   writeFileSync(path.join(out, 'bench.json'), JSON.stringify(result, null, 2));
+  writeFileSync(path.join(out, 'summary.json'), `${JSON.stringify(summary(result), null, 2)}\n`);
   writeFileSync(path.join(out, 'report.md'), report(result));
-  console.log(`[bench] wrote ${path.relative(root, out)}/bench.json, report.md, gpu-slots.svg`);
+  console.log(`[bench] wrote ${path.relative(root, out)}/bench.json, summary.json, report.md, gpu-slots.svg`);
   process.exit(0);
 }
 
@@ -268,7 +284,7 @@ function report(r: Record<string, unknown>): string {
   const s = r.scale as ScaleResult | undefined;
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   const parts = [
-    `# cofi benchmark (${r.date})`,
+    `# cofi benchmark (${r.date}, commit ${r.commit}${(r.changedFiles as string[]).length ? ' with changes' : ''})`,
     `Simulated fleet: ${GPU_SLOTS} GPU slots (${NODES.map((n) => `${n.id} x${n.capacity}`).join(', ')}), LLM ${LLM.map((l) => `${l.id} x${l.capacity}`).join(', ')}. Everything (Temporal dev server, MariaDB, cofi, simulator) on this one machine.`,
   ];
   if (t)
@@ -300,4 +316,11 @@ ${Object.entries(s.rowsPerCall)
   return `${parts.join('\n\n')}\n`;
 }
 
-await main();
+await main().catch((err: unknown) => {
+  if (!(err instanceof RefusedRun)) throw err;
+  // Refused: no results are written, and the servers of this run are stopped.
+  console.error(`[bench] refused: ${err.message}`);
+  ops('mariadb', 'stop', opsEnv);
+  ops('temporal', 'stop', opsEnv);
+  process.exit(1);
+});

@@ -1,0 +1,66 @@
+// The benchmark refuses a run whose batch did not end Completed with every call through every stage, and
+// stamps what it keeps with the commit measured.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { commitStamp, RefusedRun, requireAllDone, requireCompleted, summary } from '../../bench/verdict.js';
+
+describe('benchmark verdict', () => {
+  test('only Completed passes', () => {
+    assert.doesNotThrow(() => requireCompleted('throughput', 'Completed'));
+    for (const status of ['CompletedWithErrors', 'Failed', 'Cancelled', 'Running', ''])
+      assert.throws(
+        () => requireCompleted('throughput', status),
+        (err: unknown) =>
+          err instanceof RefusedRun && /^throughput: the batch ended .+, not Completed$/.test(err.message),
+        status,
+      );
+  });
+
+  test('a stage-barrier run with a call short of its last stage is refused', () => {
+    assert.doesNotThrow(() => requireAllDone('barrier', 1000, 1000));
+    assert.throws(
+      () => requireAllDone('barrier', 999, 1000),
+      /barrier: 999 of 1000 calls went through every stage/,
+    );
+  });
+
+  test('the stamp is the checked-out commit', () => {
+    const root = path.resolve(import.meta.dirname, '../..');
+    const stamp = commitStamp(root);
+    assert.match(stamp.commit, /^[0-9a-f]{40}$/);
+    // Each changed file is a tracked path (a status line's columns are cut off, not its first letter).
+    const tracked = new Set(execFileSync('git', ['ls-files'], { cwd: root }).toString().split('\n'));
+    for (const f of stamp.changedFiles) assert.ok(tracked.has(f), f);
+  });
+
+  test('the summary keeps the figures the README quotes, with the commit', () => {
+    const s = summary({
+      commit: 'abc',
+      changedFiles: [],
+      date: 'd',
+      throughput: { calls: 1000, callsPerSecond: 61.234, actions: { total: 17.5 } },
+      scale: {
+        calls: 10000,
+        status: 'Completed',
+        seconds: 612.4,
+        callsPerSecond: 16.33,
+        peakRssMiB: { worker: 300, api: 120 },
+      },
+    });
+    assert.deepEqual(s, {
+      commit: 'abc',
+      changedFiles: [],
+      date: 'd',
+      throughput: { calls: 1000, callsPerSecond: 61.2, actionsPerCall: 17.5 },
+      scale: {
+        calls: 10000,
+        status: 'Completed',
+        seconds: 612,
+        callsPerSecond: 16.3,
+        peakRssMiB: { worker: 300, api: 120 },
+      },
+    });
+  });
+});
