@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { verifyBatch } from '../../chaos/checks.js';
+import { countRepeats } from '../../chaos/repeats.js';
 import { batchRunEventBound } from '../../core/limits.js';
 import { workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
@@ -52,9 +53,16 @@ test('a batch continues as new and loses or repeats nothing', async () => {
     workflowIds.auditUpload(stack.config.COFI_TASK_QUEUE),
     'auditUploadV2.handover',
   );
-  const verdict = await verifyBatch(stack.database.pool, Number(res.body.batch_id), 9);
+  const verdict = await verifyBatch(stack.database.pool, Number(res.body.batch_id), 9, {
+    sent: files.map((f) => ({ name: f.name, bytes: f.bytes.length })),
+    audioRoot: stack.config.AUDIO_DIR,
+  });
   assert.deepEqual(verdict.problems, []);
-  assert.equal(verdict.completed, 14);
+  assert.deepEqual([verdict.completed, verdict.lost], [14, 0]);
+  // Repeats nothing: the nodes got one request per call and stage across the hand-overs.
+  const requests = stack.sim.stats().endpoints.flatMap((e) => e.requests);
+  const repeats = countRepeats(requests, { llm1: 14, llm2: 14 }, 1);
+  assert.deepEqual([repeats.requests, repeats.repeated], [14 * 4, 0], JSON.stringify(repeats));
 
   // Every run's history, from the last back to the first (each run's start names the run it continues);
   // read from the histories themselves, not the visibility list, which may not list the last run yet.

@@ -37,9 +37,12 @@ test('calls of a node that stopped answering are redistributed and complete', as
   const { final } = await waitForBatch(stack.app, res.body.task_id, 300_000);
   assert.equal(final.status, 'Completed', JSON.stringify(final));
 
-  const verdict = await verifyBatch(stack.database.pool, batchId, 9);
+  const verdict = await verifyBatch(stack.database.pool, batchId, 9, {
+    sent: files.map((f) => ({ name: f.name, bytes: f.bytes.length })),
+    audioRoot: stack.config.AUDIO_DIR,
+  });
   assert.deepEqual(verdict.problems, []);
-  assert.equal(verdict.completed, 6);
+  assert.deepEqual([verdict.completed, verdict.lost], [6, 0]);
 
   const calls = await callsOfBatch(stack.db, batchId);
   assert.ok(

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { verifyBatch } from '../../chaos/checks.js';
+import { countRepeats } from '../../chaos/repeats.js';
 import { workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
 import { auditForm, uploadAudit, waitForBatch } from '../support/http.js';
@@ -38,9 +39,19 @@ test('a worker shut down in the middle of a GPU request lets it finish: no attem
 
   const { final } = await waitForBatch(stack.app, res.body.task_id, 120_000);
   assert.equal(final.status, 'Completed', JSON.stringify(final));
-  const verdict = await verifyBatch(stack.database.pool, batchId, 9);
+  const verdict = await verifyBatch(stack.database.pool, batchId, 9, {
+    sent: files.map((f) => ({ name: f.name, bytes: f.bytes.length })),
+    audioRoot: stack.config.AUDIO_DIR,
+  });
   assert.deepEqual(verdict.problems, []);
-  assert.equal(verdict.completed, 2);
+  assert.deepEqual([verdict.completed, verdict.lost], [2, 0]);
+  // As the nodes saw it: no answer was finished for a worker that had gone, and none was asked for twice.
+  const repeats = countRepeats(
+    stack.sim.stats().endpoints.flatMap((e) => e.requests),
+    { llm1: 2, llm2: 2 },
+    1,
+  );
+  assert.deepEqual([repeats.undelivered, repeats.repeated], [0, 0], JSON.stringify(repeats));
 
   // Without the grace the SDK cancels the request at once (WORKER_SHUTDOWN) and the stage runs again as
   // attempt 2: every activity of every call ran once here.
