@@ -54,6 +54,13 @@ if [ -z "${COFI_TEST_CPU_NODE_URL:-}" ]; then
   export COFI_TEST_CPU_NODE_URL="http://127.0.0.1:$CPU_NODE_PORT"
 fi
 bash ops/fws.sh install
+# The CPU LLM node (nodes/llm/: node-llama-cpp with Gemma 3 270M), the real server behind fleet cpu+llm, for
+# test/inference/llmNode.test.ts.
+if [ -z "${COFI_TEST_LLM_NODE_URL:-}" ]; then
+  port_open "$LLM_NODE_PORT" || started+=(llm)
+  bash ops/llm.sh start
+  export COFI_TEST_LLM_NODE_URL="http://127.0.0.1:$LLM_NODE_PORT"
+fi
 
 # Every run starts from an empty test database (migrations and reference data are loaded by the tests),
 # and with nothing left running in the test namespace.

@@ -80,12 +80,14 @@ describe('.env.example', () => {
     assert.deepEqual([...testDefaults.keys()].sort(), [
       'COFI_TEST_CPU_NODE_URL',
       'COFI_TEST_DATABASE_URL',
+      'COFI_TEST_LLM_NODE_URL',
       'COFI_TEST_TEMPORAL_ADDRESS',
     ]);
     const ports = {
       $TEMPORAL_PORT: documented.get('TEMPORAL_PORT'),
       $MARIADB_PORT: documented.get('MARIADB_PORT'),
       $CPU_NODE_PORT: documented.get('CPU_NODE_PORT'),
+      $LLM_NODE_PORT: documented.get('LLM_NODE_PORT'),
     };
     for (const [key, value] of testDefaults) {
       const expected = value.replace(/\$[A-Z_]+/g, (v) => ports[v as keyof typeof ports] ?? v);
