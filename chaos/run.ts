@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import mysql from 'mysql2/promise';
+import { answer, createApiClient, fileParts } from '../api/client.js';
 import type { RequestRecord } from '../simulator/server.js';
 import { makeWav } from '../test/support/audio.js';
 import { type SentFile, type Verdict, verifyBatch } from './checks.js';
@@ -51,6 +52,7 @@ const app = {
   LOG_LEVEL: 'warn',
 };
 const api = 'http://127.0.0.1:5164';
+const cofi = createApiClient(api);
 const logs = path.join(data, 'logs');
 
 // Node 3 runs in a simulator process of its own so that it can be taken away for good.
@@ -94,15 +96,15 @@ type Batch = { batchId: number; taskId: string; sent: SentFile[] };
 
 async function upload(label: string): Promise<Batch> {
   const files = filesFor(label);
-  const form = new FormData();
-  for (const f of files) form.append('files', new Blob([f.bytes]), f.name);
-  form.append('process_id', '1');
+  const form = { files: fileParts(files.map((f) => new File([f.bytes], f.name))), process_id: '1' };
   const sent = files.map((f) => ({ name: f.name, bytes: f.bytes.length }));
   for (let attempt = 0; attempt < 60; attempt++) {
-    const res = await fetch(`${api}/audit/upload`, { method: 'POST', body: form });
-    const body = (await res.json()) as { batch_id: number; task_id: string; detail?: string };
-    if (res.status === 200) return { batchId: body.batch_id, taskId: body.task_id, sent };
-    if (res.status !== 409) throw new Error(`upload answered ${res.status}: ${body.detail}`);
+    const res = await cofi.audit.upload.$post({ form });
+    if (res.status === 200) {
+      const body = await res.json();
+      return { batchId: body.batch_id, taskId: body.task_id, sent };
+    }
+    if (res.status !== 409) throw new Error(`upload answered ${res.status}: ${(await res.json()).detail}`);
     await sleep(2000);
   }
   throw new Error('the previous upload never finished');
@@ -310,13 +312,9 @@ async function reauditScenario(fault: string, audited: Batch, kills: number) {
   const pool = mysql.createPool({ uri: app.DATABASE_URL, connectionLimit: 2 });
   await readLogs();
   const started = Date.now();
-  const res = await fetch(`${api}/reaudit`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ audio_names: audited.sent.map((f) => f.name), stages: ['stt'] }),
-  });
-  const body = (await res.json()) as { batch_id: number; detail?: string };
-  if (res.status !== 200) throw new Error(`reaudit answered ${res.status}: ${body.detail}`);
+  const body = await answer(
+    cofi.reaudit.$post({ json: { audio_names: audited.sent.map((f) => f.name), stages: ['stt'] } }),
+  );
   const injection = await restartWorker('SIGKILL', kills, pool, body.batch_id);
   const status = await waitTerminal(pool, body.batch_id);
   const verdict = await verifyBatch(pool, audited.batchId, 9, {
@@ -511,12 +509,10 @@ async function main() {
       if (!busy) notes.push('the batch had ended before the kill');
       await procs.api.kill('SIGKILL');
       await procs.api.start();
-      const status = await fetch(`${api}/audit/status/${b.taskId}`);
+      const status = await cofi.audit.status[':task_id'].$get({ param: { task_id: b.taskId } });
       if (status.status !== 200) notes.push(`status after restart answered ${status.status}`);
-      const form = new FormData();
-      form.append('files', new Blob([makeWav(1, 7)]), 'second.wav');
-      form.append('process_id', '1');
-      const second = await fetch(`${api}/audit/upload`, { method: 'POST', body: form });
+      const files = fileParts([new File([makeWav(1, 7)], 'second.wav')]);
+      const second = await cofi.audit.upload.$post({ form: { files, process_id: '1' } });
       if (second.status !== 409) notes.push(`a second upload answered ${second.status}, not 409`);
       return { injected: 1, proof: `killed with the batch running: ${busy}`, notes };
     });

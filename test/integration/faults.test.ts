@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { verifyBatch } from '../../chaos/checks.js';
 import { countRepeats } from '../../chaos/repeats.js';
 import { makeWav } from '../support/audio.js';
-import { auditForm, getJson, postForm, waitForBatch } from '../support/http.js';
+import { auditForm, statusOf, uploadAudit, waitForBatch } from '../support/http.js';
 import { type Stack, startStack } from '../support/stack.js';
 
 let stack: Stack;
@@ -42,9 +42,9 @@ describe('faults', () => {
   test('30% 5xx, resets and malformed JSON: faults were served, every file sent completes, rows are exact', async () => {
     const from = Date.now();
     const sent = files(12, 100);
-    const res = await postForm(stack.app, '/audit/upload', auditForm(sent));
+    const res = await uploadAudit(stack.app, auditForm(sent));
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    const { final } = await waitForBatch(stack.app, `/audit/status/${res.body.task_id}`, 240_000);
+    const { final } = await waitForBatch(stack.app, res.body.task_id, 240_000);
     // The fault happened: the simulator answered some of this batch's requests with a fault, and the
     // calls' requests were retried after them.
     const repeats = countRepeats(requestsSince(from), { llm1: 12, llm2: 12 }, 0.05);
@@ -63,12 +63,12 @@ describe('faults', () => {
     stack.sim.setFailures({});
     const from = Date.now();
     const sent = files(16, 200);
-    const res = await postForm(stack.app, '/audit/upload', auditForm(sent));
+    const res = await uploadAudit(stack.app, auditForm(sent));
     assert.equal(res.status, 200, JSON.stringify(res.body));
     // Wait for work in flight: an STT done and a request being answered now.
     let status = '';
     for (let i = 0; i < 600; i++) {
-      const { body } = await getJson(stack.app, `/audit/status/${res.body.task_id}`);
+      const { body } = await statusOf(stack.app, res.body.task_id);
       status = String(body.status);
       const stt = (body.progress as Record<string, { done: number }> | undefined)?.stt;
       if (stt && stt.done > 0 && inFlight() > 0) break;
@@ -78,7 +78,7 @@ describe('faults', () => {
     assert.ok(cut > 0, 'a GPU or LLM request is being answered when the worker stops');
     assert.ok(!['Completed', 'CompletedWithErrors', 'Failed', 'Cancelled'].includes(status), status);
     await stack.restartWorkers();
-    const { final } = await waitForBatch(stack.app, `/audit/status/${res.body.task_id}`, 240_000);
+    const { final } = await waitForBatch(stack.app, res.body.task_id, 240_000);
     const verdict = await verifyBatch(stack.database.pool, Number(res.body.batch_id), 9, {
       sent: sentOf(sent),
       audioRoot: stack.config.AUDIO_DIR,
