@@ -10,7 +10,16 @@ import { batchStatus, call } from '../../drizzle/schema/index.js';
 import { workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
 import { failUpdates } from '../support/dbFault.js';
-import { auditForm, postJson, postReaudit, statusOf, uploadAudit, waitForBatch } from '../support/http.js';
+import {
+  api,
+  auditForm,
+  type postJson,
+  postReaudit,
+  reply,
+  statusOf,
+  uploadAudit,
+  waitForBatch,
+} from '../support/http.js';
 import { type Stack, startStack } from '../support/stack.js';
 
 let stack: Stack;
@@ -138,7 +147,9 @@ test('a finished call of a batch still running cannot be reaudited: 409 naming t
     assert.equal(refused.status, 409, JSON.stringify(refused.body));
     assert.match(String(refused.body.detail), new RegExp(`held-0\\.wav \\(audit-${batchId}\\)`));
     // The upload is cancelled (any batch can be): it ends, and its calls are free.
-    const cancel = await postJson(stack.app, `/batches/${batchId}/cancel`, {});
+    const cancel = await reply(
+      api(stack.app).batches[':id'].cancel.$post({ param: { id: String(batchId) } }),
+    );
     assert.equal(cancel.status, 202, JSON.stringify(cancel.body));
     const { final } = await waitForBatch(stack.app, res.body.task_id);
     assert.equal(final.status, 'Cancelled');

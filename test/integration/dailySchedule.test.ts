@@ -7,12 +7,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { and, eq, inArray, like } from 'drizzle-orm';
+import { answer } from '../../api/client.js';
 import { batchExecutionLog, batchStatus, call, stageOutcome } from '../../drizzle/schema/index.js';
 import { dailyScheduleOptions } from '../../worker/schedule.js';
 import { workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
 import { recordHistory } from '../support/histories.js';
-import { getJson, postDay, postReaudit, statusOf, waitForBatch } from '../support/http.js';
+import { api, postDay, postReaudit, statusOf, waitForBatch } from '../support/http.js';
 import { nameTag } from '../support/names.js';
 import { type Stack, startStack } from '../support/stack.js';
 
@@ -271,13 +272,12 @@ test('a day run again after a failed call lost its recording: the call fails wit
   await waitForAttempt(date, 2);
   const { final } = await waitForDay(date, 60_000);
   assert.equal(final.status, 'CompletedWithErrors', JSON.stringify(final));
-  const failures = (await getJson(stack.app, `/batches/${batch.id}/failures`)).body.failures as {
-    call_id: number;
-    error_message: string;
-  }[];
+  const { failures } = await answer(
+    api(stack.app).batches[':id'].failures.$get({ param: { id: String(batch.id) }, query: {} }),
+  );
   const mine = failures.filter((f) => f.call_id === row!.id);
   assert.ok(
-    mine.some((f) => /not found/.test(f.error_message)),
+    mine.some((f) => /not found/.test(f.error_message ?? '')),
     `the call failed saying its audio is not found: ${JSON.stringify(mine)}`,
   );
 });

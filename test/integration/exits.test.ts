@@ -4,10 +4,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { eq } from 'drizzle-orm';
+import { answer } from '../../api/client.js';
 import { call } from '../../drizzle/schema/index.js';
 import { workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
-import { auditForm, getJson, uploadAudit, waitForBatch } from '../support/http.js';
+import { api, auditForm, uploadAudit, waitForBatch } from '../support/http.js';
 import { locksOf } from '../support/queries.js';
 import { type Stack, startStack } from '../support/stack.js';
 
@@ -76,9 +77,9 @@ describe('a batch whose workflow is stopped in Temporal', () => {
     assert.match(String(final.exit_reason), /cancelled in Temporal/);
     assert.deepEqual([final.completed, final.cancelled], [1, 1]);
     assert.deepEqual(await locksOf(stack.db, callIds), []);
-    const events = (await getJson(stack.app, `/batches/${final.batch_id}/events`)).body.events as {
-      event_type: string;
-    }[];
+    const { events } = await answer(
+      api(stack.app).batches[':id'].events.$get({ param: { id: String(final.batch_id) }, query: {} }),
+    );
     assert.ok(events.some((e) => e.event_type === 'batch_cancelled'));
     assert.ok(events.some((e) => e.event_type === 'file_cancelled'));
   });

@@ -4,11 +4,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import type { BatchDetail, CallDetail, CallSummary } from '../../api/schemas.js';
+import { answer } from '../../api/client.js';
+import type { BatchDetail, CallSummary } from '../../api/schemas.js';
 import type { GpuNode } from '../../core/config.js';
 import { wordErrors } from '../../core/inference/wer.js';
 import { sample } from '../inference/support.js';
-import { auditForm, getJson, uploadAudit, waitForBatch } from '../support/http.js';
+import { api, auditForm, uploadAudit, waitForBatch } from '../support/http.js';
 import { type Stack, startStack } from '../support/stack.js';
 
 /** Measured on billing-dispute-en.mp3 with Whisper base int8: 0.358 (29 edits over 81 words), every run. */
@@ -70,8 +71,10 @@ describe('an audit of real speech on the CPU Whisper node', () => {
     assert.equal(res.status, 200, JSON.stringify(res.body));
     const { final } = await waitForBatch(stack.app, res.body.task_id, 300_000);
     status = final as unknown as BatchDetail;
-    const list = await getJson(stack.app, `/batches/${res.body.batch_id}/calls`);
-    calls = list.body.calls as CallSummary[];
+    const list = await answer(
+      api(stack.app).batches[':id'].calls.$get({ param: { id: String(res.body.batch_id) }, query: {} }),
+    );
+    calls = list.calls;
   });
   after(async () => {
     await stack?.stop();
@@ -80,7 +83,7 @@ describe('an audit of real speech on the CPU Whisper node', () => {
   const detail = async (name: string) => {
     const c = calls.find((x) => x.audio_name === name);
     assert.ok(c, `call ${name} listed`);
-    return (await getJson(stack.app, `/calls/${c.call_id}`)).body as unknown as CallDetail;
+    return answer(api(stack.app).calls[':id'].$get({ param: { id: String(c.call_id) } }));
   };
 
   test('the batch completes without errors, and counts the silent call apart', () => {

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { eq, inArray } from 'drizzle-orm';
+import { answer } from '../../api/client.js';
 import {
   analysis,
   auditAnswer,
@@ -16,15 +17,7 @@ import {
 import { workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
 import { recordHistory } from '../support/histories.js';
-import {
-  auditForm,
-  getJson,
-  postJson,
-  postReaudit,
-  statusOf,
-  uploadAudit,
-  waitForBatch,
-} from '../support/http.js';
+import { api, auditForm, postReaudit, reply, statusOf, uploadAudit, waitForBatch } from '../support/http.js';
 import { type Stack, startStack } from '../support/stack.js';
 
 let stack: Stack;
@@ -79,7 +72,9 @@ describe('reaudit', () => {
       });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       taskId = String(res.body.task_id);
-      const cancel = await postJson(stack.app, `/reaudit/${taskId}/cancel`, {});
+      const cancel = await reply(
+        api(stack.app).reaudit[':task_id'].cancel.$post({ param: { task_id: taskId } }),
+      );
       assert.equal(cancel.status, 202, JSON.stringify(cancel.body));
     } finally {
       await stack.startWorkers();
@@ -119,7 +114,9 @@ describe('reaudit', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
       await new Promise((r) => setTimeout(r, 300));
-      const cancel = await postJson(stack.app, `/reaudit/${taskId}/cancel`, {});
+      const cancel = await reply(
+        api(stack.app).reaudit[':task_id'].cancel.$post({ param: { task_id: taskId } }),
+      );
       assert.equal(cancel.status, 202, JSON.stringify(cancel.body));
     } finally {
       await blocker.query('UNLOCK TABLES');
@@ -186,9 +183,9 @@ test('a language STT does not take: the call fails at lid, counted once (not als
     llm1: 'skipped',
     llm2: 'skipped',
   });
-  const failures = (await getJson(stack.app, `/batches/${final.batch_id}/failures`)).body.failures as {
-    error_type: string;
-  }[];
+  const { failures } = await answer(
+    api(stack.app).batches[':id'].failures.$get({ param: { id: String(final.batch_id) }, query: {} }),
+  );
   assert.deepEqual(
     failures.map((f) => f.error_type),
     ['unsupported_language'],

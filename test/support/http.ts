@@ -90,12 +90,8 @@ export async function getJson(app: Hono, url: string) {
 
 const TERMINAL = ['Completed', 'CompletedWithErrors', 'Failed', 'Cancelled'];
 
-/**
- * Polls a batch's status until it is finished; returns every answer seen (for progress checks). Takes the task
- * id (a status URL such as `/audit/status/audit-1` is still understood, for tests written before the client).
- */
-export async function waitForBatch(app: Hono, task: string, timeoutMs = 120_000) {
-  const taskId = task.replace(/^\/(?:audit|reaudit|daily)\/status\//, '');
+/** Polls a batch's status by task id until it is finished; returns every answer seen (for progress checks). */
+export async function waitForBatch(app: Hono, taskId: string, timeoutMs = 120_000) {
   const seen: Reply<BatchStatus>['body'][] = [];
   const deadline = Date.now() + timeoutMs;
   for (;;) {
