@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Generates the speech-quality eval set: one short contact-centre call per language (agent and customer
 # spoken by two espeak-ng voices), each in three variants (clean 16 kHz; telephone 8 kHz G.711 band
-# 300-3400 Hz with line noise at 20 dB SNR; the same at 5 dB SNR), with a script per language
+# 300-3400 Hz with line noise at 20 dB SNR; the same at 10 dB SNR), with a script per language
 # (<lang>.script.json: text, speaker and times of each turn, the variants' files and hashes) and a
 # manifest.json naming the generator's hash. The audio is not committed: it is made in a few seconds and
 # is only byte-identical for the same espeak-ng and sox builds.
@@ -32,7 +32,7 @@ trap 'rm -rf "$work" "$build"' EXIT
 GAP=0.3      # seconds of silence between turns
 SPEED=170    # espeak-ng words per minute
 PHONE_SNR=20 # dB, telephone variant
-NOISY_SNR=5  # dB, noisy variant
+NOISY_SNR=10 # dB, noisy variant
 languages=()
 
 rms() { sox "$1" -n stat 2>&1 | awk '/^RMS +amplitude/ { print $3 }'; }
@@ -108,6 +108,8 @@ JS
   say "eval set: $lang, $(awk "BEGIN { print $t - $GAP }") s, $i turns, 3 variants"
 }
 
+# The same bank-card call in every language. Portuguese is left out: Whisper base hears espeak-ng's pt and
+# pt-br voices as Latin, Thai or Khmer (confidence < 0.4), so a pt sample would measure the synthesiser.
 call en en-gb+m3 en-us+f3 <<'EOF'
 agent|Good morning, you are through to customer support, my name is Daniel. How can I help you today?
 customer|Hello, my bank card was blocked this morning and I cannot pay for anything.
@@ -115,8 +117,6 @@ agent|I am sorry to hear that. Could you confirm your full name and the first li
 customer|Yes, it is Sarah Collins, and I live on Mill Road.
 agent|Thank you. I can see a security block after a payment abroad. I have removed it now, and the card will work in a few minutes.
 customer|That is great, thank you for your help.
-agent|You are welcome. Is there anything else I can do for you?
-customer|No, that is everything. Goodbye.
 EOF
 
 call es es+m3 es-419+f3 <<'EOF'
@@ -126,8 +126,6 @@ agent|Lamento oír eso. ¿Puede confirmarme su nombre completo y su dirección?
 customer|Sí, me llamo Sara Martín y vivo en la calle del Molino.
 agent|Gracias. Veo un bloqueo de seguridad después de un pago en el extranjero. Ya lo he quitado, y la tarjeta funcionará en unos minutos.
 customer|Perfecto, muchas gracias por su ayuda.
-agent|De nada. ¿Puedo ayudarle en algo más?
-customer|No, eso es todo. Adiós.
 EOF
 
 call hi hi+m3 hi+f3 <<'EOF'
@@ -137,8 +135,6 @@ agent|यह सुनकर मुझे खेद है। क्या आ�
 customer|जी हाँ, मेरा नाम सीमा शर्मा है और मैं मिल रोड पर रहती हूँ।
 agent|धन्यवाद। विदेश में एक भुगतान के बाद सुरक्षा के लिए कार्ड रोका गया था। मैंने रोक हटा दी है, कार्ड कुछ मिनटों में चलने लगेगा।
 customer|बहुत अच्छा, आपकी मदद के लिए धन्यवाद।
-agent|आपका स्वागत है। क्या मैं आपकी और कोई मदद कर सकता हूँ?
-customer|नहीं, बस इतना ही। धन्यवाद।
 EOF
 
 call fr fr-fr+m3 fr-be+f3 <<'EOF'
@@ -148,8 +144,6 @@ agent|Je suis désolé de l'apprendre. Pouvez-vous me confirmer votre nom comple
 customer|Oui, je m'appelle Sophie Martin et j'habite rue du Moulin.
 agent|Merci. Je vois un blocage de sécurité après un paiement à l'étranger. Je l'ai retiré, et la carte fonctionnera dans quelques minutes.
 customer|Parfait, merci beaucoup pour votre aide.
-agent|Je vous en prie. Puis-je faire autre chose pour vous ?
-customer|Non, ce sera tout. Au revoir.
 EOF
 
 call de de+m3 de+f2 <<'EOF'
@@ -159,19 +153,6 @@ agent|Das tut mir leid. Können Sie mir bitte Ihren vollständigen Namen und Ihr
 customer|Ja, ich heiße Sabine Müller und wohne in der Mühlenstraße.
 agent|Danke. Ich sehe eine Sicherheitssperre nach einer Zahlung im Ausland. Ich habe sie jetzt aufgehoben, und die Karte funktioniert in wenigen Minuten wieder.
 customer|Sehr gut, vielen Dank für Ihre Hilfe.
-agent|Gern geschehen. Kann ich sonst noch etwas für Sie tun?
-customer|Nein, das ist alles. Auf Wiederhören.
-EOF
-
-call pt pt-br+m3 pt-br+f3 <<'EOF'
-agent|Bom dia, você está falando com o atendimento ao cliente, meu nome é Daniel. Como posso ajudar?
-customer|Olá, meu cartão do banco foi bloqueado hoje de manhã e não consigo pagar nada.
-agent|Sinto muito. Pode confirmar o seu nome completo e o seu endereço?
-customer|Sim, meu nome é Ana Souza e moro na rua do Moinho.
-agent|Obrigado. Vejo um bloqueio de segurança depois de um pagamento no exterior. Já retirei o bloqueio, e o cartão vai funcionar em alguns minutos.
-customer|Ótimo, muito obrigada pela ajuda.
-agent|Por nada. Posso ajudar em mais alguma coisa?
-customer|Não, é só isso. Tchau.
 EOF
 
 call it it+m3 it+f3 <<'EOF'
@@ -181,8 +162,6 @@ agent|Mi dispiace. Può confermarmi il suo nome completo e il suo indirizzo?
 customer|Sì, mi chiamo Giulia Rossi e abito in via del Mulino.
 agent|Grazie. Vedo un blocco di sicurezza dopo un pagamento all'estero. L'ho tolto adesso, e la carta funzionerà tra pochi minuti.
 customer|Perfetto, grazie mille per l'aiuto.
-agent|Prego. Posso fare altro per lei?
-customer|No, è tutto. Arrivederci.
 EOF
 
 [ ${#languages[@]} -gt 0 ] || die "no language of the set matches: ${only[*]}"

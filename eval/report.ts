@@ -73,36 +73,39 @@ const f = (x: number | null | undefined, digits = 2) => (x == null ? '–' : x.t
 const pct = (x: number | null | undefined) => (x == null ? '–' : `${Math.round(x * 100)}%`);
 const lidCell = (l: Lid | null) => (l == null ? '–' : l.ok ? 'yes' : `no (${l.lang})`);
 
-function table(head: string[], rows: string[][]) {
+type Column<T> = { head: string; cell: (row: T) => string };
+
+/** A markdown table; the columns of LID through transcription only when that was measured. */
+function table<T>(columns: Column<T>[], rows: T[], withTranscription: boolean) {
+  const cols = columns.filter((c) => withTranscription || !c.head.includes('(transcription)'));
   return [
-    `| ${head.join(' | ')} |`,
-    `|${head.map(() => ' --- ').join('|')}|`,
-    ...rows.map((r) => `| ${r.join(' | ')} |`),
+    `| ${cols.map((c) => c.head).join(' | ')} |`,
+    `|${cols.map(() => ' --- ').join('|')}|`,
+    ...rows.map((r) => `| ${cols.map((c) => c.cell(r)).join(' | ')} |`),
   ].join('\n');
 }
 
-function groupTable(title: string, gs: Group[]) {
-  return table(
-    [
-      title,
-      'samples',
-      'mean WER',
-      'LID accuracy',
-      'mean confidence',
-      'LID accuracy (transcription)',
-      'mean RTF',
-    ],
-    gs.map((g) => [
-      g.group,
-      String(g.samples),
-      f(g.meanWer, 3),
-      pct(g.lidAccuracy),
-      f(g.meanConfidence),
-      pct(g.lidTranscriptionAccuracy),
-      f(g.meanRtf, 3),
-    ]),
-  );
-}
+const groupColumns = (title: string): Column<Group>[] => [
+  { head: title, cell: (g) => g.group },
+  { head: 'samples', cell: (g) => String(g.samples) },
+  { head: 'mean WER', cell: (g) => f(g.meanWer, 3) },
+  { head: 'LID accuracy', cell: (g) => pct(g.lidAccuracy) },
+  { head: 'mean confidence', cell: (g) => f(g.meanConfidence) },
+  { head: 'LID accuracy (transcription)', cell: (g) => pct(g.lidTranscriptionAccuracy) },
+  { head: 'mean RTF', cell: (g) => f(g.meanRtf, 3) },
+];
+
+const sampleColumns: Column<SampleResult>[] = [
+  { head: 'sample', cell: (r) => r.sample },
+  { head: 'language', cell: (r) => r.language },
+  { head: 'variant', cell: (r) => r.variant },
+  { head: 'LID ok', cell: (r) => lidCell(r.lid) },
+  { head: 'confidence', cell: (r) => f(r.lid.confidence) },
+  { head: 'LID ok (transcription)', cell: (r) => lidCell(r.lidTranscription) },
+  { head: 'confidence (transcription)', cell: (r) => f(r.lidTranscription?.confidence) },
+  { head: 'WER', cell: (r) => f(r.stt.wer, 3) },
+  { head: 'RTF', cell: (r) => f(r.stt.rtf, 3) },
+];
 
 export function renderMarkdown(
   run: {
@@ -112,36 +115,32 @@ export function renderMarkdown(
     startedAt: string;
     wallSeconds: number;
     machine: { cpus: number; cpu: string | null };
+    set: { variants: readonly string[] };
+    variants: Record<string, string>;
   },
   rs: SampleResult[],
   summary: Summary,
 ): string {
-  const samples = table(
-    ['sample', 'language', 'variant', 'LID ok', 'confidence', 'LID ok (transcription)', 'WER', 'RTF'],
-    rs.map((r) => [
-      r.sample,
-      r.language,
-      r.variant,
-      lidCell(r.lid),
-      f(r.lid.confidence),
-      lidCell(r.lidTranscription),
-      f(r.stt.wer, 3),
-      f(r.stt.rtf, 3),
-    ]),
-  );
+  const both = rs.some((r) => r.lidTranscription != null);
   return `${[
     '# Speech quality eval',
     `Model \`${run.model}\`, commit \`${run.commit?.slice(0, 12) ?? 'unknown'}\`${run.dirty ? ' (with uncommitted changes)' : ''}, ` +
       `${run.startedAt}, ${run.machine.cpus} × ${run.machine.cpu ?? 'unknown CPU'}, ${Math.round(run.wallSeconds)} s in all. ` +
-      'Made by `npm run eval`. WER is word-level over normalised words (core/inference/wer.ts); confidence is ' +
-      "the node's `/detect-language` confidence; RTF is the STT request's wall time over the audio's duration.",
+      'Made by `npm run eval` on the set of `eval/generate.sh` (espeak-ng voices, one bank-card call per language). ' +
+      'WER is word-level over normalised words (core/inference/wer.ts), with the language left to Whisper; ' +
+      "LID and its confidence are the node's `/detect-language`" +
+      (both
+        ? ", and (transcription) cofi's LID through the transcription endpoint on the leading 30 s"
+        : '') +
+      "; RTF is the STT request's wall time over the audio's duration (on a shared machine it varies).",
+    `Variants: ${run.set.variants.map((v) => `${v}: ${run.variants[v] ?? '?'}`).join('; ')}.`,
     '## Per sample',
-    samples,
+    table(sampleColumns, rs, both),
     '## Per language',
-    groupTable('language', summary.byLanguage),
+    table(groupColumns('language'), summary.byLanguage, both),
     '## Per variant',
-    groupTable('variant', summary.byVariant),
+    table(groupColumns('variant'), summary.byVariant, both),
     '## All',
-    groupTable('set', [summary.all]),
+    table(groupColumns('set'), [summary.all], both),
   ].join('\n\n')}\n`;
 }

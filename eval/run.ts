@@ -5,7 +5,9 @@
 //   EVAL_NODE_URL=http://...      a running node to measure (default: a CPU node of its own, see below)
 //   EVAL_NODE_PORT=9202           the port of that own CPU node (ops/whisper.sh, state in $COFI_DATA_DIR/eval)
 //   EVAL_NODE_MODEL=...           the model id to send (default: the first one the node's /v1/models lists)
-//   EVAL_LID_TRANSCRIPTION=0      skip LID through the transcription endpoint (one more request per sample)
+//   EVAL_LID_TRANSCRIPTION=1      LID through the transcription endpoint too (a transcription of the leading
+//                                 30 s per sample: doubles the run; on the CPU node it decided as
+//                                 /detect-language did on all 21 samples of the first run)
 //   EVAL_SET_DIR=...              where the set lives (default $COFI_DATA_DIR/eval/set; made when missing)
 //   EVAL_LANGUAGES=en,es          measure these languages of the set only (a quick look; default all)
 import { execFileSync } from 'node:child_process';
@@ -23,7 +25,7 @@ const root = path.resolve(import.meta.dirname, '..');
 const dataDir = process.env.COFI_DATA_DIR ?? path.join(root, '.data');
 const setDir = process.env.EVAL_SET_DIR ?? path.join(dataDir, 'eval', 'set');
 const outDir = path.join(root, 'eval', 'results');
-const lidViaTranscription = process.env.EVAL_LID_TRANSCRIPTION !== '0';
+const lidViaTranscription = process.env.EVAL_LID_TRANSCRIPTION === '1';
 const onlyLanguages = process.env.EVAL_LANGUAGES?.split(',').filter(Boolean) ?? [];
 // Its own node on its own port and state directory, so that neither the tests' node nor their requests
 // share its cores while it measures; the venv and the model are the shared cached ones.
@@ -159,6 +161,20 @@ async function measure(sample: Sample, node: GpuNode, supported: readonly string
   };
 }
 
+/** "phone" -> "8000 Hz mu-law, 300-3400 Hz, 20 dB SNR", from the set's scripts. */
+function describeVariants(samples: Sample[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const s of samples) {
+    const v = s.script.variants[s.variant];
+    out[s.variant] ??= [
+      `${v.sampleRate} Hz ${v.encoding}`,
+      ...(v.band ? [`${v.band[0]}-${v.band[1]} Hz`] : []),
+      v.snrDb == null ? 'no noise' : `${v.snrDb} dB SNR`,
+    ].join(', ');
+  }
+  return out;
+}
+
 function gitCommit() {
   const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
   try {
@@ -211,6 +227,7 @@ async function main() {
       languages,
       variants: manifest.variants,
     },
+    variants: describeVariants(samples),
     lidViaTranscription,
     broken,
   };
