@@ -9,6 +9,8 @@ cd "$COFI_ROOT"
 bash ops/node.sh
 # ffmpeg: the daily batch's audio clean-up and LID's leading-seconds clip.
 ensure_apt ffmpeg ffmpeg
+# promtool: test/api/monitoring.test.ts checks the alert rules and runs their unit tests with it.
+ensure_apt promtool prometheus
 say "typecheck (tsc --noEmit) and lint (biome)"
 npx tsc --noEmit -p .
 npx biome check --error-on-warnings . >/dev/null || { npx biome check . ; die "biome found problems (npm run format fixes most)"; }

@@ -1,7 +1,10 @@
 // monitoring/: the Grafana dashboard and the Prometheus alert rules ask only for metrics cofi exports. The names
 // come from real scrapes (the API's /metrics on the real database, the worker's registry as worker/main.ts builds
 // it), every expression is parsed by Prometheus's own PromQL grammar, and status matchers use real statuses.
+// Prometheus's promtool (Debian package prometheus, installed by `npm test`) then checks the rule file and runs
+// its unit tests: each alert fires on the trouble it names and stays quiet on a healthy cofi.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { parser } from '@prometheus-io/lezer-promql';
@@ -133,5 +136,25 @@ describe('monitoring/ against the metrics cofi exports', () => {
   test('every alert expression names exported metrics and real statuses', () => {
     const wrong = alerts.flatMap((a) => problems(a.expr, exported).map((p) => `${a.alert}: ${p}`));
     assert.deepEqual(wrong, []);
+  });
+
+  test('promtool accepts the rules, and each alert fires on its trouble and not on a healthy cofi', () => {
+    const promtool = (...args: string[]) =>
+      execFileSync('promtool', args, { cwd: 'monitoring', encoding: 'utf8', stdio: 'pipe' });
+    try {
+      promtool('--version');
+    } catch {
+      assert.fail('promtool is missing: install the Debian package prometheus (npm test does)');
+    }
+    const run = (...args: string[]) => {
+      try {
+        return promtool(...args);
+      } catch (err) {
+        const e = err as { stdout?: string; stderr?: string };
+        return assert.fail(`promtool ${args.join(' ')}:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+      }
+    };
+    assert.match(run('check', 'rules', 'prometheus-alerts.yml'), /SUCCESS: 4 rules found/);
+    assert.match(run('test', 'rules', 'prometheus-alerts.test.yml'), /SUCCESS/);
   });
 });
