@@ -97,12 +97,16 @@ export async function activityAttempts(client: Client, query: string): Promise<A
   return out;
 }
 
-/** A simulated endpoint's request log and its requests in flight (GET /sim/requests); null when it is gone. */
+/**
+ * A simulated endpoint's requests in flight and its request log from `since` on (GET /sim/requests); null
+ * when the endpoint is gone.
+ */
 export async function requestLog(
   url: string,
+  since = 0,
 ): Promise<{ inFlight: number; requests: RequestRecord[] } | null> {
   try {
-    const res = await fetch(`${url}/sim/requests`, { signal: AbortSignal.timeout(5000) });
+    const res = await fetch(`${url}/sim/requests?since=${since}`, { signal: AbortSignal.timeout(5000) });
     if (res.status !== 200) return null;
     return (await res.json()) as { inFlight: number; requests: RequestRecord[] };
   } catch {

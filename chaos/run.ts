@@ -127,6 +127,11 @@ async function readLogs(): Promise<number> {
   }
   return inFlight;
 }
+/** Requests in flight on every simulator now (a cheap read: no past requests). */
+async function requestsInFlight(): Promise<number> {
+  const logs = await Promise.all(simUrls.map((url) => requestLog(url, Date.now() + 60_000)));
+  return logs.reduce((n, log) => n + (log?.inFlight ?? 0), 0);
+}
 const requestsSince = (from: number) => [...seenLogs.values()].flat().filter((r) => r.start >= from);
 
 /** Whether a batch has not ended yet (the fault must hit a batch at work). */
@@ -289,6 +294,9 @@ async function restartWorker(
   let requests = 0;
   for (let i = 0; i < times; i++) {
     await sleep(1000 + Math.random() * 2500);
+    // The stop lands while a GPU or LLM request is being answered (a restarted worker needs a few seconds
+    // before it sends any): up to 20 s of waiting for one.
+    for (let w = 0; w < 200 && (await requestsInFlight()) === 0; w++) await sleep(100);
     const inFlight = await readLogs();
     if (!(await running(pool, batchId))) notes.push(`stop ${i + 1} came after the batch had ended`);
     if (inFlight > 0) withRequests++;

@@ -242,17 +242,20 @@ export async function startSimulator(options: SimulatorOptions) {
       return { status: 200, body: { status: 'ok', id: e.spec.id } };
     if (req.method === 'GET' && pathname === '/v1/models')
       return { status: 200, body: modelList([SIMULATED_MODELS[e.kind]]) };
-    // The request log, for the fault suite in other processes (chaos/run.ts counts repeated work with it).
-    if (req.method === 'GET' && pathname === '/sim/requests')
+    // The request log, for the fault suite in other processes (chaos/run.ts counts repeated work with it);
+    // `?since=<epoch ms>` keeps the requests that started from then on.
+    if (req.method === 'GET' && pathname === '/sim/requests') {
+      const since = Number(new URL(req.url ?? '/', 'http://simulator').searchParams.get('since') ?? 0);
       return {
         status: 200,
         body: {
           id: e.spec.id,
           kind: e.kind,
           inFlight: e.slots.stats.inFlight,
-          requests: e.slots.stats.requests,
+          requests: e.slots.stats.requests.filter((r) => r.start >= since),
         },
       };
+    }
     if (req.method === 'POST' && e.kind === 'gpu' && pathname === '/v1/audio/transcriptions')
       return audioRequest(e, req, client, 'transcriptions');
     if (req.method === 'POST' && e.kind === 'gpu' && pathname === (e.spec.lidPath ?? '/detect-language'))
