@@ -77,16 +77,7 @@ EOF
     || { tail -n 20 "$state_dir/server.log" >&2; die "faster-whisper-server did not come up (log: $state_dir/server.log)"; }
 }
 
-stop() {
-  if pid_alive "$pid_file"; then
-    local pid; pid=$(cat "$pid_file")
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL -- "-$pid" 2>/dev/null || true
-    say "faster-whisper-server stopped"
-  fi
-  rm -f "$pid_file"
-}
+stop() { stop_group "$pid_file" "faster-whisper-server"; }
 
 status() {
   if pid_alive "$pid_file" && healthy 2>/dev/null; then

@@ -43,6 +43,20 @@ wait_for() {
 # pid_alive FILE: the process whose pid FILE holds is running.
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
+# stop_group PID_FILE NAME: ends the process group a `setsid` start left in PID_FILE (TERM, up to 10 s, then
+# KILL), says so, and removes the file. Nothing running: nothing to do.
+stop_group() {
+  local pid_file=$1 name=$2
+  if pid_alive "$pid_file"; then
+    local pid; pid=$(cat "$pid_file")
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+    say "$name stopped"
+  fi
+  rm -f "$pid_file"
+}
+
 # port_open PORT: something listens on 127.0.0.1:PORT.
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 

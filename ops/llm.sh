@@ -90,16 +90,7 @@ start() {
   wait_for 60 "LLM node" healthy || { tail -n 20 "$state_dir/server.log" >&2; die "the LLM node did not come up (log: $state_dir/server.log)"; }
 }
 
-stop() {
-  if pid_alive "$pid_file"; then
-    local pid; pid=$(cat "$pid_file")
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL -- "-$pid" 2>/dev/null || true
-    say "LLM node stopped"
-  fi
-  rm -f "$pid_file"
-}
+stop() { stop_group "$pid_file" "LLM node"; }
 
 case "${1:-start}" in
   install) install_lib && install_model ;;

@@ -80,16 +80,7 @@ start() {
   wait_for 60 "CPU Whisper node" answers || { tail -n 20 "$log_file" >&2; die "the CPU Whisper node did not come up (log: $log_file)"; }
 }
 
-stop() {
-  if pid_alive "$pid_file"; then
-    local pid; pid=$(cat "$pid_file")
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL -- "-$pid" 2>/dev/null || true
-    say "CPU Whisper node stopped"
-  fi
-  rm -f "$pid_file"
-}
+stop() { stop_group "$pid_file" "CPU Whisper node"; }
 
 status() {
   if answers; then

@@ -11,6 +11,7 @@ import { type FailureContext, type FailureType, failureContext } from '../../cor
 import type { CategoryOption } from '../../core/inference/analysis.js';
 import type { Question } from '../../core/inference/questionnaire.js';
 import { referenceData } from '../../drizzle/referenceData.js';
+import { makeWav } from '../support/audio.js';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/audio/', import.meta.url));
 export const SAMPLES = fileURLToPath(new URL('../../samples/', import.meta.url));
@@ -123,23 +124,5 @@ export function completionWith(content: string) {
 
 /** 8 kHz mono PCM WAV of a tone; `seed` changes the pitch, so the bytes (and the synthetic call) differ. */
 export function writeWav(path: string, seconds: number, seed: number) {
-  const rate = 8000;
-  const samples = Math.round(seconds * rate);
-  const buf = Buffer.alloc(44 + samples * 2);
-  buf.write('RIFF', 0);
-  buf.writeUInt32LE(36 + samples * 2, 4);
-  buf.write('WAVEfmt ', 8);
-  buf.writeUInt32LE(16, 16);
-  buf.writeUInt16LE(1, 20);
-  buf.writeUInt16LE(1, 22);
-  buf.writeUInt32LE(rate, 24);
-  buf.writeUInt32LE(rate * 2, 28);
-  buf.writeUInt16LE(2, 32);
-  buf.writeUInt16LE(16, 34);
-  buf.write('data', 36);
-  buf.writeUInt32LE(samples * 2, 40);
-  const freq = 200 + (seed % 50) * 10;
-  for (let i = 0; i < samples; i++)
-    buf.writeInt16LE(Math.round(6000 * Math.sin((2 * Math.PI * freq * i) / rate)), 44 + i * 2);
-  writeFileSync(path, buf);
+  writeFileSync(path, makeWav(seconds, seed, 8000, 6000));
 }

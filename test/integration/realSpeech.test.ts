@@ -9,6 +9,7 @@ import type { BatchDetail, CallSummary } from '../../api/schemas.js';
 import type { GpuNode } from '../../core/config.js';
 import { wordErrors } from '../../core/inference/wer.js';
 import { sample } from '../inference/support.js';
+import { makeWav } from '../support/audio.js';
 import { api, auditForm, uploadAudit, waitForBatch } from '../support/http.js';
 import { type Stack, startStack } from '../support/stack.js';
 
@@ -32,25 +33,6 @@ function cpuNode(): GpuNode {
   };
 }
 
-/** 8 s of digital silence, 16 kHz mono PCM. */
-function silentWav(seconds: number, rate = 16000): Uint8Array {
-  const samples = seconds * rate;
-  const buf = Buffer.alloc(44 + samples * 2);
-  buf.write('RIFF', 0);
-  buf.writeUInt32LE(36 + samples * 2, 4);
-  buf.write('WAVEfmt ', 8);
-  buf.writeUInt32LE(16, 16);
-  buf.writeUInt16LE(1, 20);
-  buf.writeUInt16LE(1, 22);
-  buf.writeUInt32LE(rate, 24);
-  buf.writeUInt32LE(rate * 2, 28);
-  buf.writeUInt16LE(2, 32);
-  buf.writeUInt16LE(16, 34);
-  buf.write('data', 36);
-  buf.writeUInt32LE(samples * 2, 40);
-  return new Uint8Array(buf);
-}
-
 describe('an audit of real speech on the CPU Whisper node', () => {
   let stack: Stack;
   let status: BatchDetail;
@@ -65,7 +47,7 @@ describe('an audit of real speech on the CPU Whisper node', () => {
           bytes: readFileSync(sample('billing-dispute-en.mp3')),
           type: 'audio/mpeg',
         },
-        { name: 'line-open-nobody-there.wav', bytes: silentWav(8) },
+        { name: 'line-open-nobody-there.wav', bytes: makeWav(8, 0, 16000, 0) },
       ]),
     );
     assert.equal(res.status, 200, JSON.stringify(res.body));

@@ -1,6 +1,7 @@
 // Small synthetic recordings for tests: mono 16-bit PCM WAV (8 kHz unless told) with a seed-dependent
-// tone, so every call has different bytes (the simulator derives its conversation from them).
-export function makeWav(seconds: number, seed: number, rate = 8000): Uint8Array {
+// tone, so every call has different bytes (the simulator derives its conversation from them); amplitude 0
+// gives digital silence.
+export function makeWav(seconds: number, seed: number, rate = 8000, amplitude = 8000): Uint8Array {
   const samples = Math.round(seconds * rate);
   const buf = Buffer.alloc(44 + samples * 2);
   buf.write('RIFF', 0);
@@ -18,7 +19,7 @@ export function makeWav(seconds: number, seed: number, rate = 8000): Uint8Array 
   buf.writeUInt32LE(samples * 2, 40);
   const freq = 200 + (seed % 50) * 10;
   for (let i = 0; i < samples; i++) {
-    buf.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * freq * i) / rate)), 44 + i * 2);
+    buf.writeInt16LE(Math.round(amplitude * Math.sin((2 * Math.PI * freq * i) / rate)), 44 + i * 2);
   }
   return new Uint8Array(buf);
 }
