@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import mysql from 'mysql2/promise';
 import { answer, createApiClient, fileParts } from '../api/client.js';
+import { commitStamp } from '../bench/verdict.js';
 import type { RequestRecord } from '../simulator/server.js';
 import { makeWav } from '../test/support/audio.js';
 import { type SentFile, type Verdict, verifyBatch } from './checks.js';
@@ -452,6 +453,9 @@ async function killDuringUpload(label: string, pool: mysql.Pool): Promise<Inject
   };
 }
 
+/** The commit the run starts on, and the tracked files that differed from it. */
+const stamp = commitStamp(root);
+
 async function main() {
   rmSync(data, { recursive: true, force: true });
   mkdirSync(logs, { recursive: true });
@@ -584,7 +588,7 @@ async function main() {
   mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
   writeFileSync(
     path.join(root, 'bench', 'results', 'chaos.json'),
-    JSON.stringify({ calls: CALLS, commit: commit(), results }, null, 2),
+    JSON.stringify({ calls: CALLS, ...stamp, results }, null, 2),
   );
   // The verdict is the exit status: any problem (a loss, a stuck batch, a fault that hit nothing) fails.
   const ok = problems.length === 0 && results.every((r) => r.verdict.lost === 0 && r.verdict.countsMatch);
@@ -594,12 +598,6 @@ async function main() {
       : `chaos: FAILED (${problems.length} problem(s))`,
   );
   process.exit(ok ? 0 : 1);
-}
-
-/** The commit the run is of. */
-function commit(): string {
-  const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root }).toString().trim();
-  return head;
 }
 
 async function portOpen(port: number): Promise<boolean> {
