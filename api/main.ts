@@ -1,4 +1,5 @@
 // The API process: Hono on API_HOST:API_PORT (5064), with its database and Temporal client.
+import { hostname } from 'node:os';
 import { probeAudio } from '../core/audio/probe.js';
 import { createAudioStore } from '../core/audioStore.js';
 import { configOrExit } from '../core/env.js';
@@ -30,11 +31,16 @@ if (access.mode === 'open') {
 // Migrations are the worker's job (and ops/start.sh runs them first).
 const database = openDatabase(config.DATABASE_URL);
 const temporal = await connectClient(config);
+// Uploads are staged under this API's name: what a crashed predecessor left half-written goes before any new one.
+const audio = createAudioStore(config.AUDIO_DIR, { owner: `${hostname()}-${config.API_PORT}` });
+const swept = await audio.sweepStaging();
+if (swept > 0)
+  logger.warn({ swept }, `removed ${swept} half-written upload(s) left by an API that stopped mid-upload`);
 const app = createApp({
   database,
   temporal,
   config,
-  audio: createAudioStore(config.AUDIO_DIR),
+  audio,
   probeAudio,
   logger,
 });

@@ -35,8 +35,10 @@ test('N+1 concurrent requests on a capacity-N node: N run at once, one waits its
   });
   try {
     const node = gpuNode(sim.nodes[0]!.url);
+    // With a language, as cofi's STT sends it after LID: the simulator counts a transcription without one
+    // as language identification.
     const calls = [1, 2, 3].map((i) =>
-      transcribe({ node, audioPath: fixture('tone.wav'), fileName: `c${i}.wav` }),
+      transcribe({ node, audioPath: fixture('tone.wav'), fileName: `c${i}.wav`, language: 'en' }),
     );
     const results = await Promise.all(calls);
     assert.equal(results.length, 3);
