@@ -1,4 +1,5 @@
 // GPU stages (LID, STT): run on the task queue of the call's node, whose worker caps concurrency.
+import { stat } from 'node:fs/promises';
 import { eq } from 'drizzle-orm';
 import { stageFailure } from '../core/errors.js';
 import { findNode } from '../core/fleet.js';
@@ -26,6 +27,21 @@ export function createGpuActivities({ db, config, audio, inference }: ActivityDe
     if (!node) throw stageFailure('missing_data', `GPU node "${id}" is not in the fleet configuration`);
     return node;
   };
+  /**
+   * The call's recording in the audio store. One that is gone (deleted, a store not mounted) fails the call at
+   * once as missing data: no server and no retry can bring it back.
+   */
+  const recordingOf = async (row: { storedPath: string }) => {
+    const file = audio.resolve(row.storedPath);
+    try {
+      await stat(file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw stageFailure('missing_data', `audio file not found: ${row.storedPath}`);
+      throw err;
+    }
+    return file;
+  };
   // The node's worker holds more of its tasks than it has slots (tasksInHand): requests wait here for a slot.
   const onNode = slotted(createNodeSlots());
 
@@ -39,10 +55,11 @@ export function createGpuActivities({ db, config, audio, inference }: ActivityDe
       }
       const node = nodeOf(route.gpuNode);
       const row = await loadCall(db, callId);
+      const audioPath = await recordingOf(row);
       const lid = await onNode(node, (signal) =>
         inference.identifyLanguage({
           node,
-          audioPath: audio.resolve(row.storedPath),
+          audioPath,
           fileName: row.audioName,
           supported: config.LANGUAGES,
           timeoutMs: config.LID_TIMEOUT_MS,
@@ -88,10 +105,11 @@ export function createGpuActivities({ db, config, audio, inference }: ActivityDe
       const node = nodeOf(route.gpuNode);
       const row = await loadCall(db, callId);
       const [lid] = await db.select().from(lidResult).where(eq(lidResult.callId, callId));
+      const audioPath = await recordingOf(row);
       const result = await onNode(node, (signal) =>
         inference.transcribe({
           node,
-          audioPath: audio.resolve(row.storedPath),
+          audioPath,
           fileName: row.audioName,
           // A language LID found is a hint; a guess on silence is not.
           language: lid?.supported && lid.speech ? lid.lang : undefined,

@@ -21,7 +21,14 @@ let stack: Stack;
 let dailyDir: string;
 before(async () => {
   dailyDir = await mkdtemp(path.join(tmpdir(), 'cofi-days-'));
+  // Every node identifies languages on /detect-language, so the injected 400 hits STT only: a held call routed
+  // to a node that identifies by transcription would fail its reaudit's LID at once, and the day would then
+  // never meet it held (a clean-clone run failed so, by routing alone).
   stack = await startStack({
+    nodes: [
+      { id: 'node-a', capacity: 2, lidPath: '/detect-language' },
+      { id: 'node-b', capacity: 2, lidPath: '/detect-language' },
+    ],
     simulator: {
       timeScale: 0,
       failures: { clientErrorPattern: 'broken-stt', endpoints: ['transcriptions'] },
@@ -200,11 +207,11 @@ test('a day run again leaves a call that a running reaudit holds to the reaudit'
   const childId = workflowIds.call(stack.config.COFI_TASK_QUEUE, batch.id, broken!.id);
   const runsBefore = await executions(childId);
   // With the workers stopped, a reaudit of the failed call is admitted (it holds the call), then the day is run
-  // again: both start together once the workers are back. The reaudit's LID takes 9 s, so the day's run meets
+  // again: both start together once the workers are back. The reaudit's LID takes 30 s, so the day's run meets
   // the call while the reaudit holds it on any machine (at LID's usual speed a fast reaudit could end first,
-  // and the day then rightly ran the call itself).
+  // and the day then rightly ran the call itself; at 9 s a clean-clone run once lost that race too).
   await stack.stopWorkers();
-  stack.sim.setTimeScale(60);
+  stack.sim.setTimeScale(200);
   let reauditTask: string;
   try {
     const reaudit = await postReaudit(stack.app, {
@@ -234,7 +241,10 @@ test('a day run again leaves a call that a running reaudit holds to the reaudit'
   };
   try {
     for (let i = 0; !(await llm2Outcome())?.reason?.startsWith('held by'); i++) {
-      assert.ok(i < 300, 'the day met the held call');
+      assert.ok(
+        i < 300,
+        `the day met the held call (its llm2 outcome: ${JSON.stringify(await llm2Outcome())})`,
+      );
       await new Promise((r) => setTimeout(r, 200));
     }
   } finally {
