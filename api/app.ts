@@ -16,6 +16,7 @@ import { batchRoutes } from './routes/batches.js';
 import { callRoutes } from './routes/calls.js';
 import { dailyBatchRoutes } from './routes/dailyBatch.js';
 import { documentApi } from './routes/docs.js';
+import { fleetRoutes } from './routes/fleet.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { reauditRoutes } from './routes/reaudit.js';
@@ -76,6 +77,7 @@ function apiRoutes(deps: ApiDeps, links: AudioLinks, registry: Registry) {
     .route('/', dailyBatchRoutes(deps))
     .route('/', callRoutes(deps, links))
     .route('/', referenceRoutes(deps))
+    .route('/', fleetRoutes(deps))
     .route('/', metricsRoutes(registry));
 }
 export type ApiRoutes = ReturnType<typeof apiRoutes>;

@@ -7,12 +7,13 @@ export type QueueState = {
   queue: string;
   /** Pollers seen recently enough to be alive (see POLLER_FRESH_MS). */
   pollers: Poller[];
-  /** Activity tasks waiting in the queue (Temporal's approximate backlog), null when it did not say. */
+  /** Tasks of the asked type waiting in the queue (Temporal's approximate backlog), null when it did not say. */
   backlog: number | null;
 };
 
 // The proto enums' values (the proto package is not one of cofi's direct dependencies).
 const TASK_QUEUE_KIND_NORMAL = 1;
+const TASK_QUEUE_TYPE_WORKFLOW = 1;
 const TASK_QUEUE_TYPE_ACTIVITY = 2;
 
 /**
@@ -28,10 +29,33 @@ export async function describeActivityQueue(
   queue: string,
   now = Date.now(),
 ): Promise<QueueState> {
+  return describeQueue(client, namespace, queue, TASK_QUEUE_TYPE_ACTIVITY, now);
+}
+
+/**
+ * The workflow pollers of one task queue (the orchestrators on the main queue) and its workflow-task backlog.
+ * Throws when Temporal cannot be asked.
+ */
+export async function describeWorkflowQueue(
+  client: Client,
+  namespace: string,
+  queue: string,
+  now = Date.now(),
+): Promise<QueueState> {
+  return describeQueue(client, namespace, queue, TASK_QUEUE_TYPE_WORKFLOW, now);
+}
+
+async function describeQueue(
+  client: Client,
+  namespace: string,
+  queue: string,
+  taskQueueType: number,
+  now: number,
+): Promise<QueueState> {
   const res = await client.workflowService.describeTaskQueue({
     namespace,
     taskQueue: { name: queue, kind: TASK_QUEUE_KIND_NORMAL },
-    taskQueueType: TASK_QUEUE_TYPE_ACTIVITY,
+    taskQueueType,
     reportStats: true,
   });
   const pollers = (res.pollers ?? [])
