@@ -1,5 +1,5 @@
-// The dashboard: page shells at /, /ui/batches/{id}, /ui/calls/{id} and /docs, server-rendered fragments
-// under /ui/f/ (read key), and its own static assets (no CDN, no build step).
+// The dashboard: page shells at /, /ui/batches/{id}, /ui/calls/{id}, /ui/fleet and /docs, server-rendered
+// fragments under /ui/f/ (read key), and its own static assets (no CDN, no build step).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -19,11 +19,13 @@ import {
   listBatches,
 } from '../queries/batches.js';
 import { callDetail, findCall } from '../queries/calls.js';
+import { readFleet } from '../queries/fleet.js';
 import { listCategoryMappings, listProcesses } from '../queries/reference.js';
 import { temporalLinks } from '../temporalLinks.js';
 import { batchList, uploadForm } from './batchList.js';
 import { batchSummaryView, callsView, eventsView, failuresView } from './batchPage.js';
 import { callView, playerView } from './callPage.js';
+import { fleetShell, fleetView } from './fleet.js';
 import type { Html } from './html.js';
 import { batchesShell, batchShell, callShell, docsShell, type Shell } from './layout.js';
 
@@ -77,6 +79,7 @@ export function dashboardRoutes(deps: ApiDeps, links: AudioLinks) {
   app.get('/docs', (c) => send(c, docsShell(shell)));
   app.get('/ui/batches/:id', (c) => send(c, batchShell(shell, pageId(c.req.param('id')))));
   app.get('/ui/calls/:id', (c) => send(c, callShell(shell, pageId(c.req.param('id')))));
+  app.get('/ui/fleet', (c) => send(c, fleetShell(shell)));
   app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/ui/assets/:name', (c) => {
     const name = c.req.param('name');
@@ -116,6 +119,7 @@ export function dashboardRoutes(deps: ApiDeps, links: AudioLinks) {
     const { items } = await batchFailures(db, batch.id, 0, 500, temporal);
     return send(c, failuresView(items, !isTerminal(batch.status)));
   });
+  app.get('/ui/f/fleet', async (c) => send(c, fleetView(await readFleet(deps))));
   app.get('/ui/f/calls/:id/player', async (c) => {
     const row = await findCall(db, pageId(c.req.param('id')));
     return send(c, playerView(await callDetail(db, row, links.url(row.id), temporal)));
