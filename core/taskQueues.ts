@@ -7,7 +7,7 @@ export type QueueState = {
   queue: string;
   /** Pollers seen recently enough to be alive (see POLLER_FRESH_MS). */
   pollers: Poller[];
-  /** Tasks of the asked type waiting in the queue (Temporal's approximate backlog), null when it did not say. */
+  /** Tasks of the asked type waiting (Temporal's approximate backlog), null when it did not say. */
   backlog: number | null;
 };
 

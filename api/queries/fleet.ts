@@ -37,7 +37,7 @@ export type PollerView = { identity: string; last_access: string | null };
 export type LastError = {
   at: string;
   stage: string;
-  /** `failed`: a call failed there (processing_logs); `moved`: a call was moved off it (file_redistributed). */
+  /** `failed`: a call failed there (processing_logs); `moved`: a call was moved off it (a redistribution). */
   source: 'failed' | 'moved';
   error_type: string | null;
   message: string;
@@ -211,15 +211,15 @@ async function describeQueues(deps: FleetDeps, entries: { task_queue: string }[]
 }
 
 /**
- * Calls at one of a node's stages now, per GPU node and LLM endpoint id. A call counts when its batch is open
- * (Pending or InProgress), the batch's ledger holds `done` for the stage before that stage in the batch's stage
- * list and no outcome yet for the stage itself, and the call is routed to the node: `fileDistribution.gpuNode`
- * for LID and STT; for LLM1 and LLM2 (whose endpoint is not stored) the endpoint of the call's newest LLM move
- * in the batch (`file_redistributed` at llm1 or llm2), else the one distribution picks from the call id
- * (weighted round-robin over the configured endpoints). That is a request being served, or waiting for one of
- * the node's slots or in its queue (`backlog` says how many Temporal still holds). Not counted: a call at its
- * batch's first stage (a reaudit that starts at LID: nothing is in the ledger until that stage decides), and
- * batches of the first batch shape, which keep no ledger.
+ * Calls at one of a node's stages now, per GPU node and LLM endpoint id. A call counts when its batch is
+ * open (Pending or InProgress), the batch's ledger holds `done` for the stage before that stage in the
+ * batch's stage list and no outcome yet for the stage itself, and the call is routed to the node:
+ * `fileDistribution.gpuNode` for LID and STT; for LLM1 and LLM2 (whose endpoint is not stored) the endpoint
+ * of the call's newest LLM move in the batch (`file_redistributed` at llm1 or llm2), else the one
+ * distribution picks from the call id (weighted round-robin over the configured endpoints). That is a
+ * request being served, or waiting for one of the node's slots or in its queue (`backlog` says how many
+ * Temporal still holds). Not counted: a call at its batch's first stage (a reaudit that starts at LID:
+ * nothing is in the ledger until that stage decides), and batches of the first batch shape (no ledger).
  */
 async function inFlightByNode(db: Db, fleet: Fleet): Promise<Map<string, number>> {
   const open = await db
@@ -285,7 +285,7 @@ async function inFlightByNode(db: Db, fleet: Fleet): Promise<Map<string, number>
   return counts;
 }
 
-/** Per batch, the endpoint each call's newest LLM move sent it to (moves are rare: failures, lost pollers). */
+/** Per batch, the endpoint each call's newest LLM move sent it to (moves are rare). */
 async function movedLlmCalls(db: Db, batchIds: number[]): Promise<Map<number, Map<number, string>>> {
   const out = new Map<number, Map<number, string>>();
   if (batchIds.length === 0) return out;
@@ -383,7 +383,7 @@ async function lastError(
   return Date.parse(fromMove.at) > Date.parse(fromFailure.at) ? fromMove : fromFailure;
 }
 
-/** A move's reason is `<error type>: <message>` when a failure caused it, else a sentence (`node left the fleet`). */
+/** A move's reason is `<error type>: <message>` when a failure caused it, else a sentence. */
 function moveError(row: {
   at: Date;
   message: string | null;

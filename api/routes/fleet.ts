@@ -1,5 +1,5 @@
-// GET /fleet: every GPU node and LLM endpoint of the configured fleet, who polls its task queue, what is at it
-// and its newest failure; the orchestrators and the audio queue's pollers beside them.
+// GET /fleet: every GPU node and LLM endpoint of the configured fleet, who polls its task queue, what is at
+// it and its newest failure; the orchestrators and the audio queue's pollers beside them.
 import { createRoute, z } from '@hono/zod-openapi';
 import { STAGES } from '../../core/stages.js';
 import type { ApiDeps } from '../deps.js';
