@@ -10,7 +10,7 @@ export function fleetShell(shell: Shell): Html {
   return page({
     title: 'Fleet',
     ...shell,
-    main: html`<section class="card" id="fleet" data-src="/ui/f/fleet" data-poll="3000" data-idle-poll="5000"><p class="muted">loading the fleet…</p></section>`,
+    main: html`<section class="card" id="fleet" data-src="/ui/f/fleet" data-poll="5000"><p class="muted">loading the fleet…</p></section>`,
   });
 }
 

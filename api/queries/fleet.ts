@@ -22,6 +22,7 @@ import {
   stageOutcome,
 } from '../../drizzle/schema/index.js';
 import type { ApiDeps } from '../deps.js';
+import { describeError } from '../errors.js';
 
 /** A node whose newest failure is this recent is `erroring`. */
 export const ERRORING_MS = 5 * 60_000;
@@ -124,7 +125,7 @@ export async function readFleet(
   const [queues, inFlight, errors, leases] = await Promise.all([
     describeQueues(deps, entries),
     inFlightByNode(db, fleet),
-    Promise.all(entries.map((e) => lastError(db, e))),
+    lastErrors(db, entries),
     agentLeases(
       db,
       entries.map((e) => e.task_queue),
@@ -204,8 +205,7 @@ async function describeQueues(deps: FleetDeps, entries: { task_queue: string }[]
   settled.forEach((s, i) => {
     const key = asks[i]![0];
     if (s.status === 'fulfilled') states.set(key, s.value);
-    else
-      error ??= `describing task queue ${key.replace(/^workflow:/, '')}: ${(s.reason as Error)?.message ?? String(s.reason)}`;
+    else error ??= `describing task queue ${key.replace(/^workflow:/, '')}: ${describeError(s.reason)}`;
   });
   return { states, error };
 }
@@ -322,65 +322,85 @@ function underUrl(column: typeof processingLogs.requestUrl, url: string): SQL | 
 }
 
 /**
- * The newest failure recorded against a node: a call that failed at one of its stages with a request to its
+ * The newest failure recorded against each node: a call that failed at one of its stages with a request to its
  * URL (processing_logs), or a call moved off it (a `file_redistributed` event whose `from` is the node),
- * whichever is newer.
+ * whichever is newer. Neither table has an index for this: one backward scan per node for failures (which
+ * stops at the node's newest), one scan of the moves for all nodes.
  */
-async function lastError(
-  db: Db,
-  entry: { id: string; url: string; stages: Stage[] },
-): Promise<LastError | null> {
-  const [failed] = await db
-    .select({
-      id: processingLogs.id,
-      at: processingLogs.createdAt,
-      stage: processingLogs.stageName,
-      type: processingLogs.errorType,
-      message: processingLogs.errorMessage,
-      batchId: processingLogs.batchId,
-      callId: processingLogs.callId,
-    })
-    .from(processingLogs)
-    .where(
-      and(
-        eq(processingLogs.status, 'failed'),
-        inArray(processingLogs.stageName, entry.stages.map(eventStageName)),
-        underUrl(processingLogs.requestUrl, entry.url),
-      ),
-    )
-    .orderBy(desc(processingLogs.id))
-    .limit(1);
-  const [moved] = await db
-    .select({
-      at: batchExecutionLog.createdAt,
-      message: batchExecutionLog.message,
-      metadata: batchExecutionLog.metadata,
-      batchId: batchExecutionLog.batchId,
-      callId: batchExecutionLog.callId,
-    })
-    .from(batchExecutionLog)
-    .where(
-      and(
-        eq(batchExecutionLog.eventType, 'file_redistributed'),
-        sql`JSON_UNQUOTE(JSON_EXTRACT(${batchExecutionLog.metadata}, '$.from')) = ${entry.id}`,
-      ),
-    )
-    .orderBy(desc(batchExecutionLog.id))
-    .limit(1);
-  const fromFailure: LastError | null = failed
-    ? {
-        at: failed.at.toISOString(),
-        stage: failed.stage,
-        source: 'failed',
-        error_type: failed.type,
-        message: failed.message ?? '',
-        batch_id: Number(failed.batchId) || null,
-        call_id: Number(failed.callId) || null,
-      }
-    : null;
-  const fromMove: LastError | null = moved ? moveError(moved) : null;
-  if (!fromFailure || !fromMove) return fromFailure ?? fromMove;
-  return Date.parse(fromMove.at) > Date.parse(fromFailure.at) ? fromMove : fromFailure;
+async function lastErrors(db: Db, entries: { id: string; url: string; stages: Stage[] }[]) {
+  const from = sql<string>`JSON_UNQUOTE(JSON_EXTRACT(${batchExecutionLog.metadata}, '$.from'))`;
+  const [failures, newestMoves] = await Promise.all([
+    Promise.all(
+      entries.map(async (entry) => {
+        const [row] = await db
+          .select({
+            at: processingLogs.createdAt,
+            stage: processingLogs.stageName,
+            type: processingLogs.errorType,
+            message: processingLogs.errorMessage,
+            batchId: processingLogs.batchId,
+            callId: processingLogs.callId,
+          })
+          .from(processingLogs)
+          .where(
+            and(
+              eq(processingLogs.status, 'failed'),
+              inArray(processingLogs.stageName, entry.stages.map(eventStageName)),
+              underUrl(processingLogs.requestUrl, entry.url),
+            ),
+          )
+          .orderBy(desc(processingLogs.id))
+          .limit(1);
+        return row;
+      }),
+    ),
+    entries.length === 0
+      ? Promise.resolve([])
+      : db
+          .select({ id: sql<number>`max(${batchExecutionLog.id})` })
+          .from(batchExecutionLog)
+          .where(
+            and(
+              eq(batchExecutionLog.eventType, 'file_redistributed'),
+              inArray(
+                from,
+                entries.map((e) => e.id),
+              ),
+            ),
+          )
+          .groupBy(from),
+  ]);
+  const moveIds = newestMoves.map((m) => Number(m.id));
+  const moves = moveIds.length
+    ? await db
+        .select({
+          at: batchExecutionLog.createdAt,
+          message: batchExecutionLog.message,
+          metadata: batchExecutionLog.metadata,
+          batchId: batchExecutionLog.batchId,
+          callId: batchExecutionLog.callId,
+        })
+        .from(batchExecutionLog)
+        .where(inArray(batchExecutionLog.id, moveIds))
+    : [];
+  return entries.map((entry, i): LastError | null => {
+    const failed = failures[i];
+    const moved = moves.find((m) => m.metadata?.from === entry.id);
+    const fromFailure: LastError | null = failed
+      ? {
+          at: failed.at.toISOString(),
+          stage: failed.stage,
+          source: 'failed',
+          error_type: failed.type,
+          message: failed.message ?? '',
+          batch_id: Number(failed.batchId) || null,
+          call_id: Number(failed.callId) || null,
+        }
+      : null;
+    const fromMove = moved ? moveError(moved) : null;
+    if (!fromFailure || !fromMove) return fromFailure ?? fromMove;
+    return Date.parse(fromMove.at) > Date.parse(fromFailure.at) ? fromMove : fromFailure;
+  });
 }
 
 /** A move's reason is `<error type>: <message>` when a failure caused it, else a sentence. */

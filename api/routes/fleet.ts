@@ -109,7 +109,7 @@ const fleet = createRoute({
   summary: 'GPU nodes and LLM endpoints: pollers, in flight, capacity, last error, agent lease',
   description:
     'One entry per GPU node and LLM endpoint of the fleet this API is configured with. Pollers and backlogs come from Temporal; when it cannot be asked the answer is still 200, with `temporal_error` set and pollers null.',
-  responses: { 200: json(fleetSchema, 'the fleet now'), ...errorResponses(503) },
+  responses: { 200: json(fleetSchema, 'the fleet now'), ...errorResponses() },
 });
 
 export function fleetRoutes(deps: ApiDeps) {
