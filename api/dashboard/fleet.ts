@@ -85,11 +85,15 @@ function nodeTable(title: string, nodes: FleetNode[], now: number): Html {
 }
 
 export function fleetView(view: FleetView, now = Date.now()): Html {
-  const silent = view.nodes.filter((n) => n.status === 'no_poller');
+  const silent = [
+    ...(view.orchestrators.status === 'no_poller' ? ['the orchestrators (workflows)'] : []),
+    ...(view.audio.status === 'no_poller' ? ['the audio queue'] : []),
+    ...view.nodes.filter((n) => n.status === 'no_poller').map((n) => n.id),
+  ];
   return html`<span data-live hidden></span>
 <div class="row"><h1>Fleet</h1><span class="muted">checked ${timestamp(view.checked_at)}</span></div>
 ${view.temporal_error ? html`<p class="result bad" data-temporal-error>Temporal could not be asked: ${view.temporal_error}. Pollers are unknown; the rest is from the database.</p>` : ''}
-${silent.length ? html`<p class="result bad" data-no-poller>No poller on ${silent.map((n) => n.id).join(', ')}: calls routed there wait until one starts or they move to another node.</p>` : ''}
+${silent.length ? html`<p class="result bad" data-no-poller>No poller on ${silent.join(', ')}: their work waits until one starts (calls of a node move to a polled one after STAGE_SCHEDULE_TO_START_MS).</p>` : ''}
 <dl class="facts">
 ${queueFacts('orchestrators', view.orchestrators, now)}
 ${queueFacts('audio', view.audio, now)}
