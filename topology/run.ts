@@ -86,6 +86,10 @@ export type RunResult = {
   nodes: NodeLoad[];
   /** From the upload's start to the batch's end as replica 2 saw it. */
   seconds: number;
+  /** The longest time no call completed while the batch ran, and when it began (s after the upload). */
+  longestStall: { seconds: number; from: number };
+  /** Completed calls as replica 2 reported them, every 5 s: [s after the upload, completed]. */
+  progress: [number, number][];
   faults: Fault[];
   problems: string[];
 };
@@ -189,7 +193,13 @@ export async function runTopology(options: TopologyOptions = {}): Promise<Topolo
   return result;
 }
 
-type Batch = { taskId: string; batchId: number; accepted: number };
+type Batch = {
+  taskId: string;
+  batchId: number;
+  accepted: number;
+  /** The newest status replica 2 gave: calls completed and in flight. */
+  seen: { completed: number; inFlight: number };
+};
 
 /** One audit: upload through replica 1, watch through replica 2, disturb while it runs, then judge. */
 async function audit(
@@ -213,20 +223,37 @@ async function audit(
   });
   if (res.status !== 200) throw new Error(`${run}: the upload answered ${res.status}`);
   const body = await res.json();
-  const batch = { taskId: body.task_id, batchId: body.batch_id, accepted: Date.now() };
+  const batch: Batch = {
+    taskId: body.task_id,
+    batchId: body.batch_id,
+    accepted: Date.now(),
+    seen: { completed: 0, inFlight: 0 },
+  };
   log(`${run}: ${calls} calls uploaded through api-1 as batch ${batch.batchId} (${batch.taskId})`);
 
   let status = '';
   let ended = 0;
+  const progress: [number, number][] = [];
+  const longestStall = { seconds: 0, from: 0 };
   const watch = (async () => {
     const deadline = Date.now() + 20 * 60_000;
     let lastLine = 0;
+    let lastGain = { at: Date.now(), completed: 0 };
+    const since = () => Math.round((Date.now() - batch.accepted) / 1000);
     while (Date.now() < deadline) {
       const r = await watcher.audit.status[':task_id']
         .$get({ param: { task_id: batch.taskId } })
         .catch(() => null);
       if (r?.status === 200) {
         const s = await r.json();
+        batch.seen = { completed: s.completed, inFlight: s.in_flight };
+        const stalled = (Date.now() - lastGain.at) / 1000;
+        if (stalled > longestStall.seconds) {
+          longestStall.seconds = Math.round(stalled);
+          longestStall.from = Math.round((lastGain.at - batch.accepted) / 1000);
+        }
+        if (s.completed > lastGain.completed) lastGain = { at: Date.now(), completed: s.completed };
+        if (since() >= (progress.at(-1)?.[0] ?? -5) + 5) progress.push([since(), s.completed]);
         if (Date.now() - lastLine > 15_000) {
           log(
             `${run}: ${s.completed}/${s.total_files} completed, ${s.failed} failed, ${s.in_flight} in flight (api-2)`,
@@ -276,7 +303,19 @@ async function audit(
     if (n.peak > n.capacity)
       problems.push(`${n.id} had ${n.peak} requests in flight, over its capacity ${n.capacity}`);
   for (const f of faults) problems.push(...f.problems.map((p) => `${f.what}: ${p}`));
-  return { run, label, status, verdict, duplicates, nodes, seconds, faults, problems };
+  return {
+    run,
+    label,
+    status,
+    verdict,
+    duplicates,
+    nodes,
+    seconds,
+    longestStall,
+    progress,
+    faults,
+    problems,
+  };
 }
 
 /** Whether the batch is still running (a fault must hit it at work), from the database. */
@@ -314,15 +353,22 @@ async function disturb(
     log(`  ${proof}`);
     faults.push({ what, at: when, proof, problems });
   };
-  /** Kills `p` with requests in flight on `node` (waits up to 30 s for some), starts it again after `downMs`. */
+  /**
+   * Kills `p` (a node agent: while its node has requests in flight, waiting up to 30 s for some) and starts it
+   * again after `downMs`; says what was in flight when it went.
+   */
   const killAndRestart = async (p: CofiProcess, downMs: number, node?: string) => {
-    for (let i = 0; i < 300 && (await inFlightOn(node)) === 0; i++) await sleep(100);
-    const inFlight = await inFlightOn(node);
+    for (let i = 0; i < 300 && node && (await inFlightOn(node)) === 0; i++) await sleep(100);
+    const requests = await inFlightOn(node);
+    const calls = batch.seen.inFlight;
     await p.kill('SIGKILL');
     await sleep(downMs);
     const t = Date.now();
     await p.start();
-    return `${p.name} killed with ${inFlight} request(s) in flight on ${node ?? 'the fleet'}, down ${downMs / 1000} s, polling again ${((Date.now() - t) / 1000).toFixed(1)} s after its start`;
+    const hit = node
+      ? `${requests} request(s) in flight on ${node}`
+      : `${calls} calls of the batch in flight and ${requests} request(s) on the fleet`;
+    return `${p.name} killed with ${hit}, down ${downMs / 1000} s, polling again ${((Date.now() - t) / 1000).toFixed(1)} s after its start`;
   };
   await sleep(8000);
   if (!small) {
@@ -335,11 +381,12 @@ async function disturb(
   if (!small) {
     await sleep(10_000);
     await fault('Temporal history service killed', async () => {
+      const calls = batch.seen.inFlight;
       const how = stack.temporal.killHistory();
       await sleep(10_000);
       const t = Date.now();
       stack.temporal.restartHistory();
-      return `${how}; down 10 s, back ${((Date.now() - t) / 1000).toFixed(1)} s after its start`;
+      return `${how} with ${calls} calls of the batch in flight; down 10 s, back ${((Date.now() - t) / 1000).toFixed(1)} s after its start`;
     });
   }
   return faults;
@@ -394,9 +441,10 @@ function renderTable(runs: RunResult[], baseline: number | null): string {
       r.run === 'undisturbed' || baseline === null
         ? `${r.seconds} s`
         : `${r.seconds} s (${(r.seconds / baseline).toFixed(2)}×)`;
+    const stall = `longest without a call completing: ${r.longestStall.seconds} s`;
     const faults = r.faults.length ? r.faults.map((f) => `+${f.at} s ${f.what}`).join('; ') : 'none';
     lines.push(
-      `| ${r.run} | ${r.verdict.completed} of ${r.verdict.sent} | ${r.verdict.lost} | ${r.duplicates.total} | ${loads(r)} | ${time} | ${faults} |`,
+      `| ${r.run} | ${r.verdict.completed} of ${r.verdict.sent} | ${r.verdict.lost} | ${r.duplicates.total} | ${loads(r)} | ${time}; ${stall} | ${faults} |`,
     );
   }
   return lines.join('\n');

@@ -81,7 +81,12 @@ export function temporalSide(kind: TemporalKind): TemporalSide {
       stop: () => opsScript('cluster.sh', ['stop'], env),
       killHistory: () => {
         opsScript('cluster.sh', ['kill', 'history'], env);
-        return 'ops/cluster.sh kill history (kill -9 of the history service process)';
+        const status = opsScript('cluster.sh', ['status'], env, true);
+        const line = status
+          .split('\n')
+          .find((l) => l.startsWith('history'))
+          ?.replace(/\s+/g, ' ');
+        return `ops/cluster.sh kill history (kill -9 of its process; status then: "${line ?? '?'}")`;
       },
       restartHistory: () => opsScript('cluster.sh', ['start-service', 'history'], env),
       // The frontend's gRPC port and those derived from it (ops/cluster.sh: +1..+4, +10..+13), PostgreSQL's.
