@@ -10,10 +10,12 @@ TEMPORAL_PORT="${TEMPORAL_PORT:-7233}"
 TEMPORAL_UI_PORT="${TEMPORAL_UI_PORT:-8233}"
 MARIADB_PORT="${MARIADB_PORT:-3307}"
 # The production-like Temporal cluster (ops/cluster.sh, docs/cluster.md): the server version it builds, its
-# frontend's gRPC port (the other services' ports follow it: +1..+4 and +10..+13) and its PostgreSQL's port.
+# frontend's gRPC port (the other services' ports follow it: +1..+4 and +10..+13), its PostgreSQL's port, and
+# its services' log level (info shows shard moves and membership changes).
 TEMPORAL_SERVER_VERSION="v1.29.1"
 CLUSTER_PORT="${CLUSTER_PORT:-7243}"
 CLUSTER_PG_PORT="${CLUSTER_PG_PORT:-5433}"
+CLUSTER_LOG_LEVEL="${CLUSTER_LOG_LEVEL:-warn}"
 # The worker's V8 heap limit (MiB, per isolate: its main thread and its workflow thread). V8 grows a heap far
 # past what it holds when allowed to; 256 bounds the worker near 400 MiB even with a window of 1000 calls.
 WORKER_HEAP_MB="${WORKER_HEAP_MB:-256}"
