@@ -31,9 +31,11 @@ const DAY = '([0-3]?\\d)(?:\\s?(?:st|nd|rd|th|º|ª|°))?';
 // "1985", "19 85" (nineteen eighty five), "2005"; after "de"/"of"/"सन".
 const YEAR = '((?:1[89]|20)\\s?\\d\\d)';
 const YEAR_LEAD = '(?:\\s*,?\\s*(?:(?:of|de|del|सन)\\s+)?)';
+// "del 75", "of '75": a two-digit year after a word that marks it as one.
+const SHORT_YEAR = "(?:\\s*,?\\s*(?:del|of|de)\\s+'?(\\d\\d))";
 
 const DAY_MONTH = new RegExp(
-  `${NOT_WORD_BEFORE}(?:the\\s+)?${DAY}(?:\\s+(?:of|de))?\\s+${MONTH}(?:${YEAR_LEAD}${YEAR})?${NOT_WORD_AFTER}`,
+  `${NOT_WORD_BEFORE}(?:the\\s+)?${DAY}(?:\\s+(?:of|de))?\\s+${MONTH}(?:${YEAR_LEAD}${YEAR}|${SHORT_YEAR})?${NOT_WORD_AFTER}`,
   'giu',
 );
 const MONTH_DAY = new RegExp(
@@ -47,7 +49,7 @@ const NUMERIC = new RegExp(
 const ISO = new RegExp(`${NOT_WORD_BEFORE}((?:19|20)\\d\\d)-([01]\\d)-([0-3]\\d)${NOT_WORD_AFTER}`, 'gu');
 
 const BIRTH_CUE =
-  /(?:born|birth|birthday|d\.?\s?o\.?\s?b\.?|nacimiento|naci[óo]|nac[ií]|nacid[oa]|cumpleaños|जन्म\S*|पैदा|janm|janam|paida)/giu;
+  /(?<![\p{L}\p{M}])(?:born|birth|birthday|d\.?\s?o\.?\s?b\.?|nacimiento|naci[óo]|nac[ií]|nacid[oa]|cumpleaños|जन्म\S*|पैदा|बर्थ|डीओबी|janm|janam|paida)(?![\p{L}])/giu;
 
 type DateSpan = { start: number; end: number; year: number | null; named: boolean };
 
@@ -97,18 +99,26 @@ function findDates(doc: NormalisedDoc): DateSpan[] {
 export const detectBirthDates: Detector = (doc) => {
   const dates = findDates(doc);
   const cues = [...doc.text.matchAll(BIRTH_CUE)].map((m) => ({ start: m.index, end: m.index + m[0].length }));
+  const birth = new Set<DateSpan>();
+  // Each cue names one date: the first after it (within 100 characters, none between), or one just
+  // before it in the same segment ("12 March 1985, that's my birthday"); the nearer when both exist.
+  for (const cue of cues) {
+    const after = dates.find((d) => d.start >= cue.end && d.start - cue.end <= 100);
+    const before = dates.findLast(
+      (d) => d.end <= cue.start && cue.start - d.end <= 30 && doc.segment[d.start] === doc.segment[cue.start],
+    );
+    const crossesSegment = after && doc.segment[after.start] !== doc.segment[cue.start];
+    const afterDistance = after
+      ? after.start - cue.end + (crossesSegment ? 30 : 0)
+      : Number.POSITIVE_INFINITY;
+    const beforeDistance = before ? cue.start - before.end : Number.POSITIVE_INFINITY;
+    const named = afterDistance <= beforeDistance ? after : before;
+    if (named) birth.add(named);
+  }
   const found: Candidate[] = [];
-  dates.forEach((date, i) => {
-    const previous = dates[i - 1];
-    const next = dates[i + 1];
-    // A cue before the date, within 100 characters and with no other date between them; or right after.
-    const cued =
-      cues.some(
-        (c) => c.end <= date.start && date.start - c.end <= 100 && (!previous || previous.end <= c.start),
-      ) ||
-      cues.some((c) => c.start >= date.end && c.start - date.end <= 30 && (!next || next.start >= c.end));
+  for (const date of dates) {
     const plausibleBirthYear = date.named && date.year != null && date.year >= 1900 && date.year <= 2012;
-    if (cued || plausibleBirthYear) found.push({ type: 'dob', start: date.start, end: date.end });
-  });
+    if (birth.has(date) || plausibleBirthYear) found.push({ type: 'dob', start: date.start, end: date.end });
+  }
   return found;
 };

@@ -91,11 +91,18 @@ export function normalise(segments: readonly SegmentInput[], language: Redaction
       )
         j++;
       const run = words.slice(i, j + 1);
-      const lone = run.length === 1 && LONE_AMBIGUOUS.has(lexiconKey(run[0]!.word));
+      const lone =
+        run.length === 1 &&
+        LONE_AMBIGUOUS.has(lexiconKey(run[0]!.word)) &&
+        !amongDigits(segments, si, run[0]!.start, run[0]!.end, language);
       const theSecond =
         lone && lexiconKey(run[0]!.word) === 'second' && /\bthe\s+$/i.test(source.slice(0, run[0]!.start));
       if (!lone || theSecond) {
-        const chunks = parseNumberRun(run.map((w) => w.entry as WordEntry));
+        const pauses = run.map((w, k) => k > 0 && source.slice(run[k - 1]!.end, w.start).includes(','));
+        const chunks = parseNumberRun(
+          run.map((w) => w.entry as WordEntry),
+          pauses,
+        );
         for (const chunk of chunks) {
           const a = run[chunk.first]!.start;
           const b = run[chunk.last]!.end;
@@ -114,6 +121,39 @@ export function normalise(segments: readonly SegmentInput[], language: Redaction
     from: Int32Array.from(from),
     to: Int32Array.from(to),
   };
+}
+
+const TOKEN_BEFORE = /([\p{L}\p{M}\p{N}]+)[\s,-]*$/u;
+const TOKEN_AFTER = /^[\s,-]*([\p{L}\p{M}\p{N}]+)/u;
+
+/**
+ * Whether the word at [start, end) of segment `si` stands among digits, spelt capitals or number words
+ * ("C E oh two", "… char" | "shunya paanch …"), looking across the segment boundary at either end.
+ */
+function amongDigits(
+  segments: readonly SegmentInput[],
+  si: number,
+  start: number,
+  end: number,
+  language: RedactionLanguage,
+): boolean {
+  const text = segments[si]!.text;
+  const previous =
+    TOKEN_BEFORE.exec(text.slice(0, start))?.[1] ??
+    (text.slice(0, start).trim() === '' && si > 0
+      ? TOKEN_BEFORE.exec(segments[si - 1]!.text)?.[1]
+      : undefined);
+  const next =
+    TOKEN_AFTER.exec(text.slice(end))?.[1] ??
+    (text.slice(end).trim() === '' && si + 1 < segments.length
+      ? TOKEN_AFTER.exec(segments[si + 1]!.text)?.[1]
+      : undefined);
+  const numeric = (token: string | undefined) =>
+    token != null &&
+    (/^[\d\u0966-\u096F]+$/.test(token) ||
+      /^[A-Z]$/.test(token) ||
+      (lookupNumberWord(language, token) != null && !LONE_AMBIGUOUS.has(lexiconKey(token))));
+  return numeric(previous) || numeric(next);
 }
 
 export type SegmentSpan = { segment: number; start: number; end: number };

@@ -264,7 +264,7 @@ const HI_DEVANAGARI = [
   'बानवे',
   'तिरानवे',
   'चौरानवे',
-  'पंचानवे',
+  'पंचानवे पचानवे',
   'छियानवे',
   'सत्तानवे',
   'अट्ठानवे',
@@ -367,7 +367,7 @@ export type Chunk = { text: string; first: number; last: number };
  * speaker said as a unit; a chunk's text is its decimal digits ("th" appended for an ordinal).
  * Joiners and repeats that join nothing are left out of every chunk (they stay as words).
  */
-export function parseNumberRun(run: readonly WordEntry[]): Chunk[] {
+export function parseNumberRun(run: readonly WordEntry[], pauseBefore: readonly boolean[] = []): Chunk[] {
   type Open = { value: number; first: number; last: number; open: WordKind | null; ordinal: boolean };
   const chunks: Chunk[] = [];
   const state: { cur: Open | null } = { cur: null };
@@ -386,6 +386,8 @@ export function parseNumberRun(run: readonly WordEntry[]): Chunk[] {
   for (let i = 0; i < run.length; i++) {
     const e = run[i]!;
     const next = run[i + 1];
+    // A comma (a pause) ends a number: "treinta, ocho" is 30 and 8, not 38.
+    if (pauseBefore[i]) close();
     const c = state.cur;
     switch (e.kind) {
       case 'digit':

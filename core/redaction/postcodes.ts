@@ -3,10 +3,12 @@
 import {
   before,
   type Candidate,
+  CURRENCY_AFTER,
   type Detector,
   digitRuns,
   NOT_WORD_AFTER,
   NOT_WORD_BEFORE,
+  runChains,
 } from './candidates.js';
 
 // Outward code: area (1-2 letters) and district; inward: sector digit and unit (two letters).
@@ -17,8 +19,14 @@ const UK = new RegExp(
 );
 // Written in lower case ("sw1a 1aa") only in its usual two-part form.
 const UK_LOWER = new RegExp(`${NOT_WORD_BEFORE}[a-z]{1,2}\\d[a-z\\d]?\\s\\d[a-z]{2}${NOT_WORD_AFTER}`, 'gu');
+// The cue may be in the agent's question, the segment before; it must announce this run, not an earlier one.
 const NUMERIC_CUE =
-  /(?:zip|post\s?code|postal|c[oó]digo postal|c\.\s?p\.?|\bcp\b|pin\s?code|pincode|\bpin\b|पिन|पिनकोड|पिन कोड|डाक)[^.\n]{0,40}$/iu;
+  /(?:zip|post\s?code|postal|c[oó]digo postal|c\.\s?p\.?|\bcp\b|pin\s?code|pincode|\bpin\b|पिन|पिनकोड|पिन कोड|डाक)(?=[^.]{0,40}$)/iu;
+// In an address the postcode follows the street (and the house number), often without a cue.
+const ADDRESS_CUE = new RegExp(
+  `${NOT_WORD_BEFORE}(?:street|st|road|rd|lane|avenue|ave|drive|close|way|boulevard|blvd|apartment|apt|flat|suite|calle|c/|avenida|avda|plaza|paseo|carretera|camino|piso|portal|ronda|nagar|marg|road|sector|colony|enclave|vihar|chowk|layout|रोड|नगर|मार्ग|सेक्टर|कॉलोनी|गली|मोहल्ला|विहार|चौक|फ्लैट|मकान)${NOT_WORD_AFTER}[^.।?!\\n]{0,60}$`,
+  'iu',
+);
 const US_STATES =
   'AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY';
 const AFTER_STATE = new RegExp(`(?:${US_STATES}),?\\s$`, 'u');
@@ -40,21 +48,28 @@ export const detectPostcodes: Detector = (doc) => {
       found.push({ type: 'postcode', start: m.index, end: m.index + m[0].length });
     }
   }
-  let previousEnd = 0;
-  for (const run of digitRuns(doc)) {
-    const written = doc.text.slice(run.start, run.end);
-    const context = before(doc, run.start, 50);
+  const runs = digitRuns(doc);
+  // A run, a chain of runs over a segment boundary, or one group of a run ("Mayor 8, 28013").
+  const pieces = [
+    ...runs,
+    ...runChains(doc, runs),
+    ...runs.flatMap((r) =>
+      r.groups.length > 1
+        ? r.groups.map((g) => ({ ...r, start: g.start, end: g.end, groups: [g], digits: g.digits }))
+        : [],
+    ),
+  ];
+  for (const piece of pieces) {
+    if (piece.plus || !numericPostcode(piece.digits, doc.text.slice(piece.start, piece.end))) continue;
+    if (CURRENCY_AFTER.test(doc.text.slice(piece.end, piece.end + 10))) continue;
+    const context = before(doc, piece.start, 50);
     const cue = NUMERIC_CUE.exec(context);
-    // The cue must announce this run, not one before it.
-    const cueFor = cue != null && run.start - context.length + cue.index >= previousEnd;
-    previousEnd = run.end;
-    if (
-      !run.plus &&
-      numericPostcode(run.digits, written) &&
-      (cueFor || AFTER_STATE.test(before(doc, run.start, 5)))
-    ) {
-      found.push({ type: 'postcode', start: run.start, end: run.end });
-    }
+    // The cue must announce this number, not one said between them.
+    const cueAt = cue ? piece.start - context.length + cue.index + cue[0].length : -1;
+    const cued = cue != null && !runs.some((r) => r.start >= cueAt && r.end <= piece.start);
+    const announced =
+      cued || AFTER_STATE.test(before(doc, piece.start, 5)) || ADDRESS_CUE.test(before(doc, piece.start, 80));
+    if (announced) found.push({ type: 'postcode', start: piece.start, end: piece.end });
   }
   return found;
 };
