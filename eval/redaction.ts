@@ -204,7 +204,10 @@ const sayPairsEn = (digits: string) =>
           ? `oh ${EN_ONES[Number(p[1])]}`
           : enUnder100(Number(p)),
     )
-    .join(PAUSE);
+    // A last digit on its own comes after a pause ("ninety, seven"), or it would be heard as "ninety-seven".
+    .map((said, i, all) => (i === all.length - 1 && digits.length % 2 === 1 ? `, ${said}` : said))
+    .join(PAUSE)
+    .replace(`${PAUSE},`, ',');
 const sayPairsEs = (digits: string) =>
   (digits.match(/\d\d?/g) ?? [])
     .map((p) => (p[0] === '0' ? `cero ${ES_0_29[Number(p[1])]}` : esUnder100(Number(p))))
@@ -1126,7 +1129,7 @@ function postcodeTurn(lang: Lang): EntityTurn {
         15,
         () =>
           mark(
-            `${esUnder100(Number(cp.slice(0, 2)))}${PAUSE}${cp.startsWith('00', 2) ? `cero cero ${ES_0_29[Number(cp[4])]}` : cp[2] === '0' ? `cero ${esUnder100(Number(cp.slice(3)))}` : esUnder1000(Number(cp.slice(2)))}`,
+            `${cp[0] === '0' ? `cero ${ES_0_29[Number(cp[1])]}` : esUnder100(Number(cp.slice(0, 2)))}${PAUSE}${cp.startsWith('00', 2) ? `cero cero ${ES_0_29[Number(cp[4])]}` : cp[2] === '0' ? `cero ${esUnder100(Number(cp.slice(3)))}` : esUnder1000(Number(cp.slice(2)))}`,
             'spoken',
           ),
       ],
