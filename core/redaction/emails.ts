@@ -14,10 +14,10 @@ const AT_DOMAIN = new RegExp(`${AT}${W}(?:${DOT}${W})*${DOT}${TLD}${NOT_WORD_AFT
 
 const WORD_END = /[\p{L}\p{M}\p{N}]+$/u;
 const JOIN_END =
-  /(?:\s*[._-]\s*|\s+(?:dot|punto|underscore|under score|hyphen|dash|gui[oó]n bajo|gui[oó]n|barra baja|डॉट|अंडरस्कोर|डैश)\s+)$/iu;
+  /(?:[+%]|\s*[._-]\s*|\s+(?:dot|punto|underscore|under score|hyphen|dash|gui[oó]n bajo|gui[oó]n|barra baja|डॉट|अंडरस्कोर|डैश)\s+)$/iu;
 // A spelt character or a number before the current token ("j o h n", "smith 8 5", "das 69").
-const ATOM_END = /(?<![\p{L}\p{M}\p{N}])(?:[\p{L}\p{N}]|\d+)\s$/u;
-const WORD_BEFORE = /(?<![\p{L}\p{M}\p{N}])[\p{L}\p{M}]+\s$/u;
+const ATOM_END = /(?<![\p{L}\p{M}\p{N}'’])(?:[\p{L}\p{N}]|\d+)\s$/u;
+const WORD_BEFORE = /(?<![\p{L}\p{M}\p{N}'’])[\p{L}\p{M}]+\s$/u;
 // Words that introduce an address rather than begin it: a name said as two words ("john smith at …",
 // for johnsmith@) takes the word before the local part unless it is one of these.
 const NOT_A_NAME = new Set(
