@@ -16,7 +16,7 @@ pg_sock_dir="$pg_dir/run"
 server_bin="$COFI_CACHE_DIR/bin/temporal-server-$TEMPORAL_SERVER_VERSION"
 sql_tool_bin="$COFI_CACHE_DIR/bin/temporal-sql-tool-$TEMPORAL_SERVER_VERSION"
 services=(frontend history matching worker)
-# Fixed when the cluster's database is created: Temporal refuses to start on a different count later.
+# Fixed when the cluster's database is created: a different count later is ignored (the stored one wins).
 history_shards=4
 namespaces=(default cofi-test)
 # The same list ops/temporal.sh gives the dev server.
@@ -42,7 +42,7 @@ valid_service() {
 find_go() {
   if command -v go >/dev/null 2>&1; then command -v go; return; fi
   [ -x /usr/local/go/bin/go ] && { echo /usr/local/go/bin/go; return; }
-  die "Go is missing: install Go >= 1.24 to build temporal-server $TEMPORAL_SERVER_VERSION"
+  die "Go is missing: install Go >= 1.25 to build temporal-server $TEMPORAL_SERVER_VERSION (or put temporal-server-$TEMPORAL_SERVER_VERSION and temporal-sql-tool-$TEMPORAL_SERVER_VERSION in $COFI_CACHE_DIR/bin)"
 }
 
 # Builds temporal-server and temporal-sql-tool once; the version is in their names, so a bump rebuilds.
