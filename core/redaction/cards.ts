@@ -17,6 +17,11 @@ import { luhnValid } from './checksums.js';
 const LENGTH_RANK = [16, 15, 19, 13, 14, 17, 18];
 const rank = (length: number, wholeRun: boolean) => (wholeRun ? -1 : LENGTH_RANK.indexOf(length));
 
+// The card's security code is sensitive authentication data, which PCI DSS forbids storing at all: 3 or 4
+// digits right after a cue ("CVV", "security code", "código de seguridad", "सीवीवी") go as [CARD] too.
+const SECURITY_CODE_CUE =
+  /(?<![\p{L}])(?:cvv2?|cvc2?|csc|cid|security code|security number|three digits on the back|c[oó]digo de seguridad|c[oó]digo cvv|सीवीवी|सिक्योरिटी कोड)(?![\p{L}])[^.\d]{0,25}$/iu;
+
 export const detectCards: Detector = (doc) => {
   const found: Candidate[] = [];
   // A number announced as an order or a reference is not a card, whatever its digits.
@@ -25,6 +30,13 @@ export const detectCards: Detector = (doc) => {
   const add = (w: { start: number; end: number }) => found.push({ type: 'card', start: w.start, end: w.end });
   const runs = digitRuns(doc);
   for (const run of runs) {
+    if (
+      (run.digits.length === 3 || run.digits.length === 4) &&
+      SECURITY_CODE_CUE.test(before(doc, run.start, 50))
+    ) {
+      add(run);
+      continue;
+    }
     if (run.digits.length < 13) continue;
     for (const w of windows(run, 13, 19, accept, rank)) add(w);
   }

@@ -14,7 +14,7 @@ import {
 import { panValid, spanishIdValid, ssnValid, ukNinoValid, verhoeffValid } from './checksums.js';
 
 // A cue may sit in the agent's question, the segment before.
-const SSN_CUE = /(?:social security|ssn|s\.s\.n|seguro social)(?=[^.]{0,50}$)/iu;
+const SSN_CUE = /(?:social security|social|ssn|s\.s\.n|seguro social)(?=[^.]{0,50}$)/iu;
 const SPOKEN_PLUS = /(?:\+|plus|más|प्लस)\s*$/iu;
 const AADHAAR_CUE = /(?:aadhaar|aadhar|adhar|आधार|uid)(?=[^.]{0,50}$)/iu;
 

@@ -79,6 +79,16 @@ describe('cards', () => {
     ]);
   });
 
+  test('the security code read after a cue goes too (PCI DSS forbids storing it); an expiry date stays', () => {
+    assert.deepEqual(run('en', ['card 4111 1111 1111 1111, expiry 12/27, CVV 123']).texts, [
+      'card [CARD], expiry 12/27, CVV [CARD]',
+    ]);
+    assert.deepEqual(only('es', 'el código de seguridad es cuatro cinco seis'), [
+      { type: 'card', said: 'cuatro cinco seis' },
+    ]);
+    assert.deepEqual(only('en', 'I have 123 reasons to call.'), []);
+  });
+
   test('numbers that fail Luhn are left alone: a mistyped card, an order number', () => {
     assert.deepEqual(only('en', 'My card is 4111 1111 1111 1112.'), []);
     assert.deepEqual(only('en', 'Your order number is 4716 2231 5567 8890.'), []);
@@ -254,6 +264,7 @@ describe('postcodes', () => {
 describe('national identifiers', () => {
   test('US SSN, UK NI number, Spanish DNI/NIE, Aadhaar and PAN', () => {
     assert.deepEqual(only('en', 'SSN 078-05-1120.'), [{ type: 'national_id', said: '078-05-1120' }]);
+    assert.deepEqual(only('en', 'my social is 078 05 1120'), [{ type: 'national_id', said: '078 05 1120' }]);
     assert.deepEqual(only('en', 'My National Insurance number is AB 12 34 56 C.'), [
       { type: 'national_id', said: 'AB 12 34 56 C' },
     ]);
