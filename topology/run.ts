@@ -68,7 +68,17 @@ export type TopologyOptions = {
 };
 
 /** Per node: the most requests it had in flight at once during the audit, and its capacity. */
-export type NodeLoad = { id: string; kind: string; capacity: number; peak: number; requests: number };
+export type NodeLoad = {
+  id: string;
+  kind: string;
+  capacity: number;
+  /** The most requests in flight at once during this audit (from the simulator's request log). */
+  peak: number;
+  /** The simulator's own count of the most requests in flight at once, since it started (both audits). */
+  maxConcurrent: number;
+  /** Requests the node received during the audit. */
+  requests: number;
+};
 export type Fault = {
   what: string;
   /** Seconds after the upload was accepted. */
@@ -90,6 +100,8 @@ export type RunResult = {
   longestStall: { seconds: number; from: number };
   /** Completed calls as replica 2 reported them, every 5 s: [s after the upload, completed]. */
   progress: [number, number][];
+  /** GPU requests beyond the two (LID, STT) each completed call needed: work done again after a fault. */
+  repeatedGpuRequests: number;
   faults: Fault[];
   problems: string[];
 };
@@ -117,6 +129,7 @@ type SimEndpoint = {
   kind: string;
   capacity: number | null;
   peakSince: number;
+  maxConcurrent: number;
   inFlight: number;
   requests: number;
 };
@@ -291,6 +304,7 @@ async function audit(
     kind: e.kind,
     capacity: e.capacity ?? 0,
     peak: e.peakSince,
+    maxConcurrent: e.maxConcurrent,
     requests: e.requests,
   }));
   if (status !== 'Completed') problems.push(`the batch ended ${status}`);
@@ -299,9 +313,17 @@ async function audit(
   else problems.push(...verdict.problems.slice(0, 5));
   if (duplicates.total > 0)
     problems.push(`${duplicates.total} duplicated row(s): ${JSON.stringify(duplicates.byTable)}`);
-  for (const n of nodes)
+  for (const n of nodes) {
     if (n.peak > n.capacity)
       problems.push(`${n.id} had ${n.peak} requests in flight, over its capacity ${n.capacity}`);
+    else if (n.maxConcurrent > n.capacity)
+      problems.push(
+        `${n.id}: the simulator counted ${n.maxConcurrent} requests in flight at once, over ${n.capacity}`,
+      );
+  }
+  // Each call needs one LID and one STT request: the rest is work a fault made the nodes do again.
+  const gpuRequests = nodes.filter((n) => n.kind === 'gpu').reduce((sum, n) => sum + n.requests, 0);
+  const repeatedGpuRequests = gpuRequests - 2 * verdict.completed;
   for (const f of faults) problems.push(...f.problems.map((p) => `${f.what}: ${p}`));
   return {
     run,
@@ -313,6 +335,7 @@ async function audit(
     seconds,
     longestStall,
     progress,
+    repeatedGpuRequests,
     faults,
     problems,
   };
@@ -464,13 +487,22 @@ function writeResults(dir: string, result: TopologyResult) {
     '',
     result.table,
     '',
-    ...(faults.length ? ['Faults:', ...faults, ''] : []),
+    ...(faults.length ? ['Faults:', '', ...faults, ''] : []),
     result.ok
       ? 'Verdict: **pass**.'
       : `Verdict: **FAIL**\n\n${result.problems.map((p) => `- ${p}`).join('\n')}`,
     '',
   ].join('\n');
   writeFileSync(path.join(dir, 'topology.md'), md);
+  // Committed results are linted like the rest of the repository: written in biome's format.
+  const files = ['topology.json', 'topology.md'].map((f) => path.join(dir, f));
+  try {
+    execFileSync(path.join(root, 'node_modules', '.bin', 'biome'), ['format', '--write', ...files], {
+      stdio: 'ignore',
+    });
+  } catch {
+    // Outside the repository's lint (another --out) an unformatted file is no problem.
+  }
 }
 
 async function main() {
