@@ -20,7 +20,7 @@ const rank = (length: number, wholeRun: boolean) => (wholeRun ? -1 : LENGTH_RANK
 // The card's security code is sensitive authentication data, which PCI DSS forbids storing at all: 3 or 4
 // digits right after a cue ("CVV", "security code", "código de seguridad", "सीवीवी") go as [CARD] too.
 const SECURITY_CODE_CUE =
-  /(?<![\p{L}])(?:cvv2?|cvc2?|csc|cid|security code|security number|three digits on the back|c[oó]digo de seguridad|c[oó]digo cvv|सीवीवी|सिक्योरिटी कोड)(?![\p{L}])[^.\d]{0,25}$/iu;
+  /(?<![\p{L}])(?:cvv2?|cvc2?|csc|cid|(?<!social )security code|three digits on the back|c[oó]digo de seguridad|c[oó]digo cvv|सीवीवी|सिक्योरिटी कोड)(?![\p{L}])[^.\d]{0,25}$/iu;
 
 export const detectCards: Detector = (doc) => {
   const found: Candidate[] = [];

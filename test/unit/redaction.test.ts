@@ -87,6 +87,10 @@ describe('cards', () => {
       { type: 'card', said: 'cuatro cinco seis' },
     ]);
     assert.deepEqual(only('en', 'I have 123 reasons to call.'), []);
+    // "Social security number" is no security code: its first three digits are not a CVV.
+    assert.deepEqual(only('en', 'My social security number is 078, 05 1120.'), [
+      { type: 'national_id', said: '078, 05 1120' },
+    ]);
   });
 
   test('numbers that fail Luhn are left alone: a mistyped card, an order number', () => {
