@@ -105,7 +105,8 @@ export const detectBirthDates: Detector = (doc) => {
   for (const cue of cues) {
     const after = dates.find((d) => d.start >= cue.end && d.start - cue.end <= 100);
     const before = dates.findLast(
-      (d) => d.end <= cue.start && cue.start - d.end <= 30 && doc.segment[d.start] === doc.segment[cue.start],
+      (d) =>
+        d.end <= cue.start && cue.start - d.end <= 30 && doc.segment[d.end - 1] === doc.segment[cue.start],
     );
     const crossesSegment = after && doc.segment[after.start] !== doc.segment[cue.start];
     const afterDistance = after
