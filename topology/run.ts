@@ -367,22 +367,26 @@ async function disturb(
 ): Promise<Fault[]> {
   const faults: Fault[] = [];
   const at = () => Math.round((Date.now() - batch.accepted) / 1000);
-  const fault = async (what: string, act: () => Promise<string>) => {
+  const fault = async (what: string, act: (problems: string[]) => Promise<string>) => {
     const problems: string[] = [];
     if (!(await batchRunning(batch.batchId))) problems.push('the batch had ended before the fault');
     const when = at();
     log(`fault at +${when} s: ${what}`);
-    const proof = await act();
+    const proof = await act(problems);
     log(`  ${proof}`);
     faults.push({ what, at: when, proof, problems });
   };
   /**
-   * Kills `p` (a node agent: while its node has requests in flight, waiting up to 30 s for some) and starts it
-   * again after `downMs`; says what was in flight when it went.
+   * Kills `p` and starts it again after `downMs`; says what was in flight when it went. With `node`, the kill
+   * waits (up to 30 s) for a request in flight on that node and comes the moment one is seen.
    */
-  const killAndRestart = async (p: CofiProcess, downMs: number, node?: string) => {
-    for (let i = 0; i < 300 && node && (await inFlightOn(node)) === 0; i++) await sleep(100);
-    const requests = await inFlightOn(node);
+  const killAndRestart = async (p: CofiProcess, downMs: number, problems: string[], node?: string) => {
+    let requests = await inFlightOn(node);
+    for (let i = 0; i < 300 && node && requests === 0; i++) {
+      await sleep(50);
+      requests = await inFlightOn(node);
+    }
+    if (node && requests === 0) problems.push(`no request was in flight on ${node} at the kill`);
     const calls = batch.seen.inFlight;
     await p.kill('SIGKILL');
     await sleep(downMs);
@@ -393,14 +397,15 @@ async function disturb(
       : `${calls} calls of the batch in flight and ${requests} request(s) on the fleet`;
     return `${p.name} killed with ${hit}, down ${downMs / 1000} s, polling again ${((Date.now() - t) / 1000).toFixed(1)} s after its start`;
   };
-  await sleep(8000);
+  // The small version's audit is short: its one fault comes as soon as gpu-a is at work.
+  await sleep(small ? 1000 : 8000);
   if (!small) {
     const orchestrator = stack.orchestrators[0]!;
-    await fault(`kill -9 ${orchestrator.name}`, () => killAndRestart(orchestrator, 10_000));
+    await fault(`kill -9 ${orchestrator.name}`, (problems) => killAndRestart(orchestrator, 10_000, problems));
     await sleep(10_000);
   }
   const agent = stack.agents.find((a) => a.nodeId === 'gpu-a')!;
-  await fault(`kill -9 ${agent.name}`, () => killAndRestart(agent, 20_000, 'gpu-a'));
+  await fault(`kill -9 ${agent.name}`, (problems) => killAndRestart(agent, 20_000, problems, 'gpu-a'));
   if (!small) {
     await sleep(10_000);
     await fault('Temporal history service killed', async () => {
