@@ -273,6 +273,20 @@ export const envSchema = z.object({
   STAGE_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
   /** The longest wait between two of those attempts; the waits start at 1 s and double up to it. */
   STAGE_RETRY_MAX_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  /**
+   * How long a GPU or LLM request may wait in its node's task queue before a worker takes it; past it the call
+   * moves to another node (or endpoint) that serves the stage and has a live poller, and fails only when none
+   * is left. A node whose agent is gone, or that was removed from COFI_FLEET, then strands no call.
+   */
+  STAGE_SCHEDULE_TO_START_MS: z.coerce.number().int().min(1000).max(86_400_000).default(600_000),
+  /**
+   * What this worker process polls (comma-separated): `orchestrator` (workflows, bookkeeping, exit sweep,
+   * daily schedule), `audio` (denoise, IVR), `node:<id>` / `llm:<id>` (the agent of one GPU node / LLM
+   * endpoint of COFI_FLEET; `node:*`, `llm:*`: all of them), or `all` (everything, the default).
+   */
+  WORKER_ROLES: z.string().default('all'),
+  /** A node agent's hold on its node's queue lapses this long after its last renewal (a killed agent's too). */
+  NODE_AGENT_LEASE_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
   /** Per-request time limits of the inference clients; a request past its limit is retried (timeout). */
   LID_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
   STT_TIMEOUT_MS: z.coerce.number().int().min(100).default(600_000),

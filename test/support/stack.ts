@@ -18,6 +18,7 @@ import { transcribe } from '../../core/inference/stt.js';
 import type { Database } from '../../drizzle/client.js';
 import { prepareDatabase } from '../../drizzle/migrate.js';
 import { startSimulator } from '../../simulator/server.js';
+import { parseRoles } from '../../worker/roles.js';
 import { startExitSweep } from '../../worker/sweep.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from '../../worker/temporal.js';
 import { bundleWorkflows, createWorkers, installRuntime, runWorkers } from '../../worker/workers.js';
@@ -58,6 +59,8 @@ export type StackOptions = {
   rejectWhenBusy?: boolean;
   /** Real GPU nodes (cofi's CPU Whisper node) instead of simulated ones; the LLM stays simulated. */
   gpuNodes?: GpuNode[];
+  /** WORKER_ROLES of the in-process workers (default: all), e.g. to leave a configured node unpolled. */
+  roles?: string;
 };
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
@@ -120,13 +123,20 @@ export async function startStack(options: StackOptions = {}) {
   const inference = { identifyLanguage, transcribe, analyseCall, answerQuestionnaire, probeAudio };
   const connection = await connectWorker(config);
   const activities = createActivities({ db: database.db, temporal: client, config, audio, inference });
-  const launch = async () => {
+  const launch = async (
+    roles = options.roles ?? config.WORKER_ROLES,
+    log: (m: string) => void = () => {},
+  ) => {
     const workers = await createWorkers({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       prefix: config.COFI_TASK_QUEUE,
       fleet: config.fleet,
       activities,
+      roles: parseRoles(roles, config.fleet),
+      db: database.db,
+      leaseMs: config.NODE_AGENT_LEASE_MS,
+      log,
       workflowBundle: await sharedBundle(options.workflowsPath),
       maxCachedWorkflows: 100,
       shutdownGraceMs: config.WORKER_SHUTDOWN_GRACE_MS,
@@ -167,6 +177,17 @@ export async function startStack(options: StackOptions = {}) {
     },
     async startWorkers() {
       current = await launch();
+    },
+    /**
+     * Another worker process's set, as a second replica would run it (its own roles; `log` hears its agents):
+     * returns its stop.
+     */
+    async extraWorkers(roles: string, log?: (m: string) => void) {
+      const extra = await launch(roles, log);
+      return async () => {
+        extra.abort.abort();
+        await extra.running;
+      };
     },
     async stop() {
       await sweep.stop();
