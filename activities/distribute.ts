@@ -1,20 +1,36 @@
 // Distribution: read the audio's format and duration, pick the GPU node and LLM endpoint, record both. A batch
 // distributes a page of calls at once (onto the node with the least audio queued); a call whose node stops
 // answering moves to another one.
-import { eq } from 'drizzle-orm';
+import { and, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { AudioInfo } from '../core/audio/probe.js';
 import type { CallEnd } from '../core/batchWindow.js';
 import type { GpuNode } from '../core/config.js';
 import { failureContext, stageFailure } from '../core/errors.js';
-import { findLlm, findNode, nodesFor, pickGpuNode, pickLeastLoaded, pickLlmEndpoint } from '../core/fleet.js';
+import {
+  findLlm,
+  findNode,
+  gpuQueue,
+  llmQueue,
+  nodesFor,
+  pickGpuNode,
+  pickLeastLoaded,
+  pickLlmEndpoint,
+} from '../core/fleet.js';
 import { eventStageName, type Stage } from '../core/stages.js';
 import type { Db } from '../drizzle/client.js';
-import { call, fileDistribution } from '../drizzle/schema/index.js';
+import { call, fileDistribution, nodeAgent } from '../drizzle/schema/index.js';
 import { eventKey, logEvent } from '../lifecycle/events.js';
 import { loadCall, markStageDone, type Tx } from './calls.js';
 import type { ActivityDeps } from './deps.js';
 import { writeCallFailure } from './failures.js';
-import type { AdmittedCallItem, BatchRef, CallRef, CallRoute, RedistributeInput } from './types.js';
+import type {
+  AdmittedCallItem,
+  BatchRef,
+  CallRef,
+  CallRoute,
+  RedistributeInput,
+  RerouteLlmInput,
+} from './types.js';
 
 /** A call as the batch lists it for admission, with the stages it already finished in this batch. */
 export type ListedCall = {
@@ -195,6 +211,20 @@ async function recordDistribution(tx: Tx, c: ListedCall, node: GpuNode): Promise
 
 export function createDistributeActivities({ db, config, audio, inference }: ActivityDeps) {
   const { fleet } = config;
+  /**
+   * Of `ids`, those whose queue an agent serves now: it holds the queue's lease (renewed every few seconds,
+   * given up on a graceful stop, lapsed NODE_AGENT_LEASE_MS after a crash). Temporal's own poller list is no
+   * use here: it keeps a stopped worker's entry for a minute or more.
+   */
+  const served = async (ids: string[], queue: (id: string) => string) => {
+    if (ids.length === 0) return [];
+    const rows = await db
+      .select({ queue: nodeAgent.queue })
+      .from(nodeAgent)
+      .where(and(inArray(nodeAgent.queue, ids.map(queue)), gt(nodeAgent.expiresAt, sql`NOW(3)`)));
+    const live = new Set(rows.map((r) => r.queue));
+    return ids.filter((id) => live.has(queue(id)));
+  };
   return {
     /**
      * One call's distribution (the first batch shape). Idempotent: the node is a pure function of the call id
@@ -238,15 +268,33 @@ export function createDistributeActivities({ db, config, audio, inference }: Act
 
     /**
      * Moves a call whose GPU node stopped answering to another node that serves the stage, and logs the
-     * move. Returns null when every node was tried. Idempotent: the move is keyed by (call, node left).
+     * move. Returns null when every node was tried. A call whose request nobody picked up in time (`unpicked`)
+     * goes to a node an agent serves (see `served`), untried ones first, or stays where it is when that is the
+     * only one polled (a busy node, not a gone one); null when no node serving the stage is polled.
+     * Idempotent: the move is keyed by (call, stage, node left, moves so far).
      */
     async redistributeCall(input: RedistributeInput): Promise<CallRoute | null> {
       const { batchId, callId, stage, tried, reason } = input;
       const left = tried[tried.length - 1];
-      const candidates = fleet.nodes.filter((n) => n.stages.includes(stage) && !tried.includes(n.id));
+      const serving = fleet.nodes.filter((n) => n.stages.includes(stage));
+      let candidates = serving.filter((n) => !tried.includes(n.id));
+      if (input.unpicked) {
+        const live = new Set(
+          await served(
+            serving.map((n) => n.id),
+            (id) => gpuQueue(config.COFI_TASK_QUEUE, id),
+          ),
+        );
+        const untried = candidates.filter((n) => live.has(n.id));
+        const others = serving.filter((n) => n.id !== left && live.has(n.id));
+        candidates = untried.length ? untried : others;
+        if (candidates.length === 0) {
+          const here = serving.find((n) => n.id === left && live.has(n.id));
+          return here ? { gpuNode: here.id, llmEndpoint: pickLlmEndpoint(fleet.llm, callId).id } : null;
+        }
+      }
       if (candidates.length === 0) return null;
       const node = pickGpuNode(candidates, callId);
-      const llm = pickLlmEndpoint(fleet.llm, callId);
       const row = await loadCall(db, callId);
       await db.transaction(async (tx) => {
         await moveCall(tx, callId, node);
@@ -258,10 +306,41 @@ export function createDistributeActivities({ db, config, audio, inference }: Act
           callId,
           message: `${row.audioName}: moved from ${left} to ${node.id} at ${stage}: ${reason}`.slice(0, 4000),
           metadata: { from: left ?? null, to: node.id, stage, reason },
-          eventKey: `${batchId}:${eventStageName('distribute')}:file_redistributed:${callId}:${left}`,
+          eventKey: `${batchId}:${eventStageName('distribute')}:file_redistributed:${callId}:${stage}:${left}:${tried.length}`,
         });
       });
-      return { gpuNode: node.id, llmEndpoint: llm.id };
+      return { gpuNode: node.id, llmEndpoint: pickLlmEndpoint(fleet.llm, callId).id };
+    },
+
+    /**
+     * Moves a call whose LLM request nobody picked up in time to an endpoint with a live poller (another one
+     * when there is one), and logs the move; null when no endpoint is polled.
+     */
+    async rerouteLlm(input: RerouteLlmInput): Promise<CallRoute | null> {
+      const { batchId, callId, stage, route, reason, moves } = input;
+      const from = route.llmEndpoint;
+      const live = await served(
+        fleet.llm.map((l) => l.id),
+        (id) => llmQueue(config.COFI_TASK_QUEUE, id),
+      );
+      const others = fleet.llm.filter((l) => l.id !== from && live.includes(l.id));
+      if (others.length === 0) return live.includes(from) ? route : null;
+      const endpoint = pickLlmEndpoint(others, callId);
+      const row = await loadCall(db, callId);
+      await logEvent(db, {
+        batchId,
+        stage: eventStageName('distribute'),
+        eventType: 'file_redistributed',
+        status: 'InProgress',
+        callId,
+        message: `${row.audioName}: moved from ${from} to ${endpoint.id} at ${stage}: ${reason}`.slice(
+          0,
+          4000,
+        ),
+        metadata: { from, to: endpoint.id, stage, reason },
+        eventKey: `${batchId}:${eventStageName('distribute')}:file_redistributed:${callId}:${stage}:${from}:${moves}`,
+      });
+      return { ...route, llmEndpoint: endpoint.id };
     },
   };
 }

@@ -25,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
       ...createReauditActivities(deps),
       ...createFailureActivities(deps),
       redistributeCall: distribute.redistributeCall,
+      rerouteLlm: distribute.rerouteLlm,
       // The first batch shape's bookkeeping, for batches that started before the ledger.
       ...createV1Activities(deps),
       distributeCall: observed(t, 'distribute', () => 'main', distribute.distributeCall),

@@ -72,7 +72,24 @@ export type IngestDayInput = {
 };
 
 /** A call to move off the GPU nodes in `tried` (the last one is the node that stopped answering). */
-export type RedistributeInput = CallRef & { stage: 'lid' | 'stt'; tried: string[]; reason: string };
+export type RedistributeInput = CallRef & {
+  stage: 'lid' | 'stt';
+  tried: string[];
+  reason: string;
+  /**
+   * The request waited in the node's queue past STAGE_SCHEDULE_TO_START_MS (no poller took it), rather than
+   * the node failing: any node with a live poller will do, the one left included when it is the only one.
+   */
+  unpicked?: boolean;
+};
+/** An LLM request nobody took from its endpoint's queue in time: move the call to another endpoint. */
+export type RerouteLlmInput = CallRef & {
+  stage: 'llm1' | 'llm2';
+  route: CallRoute;
+  reason: string;
+  /** Moves of this call at this stage so far (part of the event's key). */
+  moves: number;
+};
 
 export type CallFailureInput = CallRef & {
   stage: Stage;

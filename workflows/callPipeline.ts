@@ -8,8 +8,10 @@ import {
   CancellationScope,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
+  TimeoutFailure,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import type { CallRoute, StageInput } from '../activities/types.js';
@@ -63,8 +65,18 @@ const main = proxyLocalActivities<Activities['main']>({
   retry: { ...stageRetry(DEFAULT_RETRY), maximumAttempts: undefined },
 });
 
-/** The activities of a stage, on the queue and with the timeouts its registry entry gives. */
-function stageActivities(prefix: string, retry: StageRetry, route: CallRoute, stage: Stage) {
+/**
+ * The activities of a stage, on the queue and with the timeouts its registry entry gives. With `unpicked`, a
+ * GPU or LLM request that waits in its queue past `retry.scheduleToStartMs` fails as not picked up (Temporal
+ * does not retry that), and the call moves elsewhere.
+ */
+function stageActivities(
+  prefix: string,
+  retry: StageRetry,
+  route: CallRoute,
+  stage: Stage,
+  unpicked: boolean,
+) {
   const spec = STAGE_REGISTRY[stage];
   const runner = spec.runner;
   let taskQueue: string;
@@ -87,6 +99,9 @@ function stageActivities(prefix: string, retry: StageRetry, route: CallRoute, st
     taskQueue,
     startToCloseTimeout: spec.startToClose,
     heartbeatTimeout: spec.heartbeat ?? undefined,
+    ...(unpicked && runner !== 'audio' && retry.scheduleToStartMs
+      ? { scheduleToStartTimeout: retry.scheduleToStartMs }
+      : {}),
     // On cancel, wait until the activity has really stopped: its late result must not land after the call
     // was recorded as cancelled.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
@@ -97,6 +112,8 @@ function stageActivities(prefix: string, retry: StageRetry, route: CallRoute, st
 export async function callPipelineV2(input: CallPipelineInput): Promise<CallEnd> {
   const { batchId, callId } = input;
   const retry = input.retry ?? DEFAULT_RETRY;
+  // Calls started before the schedule-to-start timeout existed have no scheduleToStartMs and replay as they ran.
+  const unpicked = retry.scheduleToStartMs !== undefined && patched('schedule-to-start-reroute');
   let route = input.route;
   let end: CallEnd = 'completed';
   let current: Stage | undefined;
@@ -104,7 +121,7 @@ export async function callPipelineV2(input: CallPipelineInput): Promise<CallEnd>
   try {
     for (const [i, stage] of input.run.entries()) {
       current = stage;
-      route = await runStage(input.prefix, retry, stage, {
+      route = await runStage(input.prefix, retry, unpicked, stage, {
         batchId,
         callId,
         route,
@@ -134,14 +151,26 @@ export async function callPipelineV2(input: CallPipelineInput): Promise<CallEnd>
 /** Failures that say the GPU node itself is unreachable (after every retry), not that the call is bad. */
 const NODE_DOWN = new Set(['connection', 'timeout']);
 
+/** The request waited in its queue past the schedule-to-start timeout: no worker took it. */
+function notPickedUp(err: unknown): boolean {
+  return (
+    err instanceof ActivityFailure &&
+    err.cause instanceof TimeoutFailure &&
+    err.cause.timeoutType === 'SCHEDULE_TO_START'
+  );
+}
+
 /**
  * Runs a GPU stage on the call's node. When the node stops answering (its retries end in connection
  * errors or timeouts) the call moves to another node and the stage runs there; once every node was tried,
- * the last failure stands. Returns the route the call ends up on.
+ * the last failure stands. When no worker picks the request up in time (the node's agent is gone, or the
+ * node left the fleet), the call moves to a node an agent serves; it fails only when none is served.
+ * Returns the route the call ends up on.
  */
 async function onGpuNode(
   stage: 'lid' | 'stt',
   input: StageInput,
+  retry: StageRetry,
   run: (route: CallRoute) => Promise<void>,
 ): Promise<CallRoute> {
   let route = input.route;
@@ -152,13 +181,17 @@ async function onGpuNode(
       return route;
     } catch (err) {
       const cause = err instanceof ActivityFailure ? err.cause : undefined;
-      if (!(cause instanceof ApplicationFailure) || !NODE_DOWN.has(cause.type ?? '')) throw err;
+      const unpicked = notPickedUp(err);
+      if (!unpicked && !(cause instanceof ApplicationFailure && NODE_DOWN.has(cause.type ?? ''))) throw err;
       const next = await main.redistributeCall({
         batchId: input.batchId,
         callId: input.callId,
         stage,
         tried,
-        reason: `${cause.type}: ${cause.message}`,
+        reason: unpicked
+          ? `not picked up from ${route.gpuNode}'s queue within ${Math.round((retry.scheduleToStartMs ?? 0) / 1000)} s`
+          : `${(cause as ApplicationFailure).type}: ${(cause as ApplicationFailure).message}`,
+        ...(unpicked ? { unpicked: true } : {}),
       });
       if (!next) throw err;
       route = next;
@@ -167,16 +200,48 @@ async function onGpuNode(
   }
 }
 
+/**
+ * Runs an LLM stage on the call's endpoint; when no worker picks the request up in time, the call moves to
+ * an endpoint an agent serves (the same one when it is the only one served), and fails when none is.
+ */
+async function onLlmEndpoint(
+  stage: 'llm1' | 'llm2',
+  input: StageInput,
+  retry: StageRetry,
+  run: (route: CallRoute) => Promise<void>,
+): Promise<CallRoute> {
+  let route = input.route;
+  for (let moves = 0; ; moves++) {
+    try {
+      await run(route);
+      return route;
+    } catch (err) {
+      if (!notPickedUp(err)) throw err;
+      const next = await main.rerouteLlm({
+        batchId: input.batchId,
+        callId: input.callId,
+        stage,
+        route,
+        moves,
+        reason: `not picked up from ${route.llmEndpoint}'s queue within ${Math.round((retry.scheduleToStartMs ?? 0) / 1000)} s`,
+      });
+      if (!next) throw err;
+      route = next;
+    }
+  }
+}
+
 async function runStage(
   prefix: string,
   retry: StageRetry,
+  unpicked: boolean,
   stage: Stage,
   input: StageInput,
 ): Promise<CallRoute> {
-  const on = (route: CallRoute) => stageActivities(prefix, retry, route, stage);
+  const on = (route: CallRoute) => stageActivities(prefix, retry, route, stage, unpicked);
   switch (stage) {
     case 'lid':
-      return onGpuNode('lid', input, async (route) => {
+      return onGpuNode('lid', input, retry, async (route) => {
         const lid = await on(route).runLid({ ...input, route });
         if (!lid.supported) {
           // A clear, recorded outcome rather than a crash: STT has no model for this language. LID recorded
@@ -188,15 +253,17 @@ async function runStage(
         }
       });
     case 'stt':
-      return onGpuNode('stt', input, async (route) => {
+      return onGpuNode('stt', input, retry, async (route) => {
         await on(route).runStt({ ...input, route });
       });
     case 'llm1':
-      await on(input.route).runLlm1(input);
-      return input.route;
+      return onLlmEndpoint('llm1', input, retry, async (route) => {
+        await on(route).runLlm1({ ...input, route });
+      });
     case 'llm2':
-      await on(input.route).runLlm2(input);
-      return input.route;
+      return onLlmEndpoint('llm2', input, retry, async (route) => {
+        await on(route).runLlm2({ ...input, route });
+      });
     case 'denoise':
     case 'ivr':
       await on(input.route).runAudioStage({ ...input, stage });

@@ -6,7 +6,15 @@ import type { Config } from '../core/config.js';
 import type { BatchKind } from '../core/stages.js';
 
 /** How a stage activity retries a retryable failure (connection, timeout, 429, 5xx): STAGE_ATTEMPTS, STAGE_RETRY_MAX_MS. */
-export type StageRetry = { attempts: number; maxIntervalMs: number };
+export type StageRetry = {
+  attempts: number;
+  maxIntervalMs: number;
+  /**
+   * STAGE_SCHEDULE_TO_START_MS: how long a GPU or LLM request may wait in its queue before the call moves
+   * to another node. Absent in workflows started before it existed: they wait as long as it takes.
+   */
+  scheduleToStartMs?: number;
+};
 
 /**
  * Workflow-task timeout of the batch workflows (Temporal's default is 10 s). A worker that lost its cache
@@ -31,14 +39,23 @@ export type BatchSettings = {
 export function batchSettings(
   config: Pick<
     Config,
-    'BATCH_WINDOW' | 'BATCH_RUN_EVENTS' | 'COFI_TASK_QUEUE' | 'STAGE_ATTEMPTS' | 'STAGE_RETRY_MAX_MS'
+    | 'BATCH_WINDOW'
+    | 'BATCH_RUN_EVENTS'
+    | 'COFI_TASK_QUEUE'
+    | 'STAGE_ATTEMPTS'
+    | 'STAGE_RETRY_MAX_MS'
+    | 'STAGE_SCHEDULE_TO_START_MS'
   >,
 ): BatchSettings {
   return {
     window: config.BATCH_WINDOW,
     runEvents: config.BATCH_RUN_EVENTS,
     prefix: config.COFI_TASK_QUEUE,
-    stageRetry: { attempts: config.STAGE_ATTEMPTS, maxIntervalMs: config.STAGE_RETRY_MAX_MS },
+    stageRetry: {
+      attempts: config.STAGE_ATTEMPTS,
+      maxIntervalMs: config.STAGE_RETRY_MAX_MS,
+      scheduleToStartMs: config.STAGE_SCHEDULE_TO_START_MS,
+    },
   };
 }
 
