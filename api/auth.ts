@@ -12,6 +12,7 @@ const OPEN_PATHS = [
   /^\/health$/,
   /^\/$/,
   /^\/ui\/(batches|calls)\/[^/]+$/,
+  /^\/ui\/fleet$/,
   /^\/ui\/assets\/[\w.-]+$/,
   /^\/docs$/,
   /^\/openapi\.json$/,

@@ -93,6 +93,7 @@ describe('keys and roles', () => {
       '/',
       `/ui/batches/${seed.batchId}`,
       `/ui/calls/${seed.okCallId}`,
+      '/ui/fleet',
       '/ui/assets/app.js',
       '/docs',
       '/openapi.json',
