@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { accessMode } from '../../api/auth.js';
-import { envSchema, loadConfig } from '../../core/config.js';
+import { envSchema, loadConfig, SIMULATED_FLEET } from '../../core/config.js';
+import { parseRoles, type WorkerRoles } from '../../worker/roles.js';
 
 type Service = {
   image?: string;
@@ -32,10 +33,15 @@ type Compose = {
 
 const root = new URL('../../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
-const compose = parse(read('docker-compose.yml')) as Compose;
+// Compose resolves YAML merge keys (`<<: *agent`); the yaml package does only when asked.
+const compose = parse(read('docker-compose.yml'), { merge: true }) as Compose;
 const services = compose.services;
+/** The node agents of the `gpu` profile (one per GPU host) and the `simulated` profile's one for all. */
+const AGENTS = ['gpu-agent-1', 'gpu-agent-2', 'gpu-agent-3', 'llm-agent-1', 'sim-agents'] as const;
+/** The services that run worker/main.ts: the orchestrators and the node agents. */
+const WORKERS = ['orchestrator', ...AGENTS] as const;
 /** The services that run cofi's own image, and so are configured by core/config.ts. */
-const COFI_SERVICES = ['migrate', 'worker', 'api'] as const;
+const COFI_SERVICES = ['migrate', ...WORKERS, 'api'] as const;
 /** Every service of the project image: the simulator reads its fleet through core/config.ts too. */
 const CONFIGURED_SERVICES = [...COFI_SERVICES, 'simulator'] as const;
 
@@ -130,6 +136,23 @@ function scriptOf(argv: readonly string[]): string {
   return file;
 }
 
+/** The profiles a service runs in (none: always). */
+const profilesOf = (name: string) => service(name).profiles ?? [];
+
+/** What a service polls: its WORKER_ROLES, with every default, parsed against its own fleet. */
+function rolesOf(name: string, shell: Record<string, string> = {}): WorkerRoles {
+  const env = Object.fromEntries(
+    Object.entries(environmentOf(service(name))).map(([k, v]) => [k, interpolate(v, shell)]),
+  );
+  const config = loadConfig(env);
+  return parseRoles(config.WORKER_ROLES, config.fleet);
+}
+
+const pollsANode = (r: WorkerRoles) => r.nodes.length > 0 || r.llm.length > 0;
+
+/** Whether a service runs worker/main.ts (the only program WORKER_ROLES means anything to). */
+const runsWorker = (name: string) => commandOf(service(name)).includes('worker/main.ts');
+
 describe('docker-compose.yml: topology', () => {
   test('declares the production topology', () => {
     for (const name of [
@@ -138,7 +161,8 @@ describe('docker-compose.yml: topology', () => {
       'temporal',
       'temporal-ui',
       'migrate',
-      'worker',
+      'orchestrator',
+      ...AGENTS,
       'api',
     ]) {
       service(name);
@@ -250,8 +274,8 @@ describe('docker-compose.yml: topology', () => {
     }
   });
 
-  test('worker and api wait for the migrations to complete and for Temporal to be healthy', () => {
-    for (const name of ['worker', 'api']) {
+  test('workers and api wait for the migrations to complete and for Temporal to be healthy', () => {
+    for (const name of [...WORKERS, 'api']) {
       const deps = dependencies(service(name));
       assert.ok(
         deps.some((d) => d.name === 'migrate' && d.condition === 'service_completed_successfully'),
@@ -270,12 +294,15 @@ describe('docker-compose.yml: topology', () => {
     );
   });
 
-  test('the namespace job creates the namespace cofi uses, before the worker and the API start', () => {
-    assert.equal(
-      defaultEnvironment('temporal-create-namespace').TEMPORAL_NAMESPACE,
-      defaultEnvironment('api').TEMPORAL_NAMESPACE,
-    );
-    for (const name of ['worker', 'api']) {
+  test('the namespace job creates the namespace cofi uses, before the workers and the API start', () => {
+    for (const name of [...WORKERS, 'api']) {
+      assert.equal(
+        defaultEnvironment(name).TEMPORAL_NAMESPACE,
+        defaultEnvironment('temporal-create-namespace').TEMPORAL_NAMESPACE,
+        `${name}'s namespace`,
+      );
+    }
+    for (const name of [...WORKERS, 'api']) {
       assert.ok(
         dependencies(service(name)).some(
           (d) => d.name === 'temporal-create-namespace' && d.condition === 'service_completed_successfully',
@@ -301,29 +328,161 @@ describe('docker-compose.yml: topology', () => {
     }
   });
 
-  test('the simulator is opt-in and shares the worker network, where the default fleet points', () => {
+  test('the simulator is opt-in and shares the network of the one agent that calls its nodes', () => {
     const simulator = service('simulator');
     assert.deepEqual(simulator.profiles, ['simulated']);
-    assert.equal(simulator.network_mode, 'service:worker');
-    for (const n of [
-      ...loadConfig(defaultEnvironment('worker')).fleet.nodes,
-      ...loadConfig(defaultEnvironment('worker')).fleet.llm,
-    ]) {
-      assert.equal(new URL(n.url).hostname, '127.0.0.1', `${n.id} is on the worker's loopback`);
+    const shared = /^service:(.+)$/.exec(simulator.network_mode ?? '')?.[1] ?? '';
+    assert.ok(AGENTS.includes(shared as (typeof AGENTS)[number]), `network_mode ${simulator.network_mode}`);
+    assert.deepEqual(service(shared).profiles, ['simulated'], `${shared} runs with the simulator`);
+    // The simulator listens on loopback: any other service polling a node would call a loopback with no server.
+    const polling = Object.keys(services).filter(
+      (name) => profilesOf(name).includes('simulated') && runsWorker(name) && pollsANode(rolesOf(name)),
+    );
+    assert.deepEqual(polling, [shared], 'in the simulated profile only the network sharer polls nodes');
+    const fleet = loadConfig(defaultEnvironment(shared)).fleet;
+    for (const n of [...fleet.nodes, ...fleet.llm]) {
+      assert.equal(new URL(n.url).hostname, '127.0.0.1', `${n.id} is on ${shared}'s loopback`);
     }
   });
 
-  test('the API and the worker share the audio store (a named volume at AUDIO_DIR)', () => {
+  test('the API, the orchestrator and every agent share the audio store (a named volume at AUDIO_DIR)', () => {
     const mountAt = (name: string, path: string) =>
       (service(name).volumes ?? [])
         .map((v) => (typeof v === 'string' ? { source: v.split(':')[0], target: v.split(':')[1] } : v))
         .find((v) => v.target === path)?.source;
     for (const key of ['AUDIO_DIR', 'DAILY_DIR'] as const) {
       const apiPath = defaultEnvironment('api')[key] ?? '';
-      assert.equal(defaultEnvironment('worker')[key], apiPath, `api and worker agree on ${key}`);
       const volume = mountAt('api', apiPath);
       assert.ok(volume && volume in (compose.volumes ?? {}), `${key}=${apiPath} is a named volume on api`);
-      assert.equal(mountAt('worker', apiPath), volume, `${key} is the same volume on the worker`);
+      // LID and STT read the recordings: the agents need the audio; the daily folder is the orchestrator's.
+      for (const name of key === 'AUDIO_DIR' ? WORKERS : (['orchestrator'] as const)) {
+        assert.equal(defaultEnvironment(name)[key], apiPath, `api and ${name} agree on ${key}`);
+        assert.equal(mountAt(name, apiPath), volume, `${key} is the same volume on ${name}`);
+      }
+    }
+  });
+});
+
+describe('docker-compose.yml: worker roles', () => {
+  test('the worker services are the orchestrator and the agents, and every one names its roles', () => {
+    const workers = Object.keys(services).filter(runsWorker);
+    assert.deepEqual(workers.sort(), [...WORKERS].sort());
+    for (const name of workers) {
+      // Unset, WORKER_ROLES is `all`: a replica would poll every node with the node's capacity.
+      assert.ok(environmentOf(service(name)).WORKER_ROLES, `${name} sets WORKER_ROLES`);
+      assert.doesNotThrow(() => rolesOf(name), `${name}: WORKER_ROLES parses against the default fleet`);
+    }
+  });
+
+  test('the orchestrator runs workflows and the ffmpeg stages and polls no node, so it scales freely', () => {
+    const roles = rolesOf('orchestrator');
+    assert.equal(roles.orchestrator, true);
+    assert.equal(roles.audio, true);
+    assert.deepEqual(roles.nodes, [], 'the orchestrator polls no GPU node');
+    assert.deepEqual(roles.llm, [], 'the orchestrator polls no LLM endpoint');
+    assert.deepEqual(profilesOf('orchestrator'), [], 'it runs in every profile');
+    assert.equal(
+      service('orchestrator').ports,
+      undefined,
+      'no published port stops `--scale orchestrator=N`',
+    );
+    for (const name of Object.keys(services).filter(runsWorker)) {
+      if (profilesOf(name).length === 0)
+        assert.ok(!pollsANode(rolesOf(name)), `${name} runs in every profile and must poll no node`);
+    }
+  });
+
+  test('the agents run no workflows, bookkeeping or ffmpeg stages', () => {
+    for (const name of AGENTS) {
+      const roles = rolesOf(name);
+      assert.equal(roles.orchestrator, false, `${name} is no orchestrator`);
+      assert.equal(roles.audio, false, `${name} runs no audio stage`);
+      assert.ok(pollsANode(roles), `${name} is the agent of some node`);
+    }
+  });
+
+  test('profile gpu: every node and endpoint of the default fleet has exactly one agent service', () => {
+    const gpu = Object.keys(services).filter((n) => profilesOf(n).includes('gpu') && runsWorker(n));
+    const count = new Map<string, string[]>();
+    for (const name of gpu) {
+      const roles = rolesOf(name);
+      for (const id of [...roles.nodes, ...roles.llm]) count.set(id, [...(count.get(id) ?? []), name]);
+      // One per GPU host: an agent of two nodes could not run next to both.
+      assert.equal(roles.nodes.length + roles.llm.length, 1, `${name} is the agent of one node`);
+    }
+    for (const n of [...SIMULATED_FLEET.nodes, ...SIMULATED_FLEET.llm]) {
+      assert.equal(count.get(n.id)?.length, 1, `${n.id}: agents ${count.get(n.id)?.join(', ') ?? 'none'}`);
+    }
+    assert.deepEqual(
+      [...count.keys()].sort(),
+      [...SIMULATED_FLEET.nodes, ...SIMULATED_FLEET.llm].map((n) => n.id).sort(),
+    );
+  });
+
+  test('profile simulated: its agent covers every node and endpoint of the default fleet', () => {
+    const simulated = Object.keys(services).filter(
+      (n) => profilesOf(n).includes('simulated') && runsWorker(n),
+    );
+    const nodes = new Set(simulated.flatMap((name) => rolesOf(name).nodes));
+    const llm = new Set(simulated.flatMap((name) => rolesOf(name).llm));
+    assert.deepEqual([...nodes].sort(), SIMULATED_FLEET.nodes.map((n) => n.id).sort());
+    assert.deepEqual([...llm].sort(), SIMULATED_FLEET.llm.map((n) => n.id).sort());
+    for (const name of simulated) assert.ok(!profilesOf(name).includes('gpu'), `${name} is not in gpu too`);
+  });
+
+  test("the gpu profile's agents serve the ids given in the shell, against the fleet given there", () => {
+    const fleet = JSON.stringify({
+      nodes: [
+        { id: 'gpu-a', url: 'http://gpu-a:8000', capacity: 2 },
+        { id: 'gpu-b', url: 'http://gpu-b:8000', capacity: 2 },
+        { id: 'gpu-c', url: 'http://gpu-c:8000', capacity: 2 },
+      ],
+      llm: [{ id: 'vllm-1', url: 'http://vllm:8000', capacity: 8 }],
+    });
+    const shell = {
+      COFI_FLEET: fleet,
+      GPU_AGENT_1_NODE: 'gpu-a',
+      GPU_AGENT_2_NODE: 'gpu-b',
+      GPU_AGENT_3_NODE: 'gpu-c',
+      LLM_AGENT_1_ENDPOINT: 'vllm-1',
+    };
+    const polled = (name: string) => {
+      const r = rolesOf(name, shell);
+      return [...r.nodes, ...r.llm];
+    };
+    assert.deepEqual(polled('gpu-agent-1'), ['gpu-a']);
+    assert.deepEqual(polled('gpu-agent-2'), ['gpu-b']);
+    assert.deepEqual(polled('gpu-agent-3'), ['gpu-c']);
+    assert.deepEqual(polled('llm-agent-1'), ['vllm-1']);
+    assert.deepEqual(polled('sim-agents'), ['gpu-a', 'gpu-b', 'gpu-c', 'vllm-1']);
+    assert.deepEqual(polled('orchestrator'), []);
+    // A fleet without the default ids: an agent left on its default is refused at start, not silently idle.
+    assert.throws(() => rolesOf('gpu-agent-1', { COFI_FLEET: fleet }), /names no GPU node of COFI_FLEET/);
+  });
+
+  test('every agent has the database (its lease), Temporal and the same fleet and queue prefix', () => {
+    const orchestrator = loadConfig(defaultEnvironment('orchestrator'));
+    for (const name of AGENTS) {
+      const env = environmentOf(service(name));
+      for (const key of [
+        'DATABASE_URL',
+        'TEMPORAL_ADDRESS',
+        'TEMPORAL_NAMESPACE',
+        'COFI_TASK_QUEUE',
+        'COFI_FLEET',
+      ]) {
+        assert.ok(key in env, `${name} is given ${key}`);
+        assert.equal(
+          env[key],
+          environmentOf(service('orchestrator'))[key],
+          `${name}.${key} as the orchestrator's`,
+        );
+      }
+      const config = loadConfig(defaultEnvironment(name));
+      assert.equal(new URL(config.DATABASE_URL).hostname, 'mysql', `${name}: database`);
+      assert.equal(config.TEMPORAL_ADDRESS, orchestrator.TEMPORAL_ADDRESS, `${name}: Temporal`);
+      assert.deepEqual(config.fleet, orchestrator.fleet, `${name}: fleet`);
+      assert.ok('NODE_AGENT_LEASE_MS' in env, `${name} is given NODE_AGENT_LEASE_MS`);
     }
   });
 });
@@ -331,7 +490,7 @@ describe('docker-compose.yml: topology', () => {
 describe('docker-compose.yml: the environment of cofi containers', () => {
   const known = new Set(Object.keys(envSchema.shape));
 
-  test('every variable given to migrate, worker, api and simulator is one core/config.ts reads', () => {
+  test('every variable given to the cofi services and the simulator is one core/config.ts reads', () => {
     for (const name of CONFIGURED_SERVICES) {
       const unknown = Object.keys(environmentOf(service(name))).filter((key) => !known.has(key));
       assert.deepEqual(unknown, [], `${name} sets variables the config schema does not know`);
@@ -363,7 +522,7 @@ describe('docker-compose.yml: the environment of cofi containers', () => {
     }
   });
 
-  test('loadConfig accepts the environment of migrate, worker, api and simulator with every default applied', () => {
+  test('loadConfig accepts the environment of every cofi service and the simulator with every default applied', () => {
     const noFiles = (path: string): string => {
       throw new Error(`compose defaults must not point COFI_FLEET at a file (${path})`);
     };
@@ -373,8 +532,10 @@ describe('docker-compose.yml: the environment of cofi containers', () => {
     const api = loadConfig(defaultEnvironment('api'));
     assert.equal(api.API_HOST, '0.0.0.0', 'the API listens beyond the container');
     assert.equal(api.API_PORT, 5064);
-    const worker = loadConfig(defaultEnvironment('worker'));
-    assert.equal(worker.COFI_SIMULATOR, false, 'containers never start the simulator themselves');
+    for (const name of WORKERS) {
+      const worker = loadConfig(defaultEnvironment(name));
+      assert.equal(worker.COFI_SIMULATOR, false, `${name}: containers never start the simulator themselves`);
+    }
   });
 
   test('an overridden variable reaches the config (COFI_FLEET, API_KEYS)', () => {
@@ -385,10 +546,13 @@ describe('docker-compose.yml: the environment of cofi containers', () => {
       Object.fromEntries(
         Object.entries(environmentOf(service(name))).map(([k, v]) => [k, interpolate(v, shell)]),
       );
-    assert.deepEqual(
-      loadConfig(env('worker')).fleet.nodes.map((n) => n.id),
-      ['gpu-a'],
-    );
+    for (const name of [...WORKERS, 'api', 'simulator']) {
+      assert.deepEqual(
+        loadConfig(env(name)).fleet.nodes.map((n) => n.id),
+        ['gpu-a'],
+        `${name} gets the fleet`,
+      );
+    }
     assert.equal(loadConfig(env('api')).API_KEYS.length, 1);
   });
 
@@ -403,41 +567,67 @@ describe('docker-compose.yml: the environment of cofi containers', () => {
     }
   });
 
-  test('api, worker, migrate and simulator agree on every variable they share', () => {
-    for (const [a, b] of [
-      ['api', 'worker'],
+  test('api, orchestrator, agents, migrate and simulator agree on every variable they share', () => {
+    const pairs: [string, string][] = [
+      ['api', 'orchestrator'],
       ['api', 'migrate'],
-      ['worker', 'migrate'],
-      ['worker', 'simulator'],
-    ] as const) {
+      ['orchestrator', 'migrate'],
+      ['sim-agents', 'simulator'],
+      ...AGENTS.flatMap((agent): [string, string][] => [
+        ['orchestrator', agent],
+        ['api', agent],
+      ]),
+    ];
+    for (const [a, b] of pairs) {
       const envA = environmentOf(service(a));
       const envB = environmentOf(service(b));
-      for (const key of Object.keys(envB).filter((k) => k in envA)) {
+      // WORKER_ROLES is what tells the worker services apart.
+      for (const key of Object.keys(envB).filter((k) => k in envA && k !== 'WORKER_ROLES')) {
         assert.equal(envB[key], envA[key], `${b}.${key} differs from ${a}.${key}`);
       }
     }
     assert.equal(
       environmentOf(service('simulator')).COFI_FLEET,
-      environmentOf(service('worker')).COFI_FLEET,
-      'the simulator serves the fleet the worker calls',
+      environmentOf(service('sim-agents')).COFI_FLEET,
+      'the simulator serves the fleet the agents call',
     );
   });
 
-  test('the API and the worker (its schedule) both start batch workflows, with every batch setting', () => {
+  test('the API and the orchestrator (its schedule) both start batch workflows, with every batch setting', () => {
     // batchSettings(config) reads these where a batch starts: a setting given to one of them only would
-    // make an uploaded batch and a scheduled day run differently.
-    for (const key of ['BATCH_WINDOW', 'BATCH_RUN_EVENTS', 'STAGE_ATTEMPTS', 'STAGE_RETRY_MAX_MS']) {
-      for (const name of ['api', 'worker']) {
+    // make an uploaded batch and a scheduled day run differently. The keys are batchSettings' own.
+    const batchKeys = [
+      'BATCH_WINDOW',
+      'BATCH_RUN_EVENTS',
+      'STAGE_ATTEMPTS',
+      'STAGE_RETRY_MAX_MS',
+      'STAGE_SCHEDULE_TO_START_MS',
+    ];
+    const definitions = read('workflows/definitions.ts');
+    const from = definitions.indexOf('export function batchSettings(');
+    const settings = definitions.slice(from, definitions.indexOf('\n}\n', from));
+    assert.ok(from >= 0 && settings.length > 0, 'workflows/definitions.ts has batchSettings');
+    const reads = [...settings.matchAll(/config\.([A-Z][A-Z0-9_]*)/g)].map((m) => m[1] as string);
+    assert.deepEqual(
+      [...new Set(reads)].filter((k) => k !== 'COFI_TASK_QUEUE').sort(),
+      [...batchKeys].sort(),
+      'workflows/definitions.ts reads these batch settings',
+    );
+    for (const key of batchKeys) {
+      for (const name of ['api', 'orchestrator']) {
         assert.ok(key in environmentOf(service(name)), `${name} is given ${key}`);
       }
     }
   });
 
-  test('Compose waits longer than the worker lets the requests in hand finish before it sends SIGKILL', () => {
-    const grace = loadConfig(defaultEnvironment('worker')).WORKER_SHUTDOWN_GRACE_MS;
-    const stop = /^(\d+)s$/.exec(service('worker').stop_grace_period ?? '10s'); // Compose's default: 10 s
-    assert.ok(stop, `stop_grace_period "${service('worker').stop_grace_period}" is in seconds`);
-    assert.ok(Number(stop[1]) * 1000 > grace, `stop_grace_period ${stop[1]} s, grace ${grace} ms`);
+  test('Compose waits longer than a worker lets the requests in hand finish before it sends SIGKILL', () => {
+    for (const name of WORKERS) {
+      const grace = loadConfig(defaultEnvironment(name)).WORKER_SHUTDOWN_GRACE_MS;
+      const period = service(name).stop_grace_period;
+      const stop = /^(\d+)s$/.exec(period ?? '10s'); // Compose's default: 10 s
+      assert.ok(stop, `${name}: stop_grace_period "${period}" is in seconds`);
+      assert.ok(Number(stop[1]) * 1000 > grace, `${name}: stop_grace_period ${stop[1]} s, grace ${grace} ms`);
+    }
   });
 
   test('the API does not start open to the network without keys', () => {
@@ -479,11 +669,13 @@ describe('Dockerfile', () => {
     ];
     for (const script of scripts) assert.ok(existsSync(new URL(script, root)), `${script} exists`);
     assert.equal(scriptOf(commandOf(service('migrate'))), 'drizzle/cli.ts');
-    assert.equal(scriptOf(commandOf(service('worker'))), 'worker/main.ts');
-    assert.ok(
-      commandOf(service('worker')).some((a) => a.startsWith('--max-old-space-size=${WORKER_HEAP_MB')),
-      'the worker runs with its heap capped, as npm start runs it',
-    );
+    for (const name of WORKERS) {
+      assert.equal(scriptOf(commandOf(service(name))), 'worker/main.ts', name);
+      assert.ok(
+        commandOf(service(name)).some((a) => a.startsWith('--max-old-space-size=${WORKER_HEAP_MB')),
+        `${name} runs with its heap capped, as npm start runs the worker`,
+      );
+    }
   });
 
   test('.dockerignore keeps local state, history and results out of the image', () => {
