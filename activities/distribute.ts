@@ -17,6 +17,7 @@ import {
   pickLlmEndpoint,
 } from '../core/fleet.js';
 import { eventStageName, type Stage } from '../core/stages.js';
+import { polledQueues } from '../core/taskQueues.js';
 import type { Db } from '../drizzle/client.js';
 import { call, fileDistribution, nodeAgent } from '../drizzle/schema/index.js';
 import { eventKey, logEvent } from '../lifecycle/events.js';
@@ -209,7 +210,7 @@ async function recordDistribution(tx: Tx, c: ListedCall, node: GpuNode): Promise
     .onDuplicateKeyUpdate({ set: { gpuNode: node.id, gpuUrl: node.url } });
 }
 
-export function createDistributeActivities({ db, config, audio, inference }: ActivityDeps) {
+export function createDistributeActivities({ db, config, audio, inference, temporal }: ActivityDeps) {
   const { fleet } = config;
   /**
    * Of `ids`, those whose queue an agent serves now: it holds the queue's lease (renewed every few seconds,
@@ -223,6 +224,9 @@ export function createDistributeActivities({ db, config, audio, inference }: Act
       .from(nodeAgent)
       .where(and(inArray(nodeAgent.queue, ids.map(queue)), gt(nodeAgent.expiresAt, sql`NOW(3)`)));
     const live = new Set(rows.map((r) => r.queue));
+    // No lease at all: agents of a version before leases (a rolling deploy) may still poll; ask Temporal.
+    if (live.size === 0)
+      for (const q of await polledQueues(temporal, config.TEMPORAL_NAMESPACE, ids.map(queue))) live.add(q);
     return ids.filter((id) => live.has(queue(id)));
   };
   return {
