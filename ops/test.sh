@@ -64,6 +64,11 @@ if [ -z "${COFI_TEST_LLM_NODE_URL:-}" ]; then
   export COFI_TEST_LLM_NODE_URL="http://127.0.0.1:$LLM_NODE_PORT"
 fi
 
+# The Temporal cluster (ops/cluster.sh: the server from the Go module proxy, on PostgreSQL) for the small topology
+# run (test/topology/small.test.ts), which starts and stops its own on ports of its own. Built here, once per
+# machine, so that a failed build shows as one line before the tests.
+bash ops/cluster.sh install
+
 # Every run starts from an empty test database (migrations and reference data are loaded by the tests),
 # and with nothing left running in the test namespace.
 npx tsx test/support/resetDatabase.ts
