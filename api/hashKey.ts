@@ -4,7 +4,7 @@ import { hashKey } from './auth.js';
 const key = process.argv[2];
 if (!key || process.argv.length > 3) {
   console.error(
-    'usage: npx tsx api/hashKey.ts <key>    (then put "operator:<hash>" or "read:<hash>" in API_KEYS)',
+    'usage: npx tsx api/hashKey.ts <key>    (then put "operator:<name>:<hash>" or "read:<name>:<hash>" in API_KEYS; the access trail records the name)',
   );
   process.exit(2);
 }

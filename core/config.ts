@@ -153,9 +153,18 @@ export function namedFleet(name: FleetName, s: CpuNodeSettings): Fleet {
 /** Roles of API keys: `read` may GET (dashboard, status), `operator` may also upload, reaudit and cancel. */
 export const API_ROLES = ['read', 'operator'] as const;
 export type ApiRole = (typeof API_ROLES)[number];
-export type ApiKey = { role: ApiRole; hash: string };
+/** `name` is what the access trail records; keys built by hand (tests) may leave it out: see keyNameOf. */
+export type ApiKey = { role: ApiRole; hash: string; name?: string };
 
-/** `role:<sha256-hex>` entries, comma-separated: keys are configured hashed, never in clear. */
+/** A key's name: letters, digits, `_`, `.`, `-`, at most 64 (it is written to the access trail and logs). */
+export const API_KEY_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+/** The name of a key configured without one: `key-` and the first 8 hex digits of its hash. */
+export const keyNameOf = (key: Pick<ApiKey, 'hash' | 'name'>) => key.name ?? `key-${key.hash.slice(0, 8)}`;
+
+/**
+ * `role:name:<sha256-hex>` (or `role:<sha256-hex>`, named after its hash) entries, comma-separated: keys are
+ * configured hashed, never in clear. An error names the entry by position only, never its text.
+ */
 const apiKeys = z
   .string()
   .default('')
@@ -166,19 +175,29 @@ const apiKeys = z
       .map((e) => e.trim())
       .filter(Boolean)
       .entries()) {
-      const [role, hash, ...rest] = entry.split(':');
+      const parts = entry.split(':');
+      const [role, name, hash] = parts.length === 3 ? parts : [parts[0], undefined, parts[1]];
       if (
+        parts.length < 2 ||
+        parts.length > 3 ||
         !(API_ROLES as readonly string[]).includes(role ?? '') ||
-        !/^[0-9a-fA-F]{64}$/.test(hash ?? '') ||
-        rest.length
+        !/^[0-9a-fA-F]{64}$/.test(hash ?? '')
       ) {
         ctx.addIssue({
           code: 'custom',
-          message: `entry ${i + 1} must be "read:<sha256-hex>" or "operator:<sha256-hex>" (hash a key with: npx tsx api/hashKey.ts <key>)`,
+          message: `entry ${i + 1} must be "read:<name>:<sha256-hex>" or "operator:<name>:<sha256-hex>" (the name may be left out; hash a key with: npx tsx api/hashKey.ts <key>)`,
         });
         continue;
       }
-      keys.push({ role: role as ApiRole, hash: (hash as string).toLowerCase() });
+      if (name !== undefined && !API_KEY_NAME.test(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `entry ${i + 1}: a key name is 1 to 64 of A-Z a-z 0-9 _ . -`,
+        });
+        continue;
+      }
+      const lower = (hash as string).toLowerCase();
+      keys.push({ role: role as ApiRole, name: name ?? keyNameOf({ hash: lower }), hash: lower });
     }
     return keys;
   });
@@ -218,7 +237,7 @@ export const envSchema = z.object({
 
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: z.coerce.number().int().min(1).max(65535).default(5064),
-  /** API keys with their role, hashed (see apiKeys); none: the API runs open (loopback only, or ALLOW_OPEN). */
+  /** API keys (role, name, hash: see apiKeys); none: the API runs open (loopback only, or ALLOW_OPEN). */
   API_KEYS: apiKeys,
   /** Let the API run without keys on a non-loopback API_HOST (e.g. behind a proxy that authenticates). */
   ALLOW_OPEN: boolish.default(false),

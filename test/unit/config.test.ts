@@ -102,11 +102,45 @@ describe('loadConfig', () => {
     const hash = 'AB'.repeat(32);
     const config = loadConfig({ API_KEYS: `operator:${hash}, read:${'c'.repeat(64)}` });
     assert.deepEqual(config.API_KEYS, [
-      { role: 'operator', hash: hash.toLowerCase() },
-      { role: 'read', hash: 'c'.repeat(64) },
+      { role: 'operator', name: 'key-abababab', hash: hash.toLowerCase() },
+      { role: 'read', name: 'key-cccccccc', hash: 'c'.repeat(64) },
     ]);
     assertRefused({ API_KEYS: `admin:${hash}` }, /API_KEYS: entry 1 must be/);
     assertRefused({ API_KEYS: `read:${'c'.repeat(64)},operator:secret` }, /API_KEYS: entry 2 must be/);
+  });
+
+  test('API keys may carry a name (role:name:sha256); an unnamed key is named after its hash', () => {
+    const a = 'a'.repeat(64);
+    const b = 'B'.repeat(64);
+    const config = loadConfig({ API_KEYS: `read:qa-team.1:${a},operator:${b},operator:ops_bot:${a}` });
+    assert.deepEqual(config.API_KEYS, [
+      { role: 'read', name: 'qa-team.1', hash: a },
+      { role: 'operator', name: 'key-bbbbbbbb', hash: b.toLowerCase() },
+      { role: 'operator', name: 'ops_bot', hash: a },
+    ]);
+    assert.equal(loadConfig({ API_KEYS: `read:${'x'.repeat(64)}:${a}` }).API_KEYS[0]?.name, 'x'.repeat(64));
+  });
+
+  test('a bad key name or shape is refused by position, never echoing the entry', () => {
+    const hash = 'd'.repeat(64);
+    const refusedWithout = (value: string, position: number, ...secrets: string[]) =>
+      assert.throws(
+        () => loadConfig({ API_KEYS: value }),
+        (err: unknown) => {
+          assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
+          assert.match(err.message, new RegExp(`API_KEYS: entry ${position}\\b`));
+          for (const s of secrets) assert.ok(!err.message.includes(s), `the error repeats ${s}`);
+          return true;
+        },
+      );
+    refusedWithout(`read:alice:${hash},read:bad name:${hash}`, 2, hash, 'bad name');
+    refusedWithout(`operator:${'n'.repeat(65)}:${hash}`, 1, hash, 'n'.repeat(65));
+    refusedWithout(`read::${hash}`, 1, hash);
+    refusedWithout(`read:al/ice:${hash}`, 1, hash, 'al/ice');
+    refusedWithout(`read:alice:${hash}:extra`, 1, hash);
+    refusedWithout(`read:alice:${'e'.repeat(63)}`, 1, 'e'.repeat(63));
+    refusedWithout(`admin:alice:${hash}`, 1, hash);
+    assertRefused({ API_KEYS: `read:café:${hash}` }, /entry 1: a key name is 1 to 64 of/);
   });
 });
 
