@@ -1,4 +1,5 @@
 // The whole schema, one import for drizzle and for the code that queries it.
+export * from './access.js';
 export * from './agents.js';
 export * from './batches.js';
 export * from './calls.js';
