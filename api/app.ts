@@ -3,6 +3,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { requestId } from 'hono/request-id';
 import type { BlankEnv } from 'hono/types';
 import type { Registry } from 'prom-client';
+import { accessTrail } from './accessTrail.js';
 import { type AudioLinks, createAudioLinks } from './audioLink.js';
 import { requireKeys } from './auth.js';
 import { dashboardRoutes } from './dashboard/routes.js';
@@ -12,6 +13,7 @@ import { createRouter } from './openapi.js';
 import { corsFor, jsonBody, pageHeaders, requestTimeout } from './protections.js';
 import { requestLog } from './requestLog.js';
 import { auditRoutes } from './routes/audit.js';
+import { auditLogRoutes } from './routes/auditLog.js';
 import { batchRoutes } from './routes/batches.js';
 import { callRoutes } from './routes/calls.js';
 import { dailyBatchRoutes } from './routes/dailyBatch.js';
@@ -37,6 +39,8 @@ export function createApp(deps: ApiDeps) {
   app.use(pageHeaders());
   const cors = corsFor(deps.config);
   if (cors) app.use(cors);
+  // The access trail wraps the key check, so it records refused attempts with their status too.
+  app.use(accessTrail(deps.database.db, deps.logger));
   app.use(requireKeys(deps.config, links));
   // The body has its own time limit (408, the client's fault), the answer then another (504, ours).
   app.use(jsonBody(deps.config.JSON_BODY_LIMIT, deps.config.REQUEST_TIMEOUT_MS));
@@ -78,6 +82,7 @@ function apiRoutes(deps: ApiDeps, links: AudioLinks, registry: Registry) {
     .route('/', callRoutes(deps, links))
     .route('/', referenceRoutes(deps))
     .route('/', fleetRoutes(deps))
+    .route('/', auditLogRoutes(deps))
     .route('/', metricsRoutes(registry));
 }
 export type ApiRoutes = ReturnType<typeof apiRoutes>;

@@ -1,7 +1,8 @@
 // API keys as bearer tokens: `read` for GET, `operator` for the rest; keys configured hashed (API_KEYS).
+// The key that was accepted (or refused for its role) is the request's actor, which the access trail records.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import type { ApiKey, ApiRole, Config } from '../core/config.js';
+import { type ApiKey, type ApiRole, type Config, keyNameOf } from '../core/config.js';
 import type { AudioLinks } from './audioLink.js';
 import { ApiError } from './errors.js';
 
@@ -19,6 +20,8 @@ const OPEN_PATHS = [
   /^\/favicon\.ico$/,
 ];
 const AUDIO_PATH = /^\/calls\/(\d{1,10})\/audio$/;
+/** Reads only an operator may make: the access trail names every key and what it did. */
+const OPERATOR_READS = [/^\/audit-log$/];
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
 export function isLoopback(host: string): boolean {
@@ -49,14 +52,32 @@ export function accessMode(config: Pick<Config, 'API_KEYS' | 'API_HOST' | 'ALLOW
   };
 }
 
-/** The best role among keys whose hash matches; every configured hash is compared, in constant time. */
-export function roleOfKey(keys: readonly ApiKey[], presented: string): ApiRole | null {
-  const digest = createHash('sha256').update(presented, 'utf8').digest();
-  let role: ApiRole | null = null;
-  for (const key of keys) {
-    if (timingSafeEqual(digest, Buffer.from(key.hash, 'hex')) && role !== 'operator') role = key.role;
+/** Who a request acts as: a key's name and role; `open` (operator) without keys; `signed-link` (read) for audio. */
+export type Actor = { keyName: string; role: ApiRole };
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** Set by requireKeys once a key (or link, or open mode) is known; unset for a 401. */
+    actor: Actor;
   }
-  return role;
+}
+
+export const OPEN_ACTOR: Actor = { keyName: 'open', role: 'operator' };
+export const SIGNED_LINK_ACTOR: Actor = { keyName: 'signed-link', role: 'read' };
+
+/** The key whose hash matches, an operator one first; every configured hash is compared, in constant time. */
+export function keyOf(keys: readonly ApiKey[], presented: string): ApiKey | null {
+  const digest = createHash('sha256').update(presented, 'utf8').digest();
+  let found: ApiKey | null = null;
+  for (const key of keys) {
+    if (timingSafeEqual(digest, Buffer.from(key.hash, 'hex')) && found?.role !== 'operator') found = key;
+  }
+  return found;
+}
+
+/** The best role among keys whose hash matches. */
+export function roleOfKey(keys: readonly ApiKey[], presented: string): ApiRole | null {
+  return keyOf(keys, presented)?.role ?? null;
 }
 
 function bearer(header: string | undefined): string | null {
@@ -68,24 +89,32 @@ function bearer(header: string | undefined): string | null {
 export function requireKeys(config: Pick<Config, 'API_KEYS'>, links: AudioLinks): MiddlewareHandler {
   const keys = config.API_KEYS;
   return async (c, next) => {
-    if (keys.length === 0) return next();
+    if (keys.length === 0) {
+      c.set('actor', OPEN_ACTOR);
+      return next();
+    }
     const path = c.req.path;
     const readOnly = READ_METHODS.has(c.req.method);
     if (readOnly && OPEN_PATHS.some((p) => p.test(path))) return next();
     const audio = AUDIO_PATH.exec(path);
-    if (readOnly && audio && links.verify(Number(audio[1]), c.req.query('exp'), c.req.query('sig')))
+    if (readOnly && audio && links.verify(Number(audio[1]), c.req.query('exp'), c.req.query('sig'))) {
+      c.set('actor', SIGNED_LINK_ACTOR);
       return next();
+    }
     const token = bearer(c.req.header('authorization'));
     if (!token) {
       c.header('WWW-Authenticate', 'Bearer realm="cofi"');
       throw new ApiError('unauthorized', 'an API key is required: send "Authorization: Bearer <key>"');
     }
-    const role = roleOfKey(keys, token);
-    if (!role) {
+    const key = keyOf(keys, token);
+    if (!key) {
       c.header('WWW-Authenticate', 'Bearer realm="cofi", error="invalid_token"');
       throw new ApiError('unauthorized', 'the API key is not valid');
     }
-    if (!readOnly && role !== 'operator') {
+    const role = key.role;
+    // Set before the role check: a refused attempt is recorded with the key that made it.
+    c.set('actor', { keyName: keyNameOf(key), role });
+    if ((!readOnly || OPERATOR_READS.some((p) => p.test(path))) && role !== 'operator') {
       throw new ApiError(
         'forbidden',
         `a "${role}" key may not ${c.req.method} ${path}: it needs an "operator" key`,

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { type Context, Hono } from 'hono';
 import { simulatedStages } from '../../core/fleet.js';
 import { BATCH_KINDS, BATCH_STATUSES, isTerminal } from '../../core/stages.js';
+import { noteAccess } from '../accessTrail.js';
 import type { AudioLinks } from '../audioLink.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError, quoted } from '../errors.js';
@@ -126,6 +127,7 @@ export function dashboardRoutes(deps: ApiDeps, links: AudioLinks) {
   });
   app.get('/ui/f/calls/:id', async (c) => {
     const row = await findCall(db, pageId(c.req.param('id')));
+    noteAccess(c, { batchId: row.batchId });
     return send(c, callView(await callDetail(db, row, links.url(row.id), temporal)));
   });
   return app;

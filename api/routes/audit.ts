@@ -6,6 +6,7 @@ import { sameNamePair } from '../../core/names.js';
 import { AUDIT_STAGES, missingInputs, orderStages, type Stage } from '../../core/stages.js';
 import { categoryMapping, process } from '../../drizzle/schema/index.js';
 import { AUDIT_BUSY, admitUpload, isDuplicateKey, uploadBusy } from '../../lifecycle/admission.js';
+import { noteAccess } from '../accessTrail.js';
 import { batchView, findBatchByTask } from '../batchView.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError, badRequest, describeError } from '../errors.js';
@@ -190,6 +191,7 @@ export function auditRoutes(deps: ApiDeps) {
         mappingId,
         stages,
       });
+      noteAccess(c, { targetId: batchId, batchId, taskId });
       return c.json(
         { status: 'queued' as const, task_id: taskId, batch_id: batchId, files: staged.files.length },
         200,

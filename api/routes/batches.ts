@@ -2,6 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { BATCH_KINDS, BATCH_STATUSES } from '../../core/stages.js';
 import { cancelBatch } from '../../lifecycle/admission.js';
+import { noteAccess } from '../accessTrail.js';
 import type { ApiDeps } from '../deps.js';
 import { createRouter, cursorQuery, errorResponses, idParams, json, limitQuery } from '../openapi.js';
 import {
@@ -102,6 +103,7 @@ export function batchRoutes(deps: ApiDeps) {
   return createRouter()
     .openapi(cancel, async (c) => {
       const batch = await findBatch(db, c.req.valid('param').id);
+      noteAccess(c, { taskId: batch.taskId });
       await cancelBatch(lifecycle, batch, 'api');
       return c.json({ status: 'cancelling' as const, task_id: batch.taskId }, 202);
     })

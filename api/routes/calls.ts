@@ -1,5 +1,6 @@
 // GET /calls/{id} (every stage result of one call) and GET /calls/{id}/audio (the recording, seekable).
 import { createRoute, z } from '@hono/zod-openapi';
+import { noteAccess } from '../accessTrail.js';
 import { audioResponse } from '../audioFile.js';
 import type { AudioLinks } from '../audioLink.js';
 import type { ApiDeps } from '../deps.js';
@@ -55,10 +56,12 @@ export function callRoutes(deps: ApiDeps, links: AudioLinks) {
   return createRouter()
     .openapi(one, async (c) => {
       const row = await findCall(db, c.req.valid('param').id);
+      noteAccess(c, { batchId: row.batchId });
       return c.json(await callDetail(db, row, links.url(row.id), temporal), 200);
     })
     .openapi(audio, async (c) => {
       const row = await findCall(db, c.req.valid('param').id);
+      noteAccess(c, { batchId: row.batchId });
       let fullPath: string;
       try {
         // Only the audio store turns a stored path into a file path (it refuses anything outside itself).

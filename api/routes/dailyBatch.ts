@@ -4,6 +4,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { createRoute, z } from '@hono/zod-openapi';
 import { startDay } from '../../lifecycle/admission.js';
+import { noteAccess } from '../accessTrail.js';
 import { batchView, findBatchByTask } from '../batchView.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
@@ -80,6 +81,8 @@ export function dailyBatchRoutes(deps: ApiDeps) {
     .openapi(run, async (c) => {
       const body = c.req.valid('json');
       const date = body.date ?? new Date().toISOString().slice(0, 10);
+      // The day's batch row appears only once its workflow has ingested the folder: the task id names it.
+      noteAccess(c, { taskId: `daily-${date}` });
       const root = path.resolve(deps.config.DAILY_DIR);
       const dir = path.resolve(root, body.folder ?? date);
       if (dir !== root && !dir.startsWith(root + path.sep))

@@ -5,6 +5,7 @@ import { sameNamePair } from '../../core/names.js';
 import { REAUDIT_STAGES } from '../../core/stages.js';
 import { batchExecutionLog } from '../../drizzle/schema/index.js';
 import { admitReaudit, cancelBatch } from '../../lifecycle/admission.js';
+import { noteAccess } from '../accessTrail.js';
 import { batchView, findBatchByTask } from '../batchView.js';
 import type { ApiDeps } from '../deps.js';
 import { createRouter, errorResponses, json } from '../openapi.js';
@@ -118,6 +119,7 @@ export function reauditRoutes(deps: ApiDeps) {
         requested: body.stages,
         deadline: deadlineOf(c),
       });
+      noteAccess(c, { targetId: admitted.batchId, batchId: admitted.batchId, taskId: admitted.taskId });
       return c.json(
         {
           status: 'queued' as const,
@@ -152,6 +154,7 @@ export function reauditRoutes(deps: ApiDeps) {
     })
     .openapi(cancel, async (c) => {
       const batch = await findBatchByTask(deps, c.req.valid('param').task_id, 'reaudit');
+      noteAccess(c, { targetId: batch.id, batchId: batch.id, taskId: batch.taskId });
       await cancelBatch(lifecycle, batch, 'api');
       return c.json({ status: 'cancelling' as const, task_id: batch.taskId }, 202);
     });
