@@ -62,6 +62,7 @@ declare module 'hono' {
   }
 }
 
+// Names no configured key may take (RESERVED_KEY_NAMES).
 export const OPEN_ACTOR: Actor = { keyName: 'open', role: 'operator' };
 export const SIGNED_LINK_ACTOR: Actor = { keyName: 'signed-link', role: 'read' };
 

@@ -160,6 +160,8 @@ export type ApiKey = { role: ApiRole; hash: string; name?: string };
 export const API_KEY_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 /** The name of a key configured without one: `key-` and the first 8 hex digits of its hash. */
 export const keyNameOf = (key: Pick<ApiKey, 'hash' | 'name'>) => key.name ?? `key-${key.hash.slice(0, 8)}`;
+/** Names the access trail gives requests made without a key: a configured key may not pass for them. */
+export const RESERVED_KEY_NAMES = ['open', 'signed-link'] as const;
 
 /**
  * `role:name:<sha256-hex>` (or `role:<sha256-hex>`, named after its hash) entries, comma-separated: keys are
@@ -186,6 +188,13 @@ const apiKeys = z
         ctx.addIssue({
           code: 'custom',
           message: `entry ${i + 1} must be "read:<name>:<sha256-hex>" or "operator:<name>:<sha256-hex>" (the name may be left out; hash a key with: npx tsx api/hashKey.ts <key>)`,
+        });
+        continue;
+      }
+      if (name !== undefined && (RESERVED_KEY_NAMES as readonly string[]).includes(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `entry ${i + 1}: the names ${RESERVED_KEY_NAMES.join(' and ')} are the access trail's for requests without a key`,
         });
         continue;
       }

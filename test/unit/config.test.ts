@@ -141,6 +141,9 @@ describe('loadConfig', () => {
     refusedWithout(`read:alice:${'e'.repeat(63)}`, 1, 'e'.repeat(63));
     refusedWithout(`admin:alice:${hash}`, 1, hash);
     assertRefused({ API_KEYS: `read:café:${hash}` }, /entry 1: a key name is 1 to 64 of/);
+    // The trail's own names for requests without a key.
+    assertRefused({ API_KEYS: `read:alice:${hash},operator:open:${hash}` }, /entry 2: the names open and/);
+    assertRefused({ API_KEYS: `read:signed-link:${hash}` }, /entry 1: the names open and signed-link/);
   });
 });
 
