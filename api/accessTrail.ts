@@ -42,6 +42,14 @@ const TRAILED: readonly Trailed[] = [
   { methods: GET, path: /^\/calls\/([^/]*)\/audio$/, action: 'read_audio', target: 'call', id: (m) => m[1] },
   // The dashboard's call fragment shows the transcript and the answers (its player fragment shows neither).
   { methods: GET, path: /^\/ui\/f\/calls\/([^/]*)$/, action: 'read_call', target: 'call', id: (m) => m[1] },
+  // A batch's failure log carries the failed requests' payloads: an LLM stage's holds the transcript.
+  {
+    methods: GET,
+    path: /^\/batches\/([^/]*)\/failures$/,
+    action: 'read_failures',
+    target: 'batch',
+    id: (m) => m[1],
+  },
   { methods: POST, path: /^\/audit\/upload$/, action: 'upload', target: 'batch' },
   { methods: POST, path: /^\/reaudit$/, action: 'reaudit', target: 'batch' },
   { methods: POST, path: /^\/batches\/([^/]*)\/cancel$/, action: 'cancel', target: 'batch', id: (m) => m[1] },

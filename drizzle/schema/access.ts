@@ -10,6 +10,8 @@ export const ACCESS_ACTIONS = [
   'read_transcript',
   'read_audio',
   'read_answers',
+  /** A batch's failure log: its request payloads may hold transcript text (the LLM stages' input). */
+  'read_failures',
   'upload',
   'reaudit',
   'cancel',

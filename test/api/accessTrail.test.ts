@@ -140,6 +140,17 @@ describe('reads are recorded with the key that made them', () => {
     );
   });
 
+  test("a batch's failure log (its payloads may hold transcript text) is a read_failures of the batch", async () => {
+    const rows = await trailOf(async () => {
+      assert.equal((await send('GET', `/batches/${seed.batchId}/failures`, bearer(READ))).status, 200);
+      assert.equal((await send('GET', `/batches/${seed.batchId}/events`, bearer(READ))).status, 200);
+    });
+    assert.deepEqual(
+      rows.map((r) => [r.action, r.targetType, r.targetId, r.keyName, r.status]),
+      [['read_failures', 'batch', seed.batchId, READER, 200]],
+    );
+  });
+
   test('audio through a signed link is recorded as signed-link, without the signature', async () => {
     const { body } = await send('GET', `/calls/${seed.okCallId}`, bearer(READ));
     const link = String(body.audio_url);
