@@ -260,7 +260,16 @@ export const STAGE_STATUSES = [
 ] as const;
 export type StageStatus = (typeof STAGE_STATUSES)[number];
 
-export const CALL_STATUSES = ['Queued', 'InProgress', 'Completed', 'Failed', 'Pending', 'Cancelled'] as const;
+/** `Erased`: the call's audio and results were removed (DELETE /calls/{id}); its row is a tombstone. */
+export const CALL_STATUSES = [
+  'Queued',
+  'InProgress',
+  'Completed',
+  'Failed',
+  'Pending',
+  'Cancelled',
+  'Erased',
+] as const;
 export type CallStatus = (typeof CALL_STATUSES)[number];
 
 /** Why a completed call has no analysis and no score (`call.skipReason`). */

@@ -50,6 +50,10 @@ export const call = mysqlTable(
      * in the recording (the LLM stages then have nothing to read and send no request). Null otherwise.
      */
     skipReason: varchar('skipReason', { length: 32, enum: SKIP_REASONS }),
+    /** When the call was erased (DELETE /calls/{id}): the row is then a tombstone, its results gone. */
+    erasedAt: datetime('erasedAt', { mode: 'date', fsp: 3 }),
+    /** The name of the API key that erased it. */
+    erasedBy: varchar('erasedBy', { length: 64 }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
