@@ -61,6 +61,7 @@ const TRAILED: readonly Trailed[] = [
     id: (m) => m[1],
   },
   { methods: POST, path: /^\/batches$/, action: 'daily_run', target: 'batch' },
+  { methods: ['DELETE'], path: /^\/calls\/([^/]*)$/, action: 'erasure', target: 'call', id: (m) => m[1] },
 ];
 
 function idOf(text: string | undefined): number | null {

@@ -62,6 +62,25 @@ export function createAudioStore(root: string, { owner = 'local' }: { owner?: st
       }
       return removed;
     },
+    /**
+     * Removes every file of one call: its stored recording and the copies derived from it (`00001.wav`,
+     * `00001.denoise.wav`, `00001.ivr.wav` share the stem). Idempotent: a second call finds nothing and
+     * returns 0, so an erasure cut short after its database commit is completed by the next attempt.
+     */
+    async removeCallFiles(storedPath: string): Promise<string[]> {
+      const full = inside(storedPath);
+      const dir = path.dirname(full);
+      const stem = path.basename(full).split('.')[0];
+      if (!stem) return [];
+      const entries = await readdir(dir).catch(() => [] as string[]);
+      const removed: string[] = [];
+      for (const name of entries) {
+        if (name.split('.')[0] !== stem) continue;
+        await rm(path.join(dir, name), { force: true });
+        removed.push(path.relative(base, path.join(dir, name)));
+      }
+      return removed;
+    },
     async remove(dir: string): Promise<void> {
       if (!path.resolve(dir).startsWith(base + path.sep)) throw new Error(`not in the audio store: ${dir}`);
       await rm(dir, { recursive: true, force: true });

@@ -2,7 +2,7 @@
 // start. The rows are rolled back only when the start definitely did not happen; once it did, the workflow
 // owns the batch (it records every way it ends), so nothing here writes to a started batch again.
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { desc, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { AudioInfo } from '../core/audio/probe.js';
 import type { AudioStore } from '../core/audioStore.js';
 import type { Config } from '../core/config.js';
@@ -263,6 +263,14 @@ export async function admitReaudit(
     throw new Refusal('not_found', `no call matches any of the names: ${list(notFound)}`, {
       not_found: notFound,
     });
+  // An erased call has no audio and no results left to re-run (its name is `erased-<id>` now).
+  const erased = calls.filter((x) => x.status === 'Erased');
+  if (erased.length)
+    throw new Refusal(
+      'conflict',
+      `erased calls cannot be re-run: ${list(erased.map((e) => `${e.audioName} (call ${e.id})`))}`,
+      { calls: erased.map((e) => e.audioName) },
+    );
   // Calls of the first batch shape hold no lock while they run: their status says so.
   const busy = calls.filter((x) => x.status === 'Queued' || x.status === 'InProgress');
   if (busy.length)
@@ -304,6 +312,18 @@ export async function admitReaudit(
       await tx
         .insert(reauditCall)
         .values(calls.map((x) => ({ batchId: id, callId: x.id, originalBatchId: x.batchId })));
+      // An erasure that committed since the calls were read (it held the lock this insert waited for): a locking
+      // read sees its commit, and the reaudit is refused.
+      const erasedSince = await tx
+        .select({ id: call.id, audioName: call.audioName })
+        .from(call)
+        .where(and(inArray(call.id, callIds), eq(call.status, 'Erased')))
+        .for('share');
+      if (erasedSince.length)
+        throw new Refusal(
+          'conflict',
+          `erased calls cannot be re-run: ${list(erasedSince.map((e) => `${e.audioName} (call ${e.id})`))}`,
+        );
       return id;
     });
   } catch (err) {

@@ -9,6 +9,7 @@ const RUNNING = new Set(['Queued', 'InProgress', 'Pending']);
 
 export function playerView(d: CallDetail): Html {
   const c = d.call;
+  if (c.status === 'Erased') return erasedView(d);
   return html`<div class="row">
   <h1>${c.audio_name} ${statusBadge(c.status)}</h1>
   <div class="actions">
@@ -20,8 +21,21 @@ export function playerView(d: CallDetail): Html {
 <p class="muted">${duration(c.duration)} · ${c.audio_format ?? ''} · GPU node ${c.gpu_node ?? '—'} · process ${d.process ? `${d.process.id} · ${d.process.name}` : c.process_id}</p>`;
 }
 
+/** An erased call: its tombstone only (no name, no player: its recording and results are gone). */
+function erasedView(d: CallDetail): Html {
+  return html`<div class="row">
+  <h1 data-erased>call ${d.call.call_id} ${statusBadge(d.call.status)}</h1>
+  <div class="actions">
+    ${d.batch ? html`<a class="button" href="/ui/batches/${d.batch.batch_id}">${d.batch.task_id}</a>` : ''}
+  </div>
+</div>
+<p class="muted">erased: its recording, transcript, analysis and answers were removed (GET /calls/${d.call.call_id} says when and by which key)</p>`;
+}
+
 export function callView(d: CallDetail): Html {
   const c = d.call;
+  if (c.status === 'Erased')
+    return html`<section class="card" id="erased"><h2>Erased</h2><p class="muted" data-erased>erased: nothing of this call is kept but its id, its batch and its place in the batch's counts</p></section>`;
   const maxTotal = d.answers.reduce((sum, a) => sum + a.max_score, 0);
   return html`${RUNNING.has(c.status) ? html`<span data-live hidden></span>` : ''}
 <div class="columns">

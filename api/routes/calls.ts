@@ -1,5 +1,9 @@
-// GET /calls/{id} (every stage result of one call) and GET /calls/{id}/audio (the recording, seekable).
+// GET /calls/{id} (every stage result of one call) and GET /calls/{id}/audio (the recording, seekable); an
+// erased call answers both with 410 and its tombstone. DELETE /calls/{id} lives in erasure.ts.
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { CallRow } from '../../drizzle/schema/index.js';
+import { erasedDetail, tombstoneOf } from '../../lifecycle/erasure.js';
 import { noteAccess } from '../accessTrail.js';
 import { audioResponse } from '../audioFile.js';
 import type { AudioLinks } from '../audioLink.js';
@@ -9,6 +13,7 @@ import { createRouter, errorResponses, idParams, json } from '../openapi.js';
 import { callDetail, findCall } from '../queries/calls.js';
 import { callDetailSchema } from '../schemas.js';
 import { temporalLinks } from '../temporalLinks.js';
+import { erasureRoutes, goneResponse } from './erasure.js';
 
 const tags = ['calls'];
 
@@ -19,7 +24,7 @@ const one = createRoute({
   summary:
     'A call: language, transcript with segments, analysis, questionnaire answers with their questions, score',
   request: { params: idParams },
-  responses: { 200: json(callDetailSchema, 'the call'), ...errorResponses(404) },
+  responses: { 200: json(callDetailSchema, 'the call'), ...errorResponses(404), ...goneResponse },
 });
 
 const audio = createRoute({
@@ -47,21 +52,29 @@ const audio = createRoute({
       content: { 'audio/*': { schema: z.string().openapi({ format: 'binary' }) } },
     },
     ...errorResponses(404, 416),
+    ...goneResponse,
   },
 });
 
 export function callRoutes(deps: ApiDeps, links: AudioLinks) {
   const db = deps.database.db;
   const temporal = temporalLinks(deps.config);
+  /** 410 with the tombstone: what is left of an erased call is its id, batch, when and by whom. */
+  const gone = async (c: Context, row: CallRow) => {
+    const tombstone = await tombstoneOf(db, row);
+    return c.json({ detail: erasedDetail(tombstone), code: 'gone' as const, ...tombstone }, 410);
+  };
   return createRouter()
     .openapi(one, async (c) => {
       const row = await findCall(db, c.req.valid('param').id);
       noteAccess(c, { batchId: row.batchId });
+      if (row.status === 'Erased') return gone(c, row);
       return c.json(await callDetail(db, row, links.url(row.id), temporal), 200);
     })
     .openapi(audio, async (c) => {
       const row = await findCall(db, c.req.valid('param').id);
       noteAccess(c, { batchId: row.batchId });
+      if (row.status === 'Erased') return gone(c, row);
       let fullPath: string;
       try {
         // Only the audio store turns a stored path into a file path (it refuses anything outside itself).
@@ -70,5 +83,6 @@ export function callRoutes(deps: ApiDeps, links: AudioLinks) {
         throw new ApiError('not_found', `the recording of call ${row.id} is not in the audio store`);
       }
       return audioResponse(fullPath, row.audioFormat, c.req.header('range'), row.audioName);
-    });
+    })
+    .route('/', erasureRoutes(deps));
 }
