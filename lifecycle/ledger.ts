@@ -5,7 +5,7 @@ import { and, count, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import { emptyProgress, type Progress } from '../core/progress.js';
 import type { Stage, StageOutcome } from '../core/stages.js';
 import type { Db } from '../drizzle/client.js';
-import { stageOutcome } from '../drizzle/schema/index.js';
+import { call, stageOutcome } from '../drizzle/schema/index.js';
 
 /** A database handle or a transaction. */
 export type Writer = Pick<Db, 'insert' | 'select' | 'update' | 'delete' | 'execute'>;
@@ -174,12 +174,23 @@ export async function outcomesAt(db: Reader, batchId: number, stage: Stage, call
 
 /**
  * A batch opened again (a day run a second time): what was not finished is undecided again, so its calls run
- * and count anew; what was done stays done and is never run again.
+ * and count anew; what was done stays done and is never run again. An erased call is never run again either (its
+ * audio is gone and a run would overwrite its tombstone): its outcomes stay as they were.
  */
 export async function reopenLedger(db: Writer, batchId: number): Promise<void> {
-  await db
-    .delete(stageOutcome)
-    .where(and(eq(stageOutcome.batchId, batchId), notInArray(stageOutcome.outcome, FINISHED)));
+  await db.delete(stageOutcome).where(
+    and(
+      eq(stageOutcome.batchId, batchId),
+      notInArray(stageOutcome.outcome, FINISHED),
+      notInArray(
+        stageOutcome.callId,
+        db
+          .select({ id: call.id })
+          .from(call)
+          .where(and(eq(call.batchId, batchId), eq(call.status, 'Erased'))),
+      ),
+    ),
+  );
 }
 
 /** When each stage of a batch first began and last finished (for the stage events' times). */

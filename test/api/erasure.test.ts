@@ -19,6 +19,7 @@ import {
   reauditCall,
   stageOutcome,
 } from '../../drizzle/schema/index.js';
+import { reopenLedger } from '../../lifecycle/ledger.js';
 import { type ApiApp, openApiApp } from '../support/apiApp.js';
 import { makeWav } from '../support/audio.js';
 import { type SeededBatch, seedFinishedBatch } from '../support/seed.js';
@@ -312,6 +313,36 @@ describe('erasing a finished call', () => {
     assert.equal(res.status, 409, JSON.stringify(body));
     assert.match(String(body.detail), /erased calls cannot be re-run/);
     assert.deepEqual(await api.db.select({ n: max(batchStatus.id) }).from(batchStatus), batchesBefore);
+  });
+});
+
+describe('an erased call is never run again', () => {
+  test('a day opened again makes its failed calls undecided, but not an erased one (its outcomes stay)', async () => {
+    // A failed call of the same batch that was not erased: the one whose outcomes a re-run must reopen.
+    const [other] = await api.db.insert(call).values({
+      batchId: seed.batchId,
+      audioName: `still here ${tag}.wav`,
+      storedPath: api.audio.batchFile(seed.batchId, 3, 'wav'),
+      processId: 1,
+      status: 'Failed',
+    });
+    await api.db.insert(stageOutcome).values({
+      batchId: seed.batchId,
+      callId: other.insertId,
+      stage: 'distribute',
+      outcome: 'failed',
+      reason: 'unreadable: not audio',
+      finishedAt: new Date(),
+    });
+    const outcomesOf = async (callId: number) =>
+      (await api.db.select().from(stageOutcome).where(eq(stageOutcome.callId, callId)))
+        .map((r) => `${r.stage}:${r.outcome}`)
+        .sort();
+    const erasedBefore = await outcomesOf(seed.failedCallId);
+    assert.ok(erasedBefore.includes('stt:failed'));
+    await reopenLedger(api.db, seed.batchId);
+    assert.deepEqual(await outcomesOf(other.insertId), [], 'the failed call is undecided again');
+    assert.deepEqual(await outcomesOf(seed.failedCallId), erasedBefore, 'the erased call stays decided');
   });
 });
 
