@@ -318,7 +318,7 @@ export async function admitReaudit(
         .select({ id: call.id, audioName: call.audioName })
         .from(call)
         .where(and(inArray(call.id, callIds), eq(call.status, 'Erased')))
-        .for('share');
+        .for('update');
       if (erasedSince.length)
         throw new Refusal(
           'conflict',
