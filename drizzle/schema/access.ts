@@ -4,7 +4,7 @@ import type { InferSelectModel } from 'drizzle-orm';
 import { datetime, index, int, mysqlTable, smallint, varchar } from 'drizzle-orm/mysql-core';
 import { API_ROLES } from '../../core/config.js';
 
-/** What a trail row records; `override` and `erasure` are for issue 16's later items (nothing writes them yet). */
+/** What a trail row records; `override` is for human review (issue 15): nothing writes it yet. */
 export const ACCESS_ACTIONS = [
   'read_call',
   'read_transcript',
