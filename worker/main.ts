@@ -20,7 +20,7 @@ import { describeRoles, parseRoles, RolesError, type WorkerRoles } from './roles
 import { ensureDailySchedule } from './schedule.js';
 import { startExitSweep } from './sweep.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal.js';
-import { bundleWorkflowsApart, createWorkers, installRuntime, runWorkers } from './workers.js';
+import { bundleWorkflowsApart, createWorkers, installRuntime } from './workers.js';
 
 const config = configOrExit();
 let roles: WorkerRoles;
@@ -69,9 +69,9 @@ const workers = await createWorkers({
   leaseMs: config.NODE_AGENT_LEASE_MS,
   log: (message) => logger.info(message),
   // Only the orchestrator runs workflows: the other roles skip the bundling's seconds and memory.
-  workflowBundle: roles.orchestrator
-    ? await bundleWorkflowsApart(path.join(tmpdir(), `cofi-workflows-${process.pid}.js`))
-    : { codePath: '' },
+  ...(roles.orchestrator && {
+    workflowBundle: await bundleWorkflowsApart(path.join(tmpdir(), `cofi-workflows-${process.pid}.js`)),
+  }),
   shutdownGraceMs: config.WORKER_SHUTDOWN_GRACE_MS,
 });
 const schedule = roles.orchestrator ? await ensureDailySchedule(client, config) : undefined;
@@ -91,7 +91,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.a
 console.log(
   `[cofi] worker running on task queue "${config.COFI_TASK_QUEUE}" as ${describeRoles(roles)} (fleet: ${config.fleet.nodes.length} GPU node(s), ${config.fleet.llm.length} LLM endpoint(s)), heap limit ${Math.round(getHeapStatistics().heap_size_limit / 1048576)} MiB`,
 );
-await runWorkers(workers, stop.signal);
+await workers.run(stop.signal);
 await sweep?.stop();
 metricsServer?.close();
 await database.close();

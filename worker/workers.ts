@@ -70,7 +70,8 @@ export type WorkerSetOptions = {
   prefix: string;
   fleet: Fleet;
   activities: Activities;
-  workflowBundle: WorkflowBundleWithSourceMap | { codePath: string };
+  /** The workflows: needed only by the orchestrator role. */
+  workflowBundle?: WorkflowBundleWithSourceMap | { codePath: string };
   /** What this process polls (WORKER_ROLES); default: everything. */
   roles?: WorkerRoles;
   /** Where node agents hold their lease (required when the roles include a node or an endpoint). */
@@ -95,6 +96,8 @@ export type WorkerSet = {
 export async function createWorkers(options: WorkerSetOptions): Promise<WorkerSet> {
   const { connection, namespace, prefix, fleet, activities } = options;
   const roles = options.roles ?? parseRoles('all', fleet);
+  if (roles.orchestrator && !options.workflowBundle)
+    throw new Error('the orchestrator role needs the workflow bundle');
   // Heartbeats carry cancellation to a running activity: send them often enough that a cancelled reaudit
   // stops its GPU requests within about a second.
   const common = {
@@ -111,7 +114,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<WorkerSe
           Worker.create({
             ...common,
             taskQueue: mainQueue(prefix),
-            workflowBundle: options.workflowBundle,
+            workflowBundle: options.workflowBundle!,
             activities: activities.main,
             maxCachedWorkflows: options.maxCachedWorkflows ?? 500,
             maxConcurrentActivityTaskExecutions: 50,
@@ -129,34 +132,34 @@ export async function createWorkers(options: WorkerSetOptions): Promise<WorkerSe
         ]
       : []),
   ]);
-  const agents: AgentSpec[] = [
-    ...roles.nodes.map((id) => {
-      const node = fleet.nodes.find((n) => n.id === id)!;
-      return {
-        key: { queue: gpuQueue(prefix, id), kind: 'gpu' as const, nodeId: id },
-        create: () =>
-          Worker.create({
-            ...common,
-            taskQueue: gpuQueue(prefix, id),
-            activities: activities.gpu,
-            maxConcurrentActivityTaskExecutions: tasksInHand(node.capacity),
-          }),
-      };
-    }),
-    ...roles.llm.map((id) => {
-      const endpoint = fleet.llm.find((l) => l.id === id)!;
-      return {
-        key: { queue: llmQueue(prefix, id), kind: 'llm' as const, nodeId: id },
-        create: () =>
-          Worker.create({
-            ...common,
-            taskQueue: llmQueue(prefix, id),
-            activities: activities.llm,
-            maxConcurrentActivityTaskExecutions: tasksInHand(endpoint.capacity),
-          }),
-      };
-    }),
+  // One agent per GPU node and LLM endpoint this process serves: alike but for queue, activities and capacity.
+  const served = [
+    ...roles.nodes.map((id) => ({
+      kind: 'gpu' as const,
+      id,
+      queue: gpuQueue(prefix, id),
+      work: activities.gpu,
+    })),
+    ...roles.llm.map((id) => ({
+      kind: 'llm' as const,
+      id,
+      queue: llmQueue(prefix, id),
+      work: activities.llm,
+    })),
   ];
+  const agents: AgentSpec[] = served.map(({ kind, id, queue, work }) => {
+    const capacity = (kind === 'gpu' ? fleet.nodes : fleet.llm).find((n) => n.id === id)!.capacity;
+    return {
+      key: { queue, kind, nodeId: id },
+      create: () =>
+        Worker.create({
+          ...common,
+          taskQueue: queue,
+          activities: work,
+          maxConcurrentActivityTaskExecutions: tasksInHand(capacity),
+        }),
+    };
+  });
   if (agents.length > 0 && !options.db) throw new Error('node agents need the database for their lease');
   const lease = {
     db: options.db!,
@@ -265,9 +268,4 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener('abort', done, { once: true });
   });
-}
-
-/** Runs a worker set until `signal` aborts (kept for callers that hold a set and a signal apart). */
-export async function runWorkers(set: WorkerSet, signal: AbortSignal): Promise<void> {
-  await set.run(signal);
 }

@@ -21,7 +21,7 @@ import { startSimulator } from '../../simulator/server.js';
 import { parseRoles } from '../../worker/roles.js';
 import { startExitSweep } from '../../worker/sweep.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from '../../worker/temporal.js';
-import { bundleWorkflows, createWorkers, installRuntime, runWorkers } from '../../worker/workers.js';
+import { bundleWorkflows, createWorkers, installRuntime } from '../../worker/workers.js';
 
 export const TEST_NAMESPACE = 'cofi-test';
 
@@ -142,7 +142,7 @@ export async function startStack(options: StackOptions = {}) {
       shutdownGraceMs: config.WORKER_SHUTDOWN_GRACE_MS,
     });
     const abort = new AbortController();
-    return { abort, running: runWorkers(workers, abort.signal) };
+    return { abort, running: workers.run(abort.signal) };
   };
   let current = await launch();
   // As the worker does: batches whose workflow ended without recording it are recorded (every second here).
