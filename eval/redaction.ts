@@ -12,6 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { luhnValid, verhoeffValid } from '../core/redaction/checksums.js';
 import { ENTITY_TYPES, type EntityType, type FoundEntity, redact } from '../core/redaction/index.js';
 
 type Lang = 'en' | 'es' | 'hi';
@@ -225,18 +226,10 @@ const group = (s: string, sizes: number[]) => {
 };
 
 // ---------- values ----------
-const luhnDigit = (body: string) => {
-  let sum = 0;
-  for (let i = 0; i < body.length; i++) {
-    let d = Number(body[body.length - 1 - i]);
-    if (i % 2 === 0) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return String((10 - (sum % 10)) % 10);
-};
+/** The one check digit that makes `body` + digit pass `valid` (Luhn, Verhoeff: exactly one does). */
+const checkDigit = (body: string, valid: (digits: string) => boolean) =>
+  [...'0123456789'].find((d) => valid(body + d))!;
+const luhnDigit = (body: string) => checkDigit(body, luhnValid);
 function cardNumber(r: Rng): string {
   const brand = r.pick([
     ['4', 16],
@@ -626,35 +619,7 @@ const ES_LETTER_NAMES: Record<string, string> = {
   Y: 'i griega',
   Z: 'zeta',
 };
-const verhoeffDigit = (body: string) => {
-  const d = [
-    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
-    [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
-    [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
-    [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
-    [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
-    [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
-    [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
-    [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
-    [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
-    [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
-  ];
-  const p = [
-    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
-    [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
-    [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
-    [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
-    [9, 4, 5, 3, 1, 2, 6, 8, 7, 0],
-    [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
-    [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
-    [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
-  ];
-  const inv = [0, 4, 3, 2, 1, 5, 6, 7, 8, 9];
-  let c = 0;
-  const rev = body.split('').reverse();
-  for (let i = 0; i < rev.length; i++) c = d[c]![p[(i + 1) % 8]![Number(rev[i])]!]!;
-  return String(inv[c]);
-};
+const verhoeffDigit = (body: string) => checkDigit(body, verhoeffValid);
 
 // ---------- entity renderings and the turns around them ----------
 type Rendering = { text: string; form: string };

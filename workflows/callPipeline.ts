@@ -160,6 +160,9 @@ function notPickedUp(err: unknown): boolean {
   );
 }
 
+const notPickedUpReason = (id: string, retry: StageRetry) =>
+  `not picked up from ${id}'s queue within ${Math.round((retry.scheduleToStartMs ?? 0) / 1000)} s`;
+
 /**
  * Runs a GPU stage on the call's node. When the node stops answering (its retries end in connection
  * errors or timeouts) the call moves to another node and the stage runs there; once every node was tried,
@@ -189,7 +192,7 @@ async function onGpuNode(
         stage,
         tried,
         reason: unpicked
-          ? `not picked up from ${route.gpuNode}'s queue within ${Math.round((retry.scheduleToStartMs ?? 0) / 1000)} s`
+          ? notPickedUpReason(route.gpuNode, retry)
           : `${(cause as ApplicationFailure).type}: ${(cause as ApplicationFailure).message}`,
         ...(unpicked ? { unpicked: true } : {}),
       });
@@ -223,7 +226,7 @@ async function onLlmEndpoint(
         stage,
         route,
         moves,
-        reason: `not picked up from ${route.llmEndpoint}'s queue within ${Math.round((retry.scheduleToStartMs ?? 0) / 1000)} s`,
+        reason: notPickedUpReason(route.llmEndpoint, retry),
       });
       if (!next) throw err;
       route = next;
