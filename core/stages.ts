@@ -272,6 +272,10 @@ export const CALL_STATUSES = [
 ] as const;
 export type CallStatus = (typeof CALL_STATUSES)[number];
 
+/** Call metadata: whether the customer called in or the agent called out. */
+export const CALL_DIRECTIONS = ['inbound', 'outbound'] as const;
+export type CallDirection = (typeof CALL_DIRECTIONS)[number];
+
 /** Why a completed call has no analysis and no score (`call.skipReason`). */
 export const SKIP_REASONS = ['no_speech'] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];

@@ -12,7 +12,7 @@ import {
   uniqueIndex,
   varchar,
 } from 'drizzle-orm/mysql-core';
-import { CALL_STATUSES, SKIP_REASONS, STAGES } from '../../core/stages.js';
+import { CALL_DIRECTIONS, CALL_STATUSES, SKIP_REASONS, STAGES } from '../../core/stages.js';
 import { batchStatus } from './batches.js';
 import { createdAt, doneFlag, updatedAt } from './columns.js';
 
@@ -50,6 +50,15 @@ export const call = mysqlTable(
      * in the recording (the LLM stages then have nothing to read and send no request). Null otherwise.
      */
     skipReason: varchar('skipReason', { length: 32, enum: SKIP_REASONS }),
+    // Call metadata, optional, given at upload or by the daily batch's sidecar JSON (all null when not given).
+    /** The contact-centre agent who took the call, as the client's systems name them. */
+    agentId: varchar('agentId', { length: 64 }),
+    team: varchar('team', { length: 64 }),
+    /** The customer's reference in the client's systems: erasure by customer reference finds calls by it. */
+    customerReference: varchar('customerReference', { length: 128 }),
+    /** When the call took place (not when cofi received it). */
+    callStartedAt: datetime('callStartedAt', { mode: 'date', fsp: 3 }),
+    direction: varchar('direction', { length: 8, enum: CALL_DIRECTIONS }),
     /** When the call was erased (DELETE /calls/{id}): the row is then a tombstone, its results gone. */
     erasedAt: datetime('erasedAt', { mode: 'date', fsp: 3 }),
     /** The name of the API key that erased it. */
@@ -62,6 +71,8 @@ export const call = mysqlTable(
     index('call_audioName').on(t.audioName),
     index('call_status').on(t.batchId, t.status),
     index('call_sourcePath').on(t.sourcePath),
+    index('call_customerReference').on(t.customerReference),
+    index('call_agent').on(t.agentId),
   ],
 );
 

@@ -4,5 +4,6 @@ export * from './agents.js';
 export * from './batches.js';
 export * from './calls.js';
 export * from './ledger.js';
+export * from './policy.js';
 export * from './reference.js';
 export * from './results.js';
