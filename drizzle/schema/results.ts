@@ -44,6 +44,11 @@ export type TranscriptSegment = {
   noSpeechProb?: number;
 };
 
+/**
+ * The transcript of a call. Its `text` also has a FULLTEXT index (`transcript_text_fulltext`, search's words
+ * filter): drizzle cannot declare one, so it is a custom migration (0009_transcript_fulltext.sql) that the
+ * schema does not show.
+ */
 export const transcript = mysqlTable(
   'transcript',
   {
