@@ -18,10 +18,12 @@ export const ACCESS_ACTIONS = [
   'daily_run',
   'override',
   'erasure',
+  /** PUT /processes/{id}/policy: a process's redaction and retention policy changed. */
+  'policy_change',
 ] as const;
 export type AccessAction = (typeof ACCESS_ACTIONS)[number];
 
-export const ACCESS_TARGETS = ['call', 'batch'] as const;
+export const ACCESS_TARGETS = ['call', 'batch', 'process'] as const;
 export type AccessTarget = (typeof ACCESS_TARGETS)[number];
 
 export const accessLog = mysqlTable(

@@ -63,6 +63,12 @@ export const call = mysqlTable(
     erasedAt: datetime('erasedAt', { mode: 'date', fsp: 3 }),
     /** The name of the API key that erased it. */
     erasedBy: varchar('erasedBy', { length: 64 }),
+    // When the retention run (lifecycle/retention.ts) removed each kind of the call's data; null: still kept.
+    // Reads of an expired part answer 410, and a resumed run skips what is marked (no double delete or count).
+    recordingExpiredAt: datetime('recordingExpiredAt', { mode: 'date', fsp: 3 }),
+    transcriptExpiredAt: datetime('transcriptExpiredAt', { mode: 'date', fsp: 3 }),
+    analysisExpiredAt: datetime('analysisExpiredAt', { mode: 'date', fsp: 3 }),
+    answerExpiredAt: datetime('answerExpiredAt', { mode: 'date', fsp: 3 }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -73,6 +79,8 @@ export const call = mysqlTable(
     index('call_sourcePath').on(t.sourcePath),
     index('call_customerReference').on(t.customerReference),
     index('call_agent').on(t.agentId),
+    // The retention run's scan: a process's calls by age.
+    index('call_process_created').on(t.processId, t.createdAt),
   ],
 );
 

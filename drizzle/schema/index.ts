@@ -7,3 +7,4 @@ export * from './ledger.js';
 export * from './policy.js';
 export * from './reference.js';
 export * from './results.js';
+export * from './retention.js';
