@@ -3,6 +3,7 @@ export * from './access.js';
 export * from './agents.js';
 export * from './batches.js';
 export * from './calls.js';
+export * from './erasure.js';
 export * from './ledger.js';
 export * from './policy.js';
 export * from './reference.js';
