@@ -2,6 +2,7 @@
 import { type InferSelectModel, relations } from 'drizzle-orm';
 import {
   bigint,
+  boolean,
   datetime,
   double,
   index,
@@ -45,6 +46,10 @@ export const call = mysqlTable(
     errorMessage: text('errorMessage'),
     /** Weighted questionnaire score, 0..100, written by llm2. */
     auditScore: double('auditScore'),
+    /** The questionnaireVersion llm2 scored the call with (null until scored). */
+    questionnaireVersionId: int('questionnaireVersionId'),
+    /** True when a critical question was answered `no`, which set the score to 0 (null until scored). */
+    criticalFailure: boolean('criticalFailure'),
     /**
      * Why the call has no analysis and no score although it completed: `no_speech` when STT heard no speech
      * in the recording (the LLM stages then have nothing to read and send no request). Null otherwise.

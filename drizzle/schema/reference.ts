@@ -2,6 +2,7 @@
 import { type InferSelectModel, relations } from 'drizzle-orm';
 import {
   boolean,
+  datetime,
   double,
   int,
   mysqlTable,
@@ -23,11 +24,33 @@ export const process = mysqlTable('process', {
 export const ANSWER_TYPES = ['yes_no', 'yes_no_na', 'scale_1_5'] as const;
 export type AnswerType = (typeof ANSWER_TYPES)[number];
 
+/**
+ * One published version of a process's questionnaire: immutable once written. The current version is the
+ * highest; llm2 scores a call with the current one and records its id on the call (call.questionnaireVersionId).
+ */
+export const questionnaireVersion = mysqlTable(
+  'questionnaireVersion',
+  {
+    id: int('id').autoincrement().primaryKey(),
+    processId: int('processId').notNull(),
+    /** 1, 2, ... per process. */
+    version: int('version').notNull(),
+    publishedAt: datetime('publishedAt', { mode: 'date', fsp: 3 }).notNull(),
+    /** The name of the API key that published it (`reference-data` for the seed's version 1). */
+    publishedBy: varchar('publishedBy', { length: 64 }),
+    note: text('note'),
+  },
+  (t) => [uniqueIndex('questionnaireVersion_process_version').on(t.processId, t.version)],
+);
+
+/** A question of one questionnaire version: a new version has new rows, so past answers keep their text. */
 export const auditQuestion = mysqlTable(
   'auditQuestion',
   {
-    id: int('id').primaryKey(),
+    id: int('id').autoincrement().primaryKey(),
     processId: int('processId').notNull(),
+    /** The questionnaireVersion this question belongs to. */
+    versionId: int('versionId').notNull(),
     position: smallint('position').notNull(),
     code: varchar('code', { length: 64 }).notNull(),
     text: text('text').notNull(),
@@ -35,8 +58,10 @@ export const auditQuestion = mysqlTable(
     /** Share of the call score this question carries; scores are weighted by it. */
     weight: double('weight').notNull(),
     guidance: text('guidance'),
+    /** Critical: the answer `no` sets the call's score to 0 ("failed on a critical item"). */
+    critical: boolean('critical').notNull().default(false),
   },
-  (t) => [uniqueIndex('auditQuestion_process_code').on(t.processId, t.code)],
+  (t) => [uniqueIndex('auditQuestion_version_code').on(t.processId, t.versionId, t.code)],
 );
 
 export const categoryMapping = mysqlTable('categoryMapping', {
@@ -65,7 +90,10 @@ export const language = mysqlTable('language', {
   enabled: boolean('enabled').notNull().default(true),
 });
 
-export const processRelations = relations(process, ({ many }) => ({ questions: many(auditQuestion) }));
+export const processRelations = relations(process, ({ many }) => ({
+  questions: many(auditQuestion),
+  questionnaireVersions: many(questionnaireVersion),
+}));
 export const auditQuestionRelations = relations(auditQuestion, ({ one }) => ({
   process: one(process, { fields: [auditQuestion.processId], references: [process.id] }),
 }));
@@ -81,6 +109,7 @@ export const categoryRelations = relations(category, ({ one }) => ({
 
 export type Process = InferSelectModel<typeof process>;
 export type AuditQuestion = InferSelectModel<typeof auditQuestion>;
+export type QuestionnaireVersion = InferSelectModel<typeof questionnaireVersion>;
 export type CategoryMapping = InferSelectModel<typeof categoryMapping>;
 export type Category = InferSelectModel<typeof category>;
 export type Language = InferSelectModel<typeof language>;
