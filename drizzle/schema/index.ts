@@ -9,3 +9,4 @@ export * from './policy.js';
 export * from './reference.js';
 export * from './results.js';
 export * from './retention.js';
+export * from './review.js';
