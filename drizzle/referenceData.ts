@@ -1,8 +1,15 @@
 // Loads the reference data (processes and questionnaires, category mappings, languages) idempotently.
 import { readFileSync } from 'node:fs';
-import { sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from './client.js';
-import { auditQuestion, category, categoryMapping, language, process } from './schema/index.js';
+import {
+  auditQuestion,
+  category,
+  categoryMapping,
+  language,
+  process,
+  questionnaireVersion,
+} from './schema/index.js';
 import type { AnswerType } from './schema/reference.js';
 
 type ProcessSeed = {
@@ -16,6 +23,7 @@ type ProcessSeed = {
     answerType: AnswerType;
     weight: number;
     guidance: string;
+    critical?: boolean;
   }[];
 };
 type CategorySeed = { id: number; code: string; name: string; children?: CategorySeed[] };
@@ -33,7 +41,14 @@ export function referenceData() {
   };
 }
 
-/** Upserts by primary key, so a second load changes nothing and an edited file updates the rows. */
+/** Who published the questionnaire versions the loader writes. */
+export const REFERENCE_DATA_PUBLISHER = 'reference-data';
+
+/**
+ * Upserts by primary key, so a second load changes nothing and an edited file updates the rows; except the
+ * questionnaires: the file gives a process its version 1 when it has none, and never changes a version that
+ * exists (published versions are immutable; new ones are published through the API).
+ */
 export async function loadReferenceData(db: Db): Promise<void> {
   const data = referenceData();
   await db.transaction(async (tx) => {
@@ -42,10 +57,33 @@ export async function loadReferenceData(db: Db): Promise<void> {
         .insert(process)
         .values({ id: p.id, name: p.name, description: p.description })
         .onDuplicateKeyUpdate({ set: { name: p.name, description: p.description } });
-      for (const [position, q] of p.questions.entries()) {
-        const row = { ...q, processId: p.id, position: position + 1 };
-        await tx.insert(auditQuestion).values(row).onDuplicateKeyUpdate({ set: row });
-      }
+      if (p.questions.length === 0) continue;
+      // Two loaders at once (API and worker starting): the second waits on the unique key, then finds v1.
+      const [created] = await tx
+        .insert(questionnaireVersion)
+        .values({
+          processId: p.id,
+          version: 1,
+          publishedAt: new Date(),
+          publishedBy: REFERENCE_DATA_PUBLISHER,
+          note: 'from the reference data',
+        })
+        .onDuplicateKeyUpdate({ set: { processId: sql`processId` } });
+      if (created.affectedRows !== 1) continue;
+      const [v1] = await tx
+        .select({ id: questionnaireVersion.id })
+        .from(questionnaireVersion)
+        .where(and(eq(questionnaireVersion.processId, p.id), eq(questionnaireVersion.version, 1)));
+      if (!v1) throw new Error(`process ${p.id}: questionnaire version 1 was not written`);
+      await tx.insert(auditQuestion).values(
+        p.questions.map((q, position) => ({
+          ...q,
+          critical: q.critical ?? false,
+          processId: p.id,
+          versionId: v1.id,
+          position: position + 1,
+        })),
+      );
     }
     for (const m of data.mappings) {
       await tx

@@ -50,6 +50,7 @@ export const batchStatus = mysqlTable(
     ivrStatus: stageStatus('ivrStatus'),
     lidStatus: stageStatus('lidStatus'),
     sttStatus: stageStatus('sttStatus'),
+    redactStatus: stageStatus('redactStatus'),
     llm1Status: stageStatus('llm1Status'),
     llm2Status: stageStatus('llm2Status'),
     /** Extra facts of a batch kind (reaudit: names not found, cleanup counts). */

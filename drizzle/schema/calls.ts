@@ -102,6 +102,7 @@ export const fileDistribution = mysqlTable(
     ivrDone: doneFlag('ivrDone'),
     lidDone: doneFlag('lidDone'),
     sttDone: doneFlag('sttDone'),
+    redactDone: doneFlag('redactDone'),
     llm1Done: doneFlag('llm1Done'),
     llm2Done: doneFlag('llm2Done'),
     /** The stage at which the call failed in its latest run, if it did. */

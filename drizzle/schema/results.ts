@@ -2,6 +2,7 @@
 import type { InferSelectModel } from 'drizzle-orm';
 import {
   boolean,
+  datetime,
   double,
   int,
   json,
@@ -11,6 +12,7 @@ import {
   uniqueIndex,
   varchar,
 } from 'drizzle-orm/mysql-core';
+import type { FoundEntity } from '../../core/redaction/types.js';
 import { createdAt } from './columns.js';
 
 export const lidResult = mysqlTable(
@@ -61,6 +63,16 @@ export const transcript = mysqlTable(
     model: varchar('model', { length: 128 }),
     gpuNode: varchar('gpuNode', { length: 64 }),
     createdAt: createdAt(),
+    /**
+     * When the redact stage replaced the personal data in `text` and `segments` with placeholders; null: the
+     * text is as STT heard it, and no LLM may read it.
+     */
+    redactedAt: datetime('redactedAt', { mode: 'date', fsp: 3 }),
+    /** What redaction found: type, placeholder, segment, character and time spans; never the value. */
+    redactedEntities: json('redactedEntities').$type<FoundEntity[]>(),
+    /** The unredacted transcript, kept only when the process's policy says keepOriginal. */
+    originalText: mediumtext('originalText'),
+    originalSegments: json('originalSegments').$type<TranscriptSegment[]>(),
   },
   (t) => [uniqueIndex('transcript_call').on(t.callId)],
 );
