@@ -58,8 +58,9 @@ export async function loadReferenceData(db: Db): Promise<void> {
         .values({ id: p.id, name: p.name, description: p.description })
         .onDuplicateKeyUpdate({ set: { name: p.name, description: p.description } });
       if (p.questions.length === 0) continue;
-      // Two loaders at once (API and worker starting): the second waits on the unique key, then finds v1.
-      const [created] = await tx
+      // Two loaders at once (API and worker starting): the second waits on the unique key, then its locking
+      // read sees the first one's questions and writes none.
+      await tx
         .insert(questionnaireVersion)
         .values({
           processId: p.id,
@@ -69,12 +70,19 @@ export async function loadReferenceData(db: Db): Promise<void> {
           note: 'from the reference data',
         })
         .onDuplicateKeyUpdate({ set: { processId: sql`processId` } });
-      if (created.affectedRows !== 1) continue;
       const [v1] = await tx
         .select({ id: questionnaireVersion.id })
         .from(questionnaireVersion)
-        .where(and(eq(questionnaireVersion.processId, p.id), eq(questionnaireVersion.version, 1)));
+        .where(and(eq(questionnaireVersion.processId, p.id), eq(questionnaireVersion.version, 1)))
+        .for('update');
       if (!v1) throw new Error(`process ${p.id}: questionnaire version 1 was not written`);
+      const [has] = await tx
+        .select({ id: auditQuestion.id })
+        .from(auditQuestion)
+        .where(eq(auditQuestion.versionId, v1.id))
+        .limit(1)
+        .for('update');
+      if (has) continue;
       await tx.insert(auditQuestion).values(
         p.questions.map((q, position) => ({
           ...q,
