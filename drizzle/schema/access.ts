@@ -20,6 +20,8 @@ export const ACCESS_ACTIONS = [
   'erasure',
   /** PUT /processes/{id}/policy: a process's redaction and retention policy changed. */
   'policy_change',
+  /** POST /processes/{id}/questionnaire/versions: a questionnaire version published (or refused). */
+  'publish_questionnaire',
 ] as const;
 export type AccessAction = (typeof ACCESS_ACTIONS)[number];
 
