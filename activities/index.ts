@@ -8,6 +8,7 @@ import { createFailureActivities } from './failures.js';
 import { createGpuActivities } from './gpu.js';
 import { createLlmActivities } from './llm.js';
 import { createReauditActivities } from './reaudit.js';
+import { createRetentionActivities } from './retention.js';
 import { observed } from './telemetry.js';
 import { createV1Activities } from './v1/index.js';
 
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
       ...createDailyActivities(deps),
       ...createReauditActivities(deps),
       ...createFailureActivities(deps),
+      ...createRetentionActivities(deps),
       redistributeCall: distribute.redistributeCall,
       rerouteLlm: distribute.rerouteLlm,
       // The first batch shape's bookkeeping, for batches that started before the ledger.

@@ -342,6 +342,11 @@ export const envSchema = z.object({
   /** Audio clean-up stages of the daily batch (comma-separated subset of denoise,ivr; empty for none). */
   DAILY_AUDIO_STAGES: commaList('denoise,ivr').pipe(z.array(z.enum(['denoise', 'ivr']))),
   /**
+   * When the Temporal Schedule runs the retention run (cron, UTC): each process's recordings, transcripts,
+   * analyses and answers older than its policy's days are removed (docs/retention.md); empty: no schedule.
+   */
+  RETENTION_CRON: z.string().default('15 3 * * *'),
+  /**
    * How often the worker looks for batches whose workflow ended without recording it (terminated, timed out)
    * or never started, and records them as ended; 0: never.
    */

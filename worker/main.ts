@@ -17,7 +17,7 @@ import { createLogger } from '../core/logger.js';
 import { createPipelineMetrics, serveMetrics } from '../core/metrics.js';
 import { prepareDatabase } from '../drizzle/migrate.js';
 import { describeRoles, parseRoles, RolesError, type WorkerRoles } from './roles.js';
-import { ensureDailySchedule } from './schedule.js';
+import { ensureDailySchedule, ensureRetentionSchedule } from './schedule.js';
 import { startExitSweep } from './sweep.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal.js';
 import { bundleWorkflowsApart, createWorkers, installRuntime } from './workers.js';
@@ -79,6 +79,9 @@ if (schedule)
   console.log(
     `[cofi] daily batch schedule "${schedule}": ${config.DAILY_CRON} (UTC), reading ${config.DAILY_DIR}`,
   );
+const retentionSchedule = roles.orchestrator ? await ensureRetentionSchedule(client, config) : undefined;
+if (retentionSchedule)
+  console.log(`[cofi] retention schedule "${retentionSchedule}": ${config.RETENTION_CRON} (UTC)`);
 const sweep = roles.orchestrator
   ? startExitSweep(
       { db: database.db, temporal: client, prefix: config.COFI_TASK_QUEUE },

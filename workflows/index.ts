@@ -4,6 +4,7 @@ export { auditUploadV2 } from './auditUpload.js';
 export { callPipelineV2 } from './callPipeline.js';
 export { dailyBatchV2 } from './dailyBatch.js';
 export { reauditV2 } from './reaudit.js';
+export { retention } from './retention.js';
 export { scheduledDay } from './scheduledDay.js';
 export { auditUpload } from './v1/auditUpload.js';
 export { callPipeline } from './v1/callPipeline.js';

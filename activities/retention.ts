@@ -1,0 +1,56 @@
+// The retention run's activities (main queue): open the run's row, expire one process's data page by page,
+// close the run. The work and its idempotency are lifecycle/retention.ts's.
+import { Context } from '@temporalio/activity';
+import type { RetentionKind, RetentionRunStatus } from '../drizzle/schema/index.js';
+import { loadProcessPolicy } from '../lifecycle/processPolicy.js';
+import {
+  closeRetentionRun,
+  expireProcess,
+  type OpenedRun,
+  openRetentionRun,
+  type ProcessExpiry,
+  type RunCounts,
+} from '../lifecycle/retention.js';
+import type { ActivityDeps } from './deps.js';
+
+export type OpenRetentionRunInput = { workflowId: string; asOf: string };
+export type ExpireProcessInput = { runId: number; processId: number; asOf: string; pageSize: number };
+export type CloseRetentionRunInput = {
+  runId: number;
+  status: Exclude<RetentionRunStatus, 'Running'>;
+  error?: string;
+};
+export type ClosedRetentionRun = { runId: number; status: RetentionRunStatus; counts: RunCounts };
+
+export function createRetentionActivities({ db, audio }: Pick<ActivityDeps, 'db' | 'audio'>) {
+  return {
+    /** Idempotent: the run's row is keyed by its workflow id; a retry finds the row the first attempt made. */
+    async openRetentionRun(input: OpenRetentionRunInput): Promise<OpenedRun> {
+      return openRetentionRun(db, input);
+    },
+    /**
+     * Idempotent: each page's deletes, marks and count commit together and a page takes only unmarked calls, so a
+     * retry (after a database error or a worker killed mid-way) goes on where the last committed page ended.
+     * The policy is read per attempt: a policy changed meanwhile applies to what is left.
+     */
+    async expireProcessData(input: ExpireProcessInput): Promise<ProcessExpiry> {
+      const ctx = Context.current();
+      const policy = await loadProcessPolicy(db, input.processId);
+      return expireProcess(
+        { db, audio },
+        {
+          runId: input.runId,
+          processId: input.processId,
+          asOf: new Date(input.asOf),
+          pageSize: input.pageSize,
+          retention: policy.retention,
+        },
+        (page: { kind: RetentionKind; calls: number }) => ctx.heartbeat(page),
+      );
+    },
+    /** Idempotent: only a running run is closed; a retry answers the same counts. */
+    async closeRetentionRun(input: CloseRetentionRunInput): Promise<ClosedRetentionRun> {
+      return closeRetentionRun(db, input);
+    },
+  };
+}

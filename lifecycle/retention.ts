@@ -1,0 +1,285 @@
+// Retention (issue 16 item 3): a run removes, per process, each kind of a call's data older than the process's
+// policy allows, and counts what it removed. The retention workflow calls these through activities/retention.ts.
+//
+// Age is the call's `createdAt` (when cofi received the recording), not the client-given `callStartedAt`: that
+// one is optional and unchecked, and the days are how long cofi holds the data. A call expires at most a little
+// later than it would by its start, never earlier.
+//
+// What each kind removes (the call row stays, with `<kind>ExpiredAt` set; reads of that part answer 410):
+//   recording   the audio store's files of the call (the stored file and its denoise/ivr copies)
+//   transcript  the transcript row, and the payloads of the call's processing_logs rows (an LLM stage's payload
+//               is the transcript it was sent)
+//   analysis    the analysis row
+//   answer      the auditAnswer rows (the call's score, a number, stays for reports)
+//
+// Idempotent and counted once: a page's deletes, its `<kind>ExpiredAt` marks and its count are one transaction,
+// and a page only takes calls not yet marked. Files go inside that transaction, before the commit: a commit that
+// fails leaves the files gone and the call unmarked, and the next attempt marks and counts it (removing nothing
+// twice: a removed file is not found again). A call that a running batch holds (callLock), is still being
+// processed, or belongs to a batch that has not ended is skipped until a later run; the page claims its calls
+// in callLock first, as admission and erasure do, so no batch takes them while they expire.
+import { and, eq, inArray, isNull, lt, notInArray, or, sql } from 'drizzle-orm';
+import type { AudioStore } from '../core/audioStore.js';
+import { BATCH_STATUSES, type CallStatus, isTerminal } from '../core/stages.js';
+import type { Db } from '../drizzle/client.js';
+import {
+  analysis,
+  auditAnswer,
+  batchStatus,
+  call,
+  callLock,
+  processingLogs,
+  processPolicy,
+  RETENTION_KINDS,
+  type RetentionKind,
+  type RetentionRunStatus,
+  retentionCount,
+  retentionRun,
+  transcript,
+} from '../drizzle/schema/index.js';
+import type { Retention } from './processPolicy.js';
+
+const DAY_MS = 86_400_000;
+
+/** The policy field that says how long each kind is kept. */
+export const RETENTION_DAYS = {
+  recording: 'recordingDays',
+  transcript: 'transcriptDays',
+  analysis: 'analysisDays',
+  answer: 'answerDays',
+} as const satisfies Record<RetentionKind, keyof Retention>;
+
+/** The call column that says when each kind expired. */
+export const EXPIRED_AT = {
+  recording: call.recordingExpiredAt,
+  transcript: call.transcriptExpiredAt,
+  analysis: call.analysisExpiredAt,
+  answer: call.answerExpiredAt,
+} as const;
+
+const EXPIRED_FIELD = {
+  recording: 'recordingExpiredAt',
+  transcript: 'transcriptExpiredAt',
+  analysis: 'analysisExpiredAt',
+  answer: 'answerExpiredAt',
+} as const satisfies Record<RetentionKind, keyof typeof call.$inferSelect>;
+
+/** Calls a batch may still be working on (the first batch shape holds no callLock while it runs). */
+const BUSY_CALL: CallStatus[] = ['Queued', 'InProgress', 'Erased'];
+const RUNNING_BATCH = BATCH_STATUSES.filter((s) => !isTerminal(s));
+/** The batch id of a page's claims in callLock (no batch has it); they never outlive the page's transaction. */
+const RETENTION_CLAIM = 0;
+
+const affected = (result: unknown) => Number((result as [{ affectedRows?: number }])[0]?.affectedRows ?? 0);
+
+export type OpenedRun = { runId: number; asOf: string; processes: number[] };
+
+/**
+ * The run's row, by its workflow id (a retried activity finds the row its first attempt made), and the
+ * processes whose policy expires anything.
+ */
+export async function openRetentionRun(
+  db: Db,
+  input: { workflowId: string; asOf: string },
+): Promise<OpenedRun> {
+  await db
+    .insert(retentionRun)
+    .values({ workflowId: input.workflowId, asOf: new Date(input.asOf), startedAt: new Date() })
+    .onDuplicateKeyUpdate({ set: { workflowId: sql`workflowId` } });
+  const [run] = await db.select().from(retentionRun).where(eq(retentionRun.workflowId, input.workflowId));
+  if (!run) throw new Error(`retention run ${input.workflowId} was not recorded`);
+  const policies = await db
+    .select({ processId: processPolicy.processId })
+    .from(processPolicy)
+    .where(or(...RETENTION_KINDS.map((k) => sql`${processPolicy[RETENTION_DAYS[k]]} IS NOT NULL`)))
+    .orderBy(processPolicy.processId);
+  return { runId: run.id, asOf: run.asOf.toISOString(), processes: policies.map((p) => p.processId) };
+}
+
+export type PageInput = {
+  runId: number;
+  processId: number;
+  kind: RetentionKind;
+  days: number;
+  asOf: Date;
+  pageSize: number;
+};
+export type PageResult = { calls: number; items: number; more: boolean };
+
+/** Calls of the process old enough for `kind` to expire, not expired yet, not held: the next page. */
+async function candidates(db: Db, p: PageInput) {
+  const cutoff = new Date(p.asOf.getTime() - p.days * DAY_MS);
+  return db
+    .select({ id: call.id })
+    .from(call)
+    .leftJoin(batchStatus, eq(batchStatus.id, call.batchId))
+    .where(
+      and(
+        eq(call.processId, p.processId),
+        lt(call.createdAt, cutoff),
+        isNull(EXPIRED_AT[p.kind]),
+        notInArray(call.status, BUSY_CALL),
+        or(isNull(batchStatus.id), notInArray(batchStatus.status, RUNNING_BATCH)),
+        sql`NOT EXISTS (SELECT 1 FROM ${callLock} WHERE ${callLock.callId} = ${call.id})`,
+      ),
+    )
+    .orderBy(call.id)
+    .limit(p.pageSize);
+}
+
+/**
+ * Expires one page of `kind` for one process: deletes, marks and counts in one transaction. `more` is false when
+ * the page found nothing left to expire.
+ */
+export async function expirePage(deps: { db: Db; audio: AudioStore }, p: PageInput): Promise<PageResult> {
+  const { db, audio } = deps;
+  const found = (await candidates(db, p)).map((r) => r.id);
+  if (found.length === 0) return { calls: 0, items: 0, more: false };
+  const at = new Date();
+  const done = await db.transaction(async (tx) => {
+    // Claims first (admission's order: callLock, then the call rows); a call a batch took since is not claimed.
+    await tx
+      .insert(callLock)
+      .ignore()
+      .values(found.map((callId) => ({ callId, batchId: RETENTION_CLAIM, lockedAt: at })));
+    const claimed = (
+      await tx
+        .select({ callId: callLock.callId })
+        .from(callLock)
+        .where(and(inArray(callLock.callId, found), eq(callLock.batchId, RETENTION_CLAIM)))
+    ).map((r) => r.callId);
+    const rows = claimed.length
+      ? await tx
+          .select({ id: call.id, storedPath: call.storedPath })
+          .from(call)
+          .where(
+            and(inArray(call.id, claimed), isNull(EXPIRED_AT[p.kind]), notInArray(call.status, BUSY_CALL)),
+          )
+          .for('update')
+      : [];
+    const ids = rows.map((r) => r.id);
+    let items = 0;
+    if (ids.length > 0) {
+      items = await removeKind(tx, audio, p.kind, rows);
+      await tx
+        .update(call)
+        .set({ [EXPIRED_FIELD[p.kind]]: at })
+        .where(inArray(call.id, ids));
+      await tx
+        .insert(retentionCount)
+        .values({ runId: p.runId, processId: p.processId, kind: p.kind, calls: ids.length, items })
+        .onDuplicateKeyUpdate({
+          set: {
+            calls: sql`${retentionCount.calls} + ${ids.length}`,
+            items: sql`${retentionCount.items} + ${items}`,
+          },
+        });
+    }
+    if (claimed.length)
+      await tx
+        .delete(callLock)
+        .where(and(inArray(callLock.callId, claimed), eq(callLock.batchId, RETENTION_CLAIM)));
+    return { calls: ids.length, items };
+  });
+  // A page that claimed nothing (every call was taken meanwhile) still moves on: those calls are skipped by the
+  // next page's query, which leaves out held calls.
+  return { ...done, more: true };
+}
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/** Removes one kind of data of the page's calls; returns files removed or rows deleted. */
+async function removeKind(
+  tx: Tx,
+  audio: AudioStore,
+  kind: RetentionKind,
+  rows: { id: number; storedPath: string }[],
+): Promise<number> {
+  const ids = rows.map((r) => r.id);
+  switch (kind) {
+    case 'recording': {
+      let files = 0;
+      for (const r of rows) files += (await audio.removeCallFiles(r.storedPath)).length;
+      return files;
+    }
+    case 'transcript': {
+      const deleted = affected(await tx.delete(transcript).where(inArray(transcript.callId, ids)));
+      await tx
+        .update(processingLogs)
+        .set({ inputPayload: null })
+        .where(inArray(processingLogs.callId, ids.map(String)));
+      return deleted;
+    }
+    case 'analysis':
+      return affected(await tx.delete(analysis).where(inArray(analysis.callId, ids)));
+    case 'answer':
+      return affected(await tx.delete(auditAnswer).where(inArray(auditAnswer.callId, ids)));
+    default:
+      return assertNever(kind);
+  }
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unexpected retention kind ${String(x)}`);
+}
+
+export type ProcessExpiry = { processId: number; calls: number; items: number };
+
+/**
+ * Expires every kind the process's policy limits, page by page until nothing is left; `onPage` runs after each
+ * committed page (the activity heartbeats there). What this call did; the run's counts are retentionCount's.
+ */
+export async function expireProcess(
+  deps: { db: Db; audio: AudioStore },
+  input: { runId: number; processId: number; asOf: Date; pageSize: number; retention: Retention },
+  onPage: (page: PageResult & { kind: RetentionKind }) => void | Promise<void> = () => {},
+): Promise<ProcessExpiry> {
+  const total = { processId: input.processId, calls: 0, items: 0 };
+  for (const kind of RETENTION_KINDS) {
+    const days = input.retention[RETENTION_DAYS[kind]];
+    if (days == null) continue;
+    for (;;) {
+      const page = await expirePage(deps, { ...input, kind, days });
+      total.calls += page.calls;
+      total.items += page.items;
+      if (!page.more) break;
+      await onPage({ ...page, kind });
+    }
+  }
+  return total;
+}
+
+export type RunCounts = { processId: number; kind: RetentionKind; calls: number; items: number }[];
+
+export async function runCounts(db: Db, runIds: number[]): Promise<Map<number, RunCounts>> {
+  const byRun = new Map<number, RunCounts>();
+  if (runIds.length === 0) return byRun;
+  const rows = await db
+    .select()
+    .from(retentionCount)
+    .where(inArray(retentionCount.runId, runIds))
+    .orderBy(retentionCount.runId, retentionCount.processId, retentionCount.kind);
+  for (const r of rows) {
+    const list = byRun.get(r.runId) ?? [];
+    list.push({ processId: r.processId, kind: r.kind, calls: r.calls, items: r.items });
+    byRun.set(r.runId, list);
+  }
+  return byRun;
+}
+
+/** Records the run's end (a retry of a closed run changes nothing) and answers its counts. */
+export async function closeRetentionRun(
+  db: Db,
+  input: { runId: number; status: Exclude<RetentionRunStatus, 'Running'>; error?: string },
+): Promise<{ runId: number; status: RetentionRunStatus; counts: RunCounts }> {
+  await db
+    .update(retentionRun)
+    .set({ status: input.status, finishedAt: new Date(), error: input.error?.slice(0, 2000) ?? null })
+    .where(and(eq(retentionRun.id, input.runId), eq(retentionRun.status, 'Running')));
+  const [run] = await db.select().from(retentionRun).where(eq(retentionRun.id, input.runId));
+  return {
+    runId: input.runId,
+    status: run?.status ?? input.status,
+    counts: (await runCounts(db, [input.runId])).get(input.runId) ?? [],
+  };
+}
