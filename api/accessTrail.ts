@@ -62,6 +62,14 @@ const TRAILED: readonly Trailed[] = [
   },
   { methods: POST, path: /^\/batches$/, action: 'daily_run', target: 'batch' },
   { methods: ['DELETE'], path: /^\/calls\/([^/]*)$/, action: 'erasure', target: 'call', id: (m) => m[1] },
+  // A process's redaction and retention policy: what is redacted before the LLMs, how long data is kept.
+  {
+    methods: ['PUT'],
+    path: /^\/processes\/([^/]*)\/policy$/,
+    action: 'policy_change',
+    target: 'process',
+    id: (m) => m[1],
+  },
 ];
 
 function idOf(text: string | undefined): number | null {

@@ -21,8 +21,10 @@ import { documentApi } from './routes/docs.js';
 import { fleetRoutes } from './routes/fleet.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { policyRoutes } from './routes/policy.js';
 import { reauditRoutes } from './routes/reaudit.js';
 import { referenceRoutes } from './routes/reference.js';
+import { retentionRoutes } from './routes/retention.js';
 import { createApiMetrics } from './tableMetrics.js';
 
 export const API_VERSION = '0.1.0';
@@ -83,6 +85,8 @@ function apiRoutes(deps: ApiDeps, links: AudioLinks, registry: Registry) {
     .route('/', referenceRoutes(deps))
     .route('/', fleetRoutes(deps))
     .route('/', auditLogRoutes(deps))
+    .route('/', policyRoutes(deps))
+    .route('/', retentionRoutes(deps))
     .route('/', metricsRoutes(registry));
 }
 export type ApiRoutes = ReturnType<typeof apiRoutes>;
