@@ -52,6 +52,14 @@ const TRAILED: readonly Trailed[] = [
   },
   { methods: POST, path: /^\/audit\/upload$/, action: 'upload', target: 'batch' },
   { methods: POST, path: /^\/reaudit$/, action: 'reaudit', target: 'batch' },
+  // A retry of a batch's failed calls is a reaudit (or several) of that batch's calls.
+  {
+    methods: POST,
+    path: /^\/batches\/([^/]*)\/retry-failed$/,
+    action: 'reaudit',
+    target: 'batch',
+    id: (m) => m[1],
+  },
   { methods: POST, path: /^\/batches\/([^/]*)\/cancel$/, action: 'cancel', target: 'batch', id: (m) => m[1] },
   {
     methods: POST,

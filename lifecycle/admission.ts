@@ -231,38 +231,66 @@ export type ReauditAdmitted = {
   notFound: string[];
 };
 
-/**
- * A reaudit of the latest call with each name: the batch, the links to its calls and their locks, then its
- * workflow. A call held by a running batch (or still being processed by one) is refused, naming the holder.
- */
-export async function admitReaudit(
-  deps: LifecycleDeps,
-  input: { names: string[]; requested: ReauditStage[]; deadline?: number },
-): Promise<ReauditAdmitted> {
-  const { db, config } = deps;
-  const prefix = config.COFI_TASK_QUEUE;
+/** Which calls a reaudit re-runs: the latest call with each name, or calls by id. */
+export type ReauditTarget = { names: string[] } | { callIds: number[] };
+
+/** The calls a target names, and the names or ids it names that match no call. */
+async function findReauditCalls(db: Db, target: ReauditTarget) {
+  const columns = {
+    id: call.id,
+    audioName: call.audioName,
+    batchId: call.batchId,
+    status: call.status,
+    distributed: fileDistribution.callId,
+  };
+  if ('callIds' in target) {
+    const calls = await db
+      .select(columns)
+      .from(call)
+      .leftJoin(fileDistribution, eq(fileDistribution.callId, call.id))
+      .where(inArray(call.id, target.callIds))
+      .orderBy(call.id);
+    const have = new Set(calls.map((x) => x.id));
+    return { calls, notFound: target.callIds.filter((id) => !have.has(id)).map(String) };
+  }
   const found = await db
-    .select({
-      id: call.id,
-      audioName: call.audioName,
-      batchId: call.batchId,
-      status: call.status,
-      distributed: fileDistribution.callId,
-    })
+    .select(columns)
     .from(call)
     .leftJoin(fileDistribution, eq(fileDistribution.callId, call.id))
-    .where(inArray(call.audioName, input.names))
+    .where(inArray(call.audioName, target.names))
     .orderBy(desc(call.id));
   // A name may have been uploaded more than once: the latest call with that name is the one reaudited. Names
   // match as the query matched them (ignoring case and accents), not byte for byte.
   const latest = new Map<string, (typeof found)[number]>();
   for (const row of found) if (!latest.has(nameKey(row.audioName))) latest.set(nameKey(row.audioName), row);
-  const notFound = input.names.filter((n) => !latest.has(nameKey(n)));
-  const calls = [...latest.values()];
+  return { calls: [...latest.values()], notFound: target.names.filter((n) => !latest.has(nameKey(n))) };
+}
+
+/**
+ * A reaudit of the calls a target names: the batch, the links to its calls and their locks, then its workflow.
+ * A call held by a running batch (or still being processed by one) is refused, naming the holder. `details`
+ * is kept with the batch (what asked for it: a whole batch, a retry of a batch's failed calls).
+ */
+export async function admitReaudit(
+  deps: LifecycleDeps,
+  input: ReauditTarget & {
+    requested: ReauditStage[];
+    deadline?: number;
+    details?: Record<string, unknown>;
+  },
+): Promise<ReauditAdmitted> {
+  const { db, config } = deps;
+  const prefix = config.COFI_TASK_QUEUE;
+  const { calls, notFound } = await findReauditCalls(
+    db,
+    'callIds' in input ? { callIds: input.callIds } : { names: input.names },
+  );
   if (calls.length === 0)
-    throw new Refusal('not_found', `no call matches any of the names: ${list(notFound)}`, {
-      not_found: notFound,
-    });
+    throw new Refusal(
+      'not_found',
+      `no call matches any of the ${'callIds' in input ? 'call ids' : 'names'}: ${list(notFound)}`,
+      { not_found: notFound },
+    );
   // An erased call has no audio and no results left to re-run (its name is `erased-<id>` now).
   const erased = calls.filter((x) => x.status === 'Erased');
   if (erased.length)
@@ -299,6 +327,7 @@ export async function admitReaudit(
         details: {
           requestedStages: requested,
           notFound,
+          ...input.details,
           originalBatches: [...new Set(calls.map((x) => x.batchId))],
         },
       });

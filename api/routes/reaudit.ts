@@ -1,18 +1,25 @@
-// POST /reaudit, GET /reaudit/status/{task_id}, POST /reaudit/{task_id}/cancel.
+// POST /reaudit (calls by audio name, by id, or a whole batch), POST /batches/{id}/retry-failed,
+// GET /reaudit/status/{task_id}, POST /reaudit/{task_id}/cancel.
 import { createRoute, z } from '@hono/zod-openapi';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray, ne } from 'drizzle-orm';
 import { sameNamePair } from '../../core/names.js';
 import { REAUDIT_STAGES } from '../../core/stages.js';
-import { batchExecutionLog } from '../../drizzle/schema/index.js';
-import { admitReaudit, cancelBatch } from '../../lifecycle/admission.js';
+import { batchExecutionLog, batchStatus, call } from '../../drizzle/schema/index.js';
+import { admitReaudit, cancelBatch, Refusal } from '../../lifecycle/admission.js';
+import { memberIds } from '../../lifecycle/exits.js';
+import { retryFailed } from '../../lifecycle/retryFailed.js';
 import { noteAccess } from '../accessTrail.js';
 import { batchView, findBatchByTask } from '../batchView.js';
 import type { ApiDeps } from '../deps.js';
-import { createRouter, errorResponses, json } from '../openapi.js';
+import { createRouter, errorResponses, idParams, json, MAX_ID } from '../openapi.js';
 import { deadlineOf } from '../protections.js';
 import { statusSchema, taskParams } from '../schemas.js';
 
 export const MAX_REAUDIT_CALLS = 1000;
+/** A whole batch's calls are locked and linked in one transaction: beyond this, reaudit it by call ids. */
+export const MAX_BATCH_REAUDIT_CALLS = 10_000;
+
+const TARGETS = ['audio_names', 'call_ids', 'batch_id'] as const;
 
 export const reauditRequest = z
   .object({
@@ -38,7 +45,25 @@ export const reauditRequest = z
       })
       .openapi({
         uniqueItems: true,
-        description: 'calls by audio name (the latest call with each name), unique ignoring case and accents',
+        description:
+          'calls by audio name (the latest call with each name), unique ignoring case and accents; give exactly one of audio_names, call_ids, batch_id',
+      })
+      .optional(),
+    call_ids: z
+      .array(z.number().int().min(1, 'call ids are positive').max(MAX_ID, 'call id out of range'))
+      .min(1, 'call_ids may not be empty')
+      .max(MAX_REAUDIT_CALLS, `at most ${MAX_REAUDIT_CALLS} calls per reaudit`)
+      .refine((ids) => new Set(ids).size === ids.length, 'call_ids has duplicates')
+      .optional()
+      .openapi({ uniqueItems: true, description: 'calls by id (any batch)' }),
+    batch_id: z
+      .number()
+      .int()
+      .min(1, 'batch_id must be at least 1')
+      .max(MAX_ID, 'batch_id is out of range')
+      .optional()
+      .openapi({
+        description: `every call of this batch (a reaudit batch: the calls it re-ran), erased ones left out; at most ${MAX_BATCH_REAUDIT_CALLS} calls`,
       }),
     stages: z
       .array(z.enum(REAUDIT_STAGES))
@@ -50,6 +75,15 @@ export const reauditRequest = z
       }),
   })
   .strict()
+  .superRefine((body, ctx) => {
+    const given = TARGETS.filter((t) => body[t] !== undefined);
+    if (given.length !== 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: [given[1] ?? 'audio_names'],
+        message: `give exactly one of ${TARGETS.join(', ')}${given.length ? ` (got ${given.join(' and ')})` : ''}`,
+      });
+  })
   .openapi('ReauditRequest');
 
 const queued = z.object({
@@ -66,7 +100,8 @@ const start = createRoute({
   method: 'post',
   path: '/reaudit',
   tags: ['reaudit'],
-  summary: 'Re-run chosen stages (and the stages computed from them) for calls named by audio name',
+  summary:
+    'Re-run chosen stages (and the stages computed from them) for calls named by audio name or id, or for a whole batch',
   request: { body: { required: true, content: { 'application/json': { schema: reauditRequest } } } },
   responses: {
     200: json(queued, 'queued'),
@@ -109,13 +144,79 @@ const cancel = createRoute({
   },
 });
 
+const retried = z
+  .object({
+    status: z.literal('queued'),
+    batch_id: z.number().int().openapi({ description: 'the batch whose failed calls are retried' }),
+    task_id: z.string(),
+    failed: z
+      .number()
+      .int()
+      .openapi({ description: 'its calls whose latest run failed (erased ones left out)' }),
+    retries: z
+      .array(
+        z.object({
+          task_id: z.string(),
+          batch_id: z.number().int(),
+          from_stage: z.string().openapi({ description: 'the first stage it runs' }),
+          stages: z.array(z.string()),
+          calls: z.number().int(),
+          call_ids: z.array(z.number().int()),
+        }),
+      )
+      .openapi({ description: 'one reaudit per stage the calls failed at, earliest first' }),
+  })
+  .openapi('RetryFailed');
+
+const retry = createRoute({
+  method: 'post',
+  path: '/batches/{id}/retry-failed',
+  tags: ['reaudit'],
+  summary:
+    'Re-run the calls of a batch whose latest run failed, each from the stage it failed at (before LID: from LID; a call never distributed is distributed again)',
+  request: { params: idParams },
+  responses: {
+    200: json(retried, 'queued: one reaudit per stage'),
+    ...errorResponses(403, 404, 408, 409, 413, 503, 504),
+  },
+});
+
+type ReauditBody = z.infer<typeof reauditRequest>;
+
+/** The calls a reaudit request names: by name, by id, or every call of a batch (erased ones left out). */
+async function targetOf(deps: ApiDeps, body: ReauditBody) {
+  if (body.audio_names) return { names: body.audio_names };
+  if (body.call_ids) return { callIds: body.call_ids };
+  const db = deps.database.db;
+  const batchId = body.batch_id!;
+  const [batch] = await db.select().from(batchStatus).where(eq(batchStatus.id, batchId));
+  if (!batch) throw new Refusal('not_found', `no batch with id ${batchId}`);
+  const members = await memberIds(db, batch);
+  if (members.length > MAX_BATCH_REAUDIT_CALLS)
+    throw new Refusal(
+      'validation_error',
+      `batch ${batchId} has ${members.length} calls, more than ${MAX_BATCH_REAUDIT_CALLS} per reaudit: reaudit it by call_ids in parts`,
+    );
+  const live = members.length
+    ? await db
+        .select({ id: call.id })
+        .from(call)
+        .where(and(inArray(call.id, members), ne(call.status, 'Erased')))
+    : [];
+  if (live.length === 0)
+    throw new Refusal('conflict', `batch ${batchId} (${batch.taskId}) has no calls left to re-run`, {
+      batch_id: batchId,
+    });
+  return { callIds: live.map((x) => x.id).sort((a, b) => a - b), details: { reauditOf: batchId } };
+}
+
 export function reauditRoutes(deps: ApiDeps) {
   const lifecycle = { db: deps.database.db, temporal: deps.temporal, config: deps.config, audio: deps.audio };
   return createRouter()
     .openapi(start, async (c) => {
       const body = c.req.valid('json');
       const admitted = await admitReaudit(lifecycle, {
-        names: body.audio_names,
+        ...(await targetOf(deps, body)),
         requested: body.stages,
         deadline: deadlineOf(c),
       });
@@ -129,6 +230,32 @@ export function reauditRoutes(deps: ApiDeps) {
           stages: admitted.stages,
           requested_stages: body.stages,
           not_found: admitted.notFound,
+        },
+        200,
+      );
+    })
+    .openapi(retry, async (c) => {
+      const { id } = c.req.valid('param');
+      noteAccess(c, { targetId: id, batchId: id });
+      const { batch, failed, started } = await retryFailed(lifecycle, {
+        batchId: id,
+        deadline: deadlineOf(c),
+      });
+      noteAccess(c, { taskId: batch.taskId });
+      return c.json(
+        {
+          status: 'queued' as const,
+          batch_id: batch.id,
+          task_id: batch.taskId,
+          failed: failed.length,
+          retries: started.map((s) => ({
+            task_id: s.taskId,
+            batch_id: s.batchId,
+            from_stage: s.stages[0] ?? s.fromStage,
+            stages: s.stages,
+            calls: s.calls,
+            call_ids: s.callIds,
+          })),
         },
         200,
       );
