@@ -19,6 +19,7 @@ import { writeCallFailure } from './failures.js';
 import type {
   AdmitCallsInput,
   AdmitCallsOutput,
+  AdmittedCallItem,
   CloseBatchInput,
   CloseBatchOutput,
   OpenBatchInput,
@@ -26,6 +27,9 @@ import type {
   ReconcileInput,
   ReconcileOutput,
 } from './types.js';
+
+/** A page of admitted calls as the batch workflow gets it: ids, routes and stages, no file names. */
+export type AdmittedPage = Omit<AdmitCallsOutput, 'calls'> & { calls: Omit<AdmittedCallItem, 'audioName'>[] };
 
 /** How a call's outcome at its batch's last stage reads as the call's end. */
 export function endOf(outcome: StageOutcome): CallEnd {
@@ -114,7 +118,7 @@ export function createBatchActivities(deps: ActivityDeps) {
      * and events are brought up to date. Idempotent: distribution rows are keyed by call and the ledger keeps its
      * first decision; a page listed again lists the same calls.
      */
-    async admitCalls(input: AdmitCallsInput): Promise<AdmitCallsOutput> {
+    async admitCalls(input: AdmitCallsInput): Promise<AdmittedPage> {
       const listed = await listUndecided(deps, input);
       const exhausted = listed.length < input.limit;
       const lastListed = listed.at(-1);
@@ -133,7 +137,10 @@ export function createBatchActivities(deps: ActivityDeps) {
         load: input.load,
       });
       await refreshStages(db, input.batch.batchId);
-      return { ...page, cursor, exhausted };
+      // Ids only (issue 16): the result is kept in the workflow's history, out of an erasure's reach, and a
+      // recording's file name often carries the customer's number or name.
+      const calls = page.calls.map(({ audioName: _, ...c }) => c);
+      return { ...page, calls, cursor, exhausted };
     },
 
     /**

@@ -13,13 +13,14 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   sleep,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { AdmittedPage } from '../activities/batch.js';
 import type { createActivities } from '../activities/index.js';
-import type { AdmittedCallItem } from '../activities/types.js';
 import {
   admit,
   type CallEnd,
@@ -46,6 +47,12 @@ import {
 } from './definitions.js';
 
 type Activities = ReturnType<typeof createActivities>;
+
+/**
+ * A call as admitCalls returns it. Histories recorded before `ids-only-call-workflows` also carry its file name,
+ * which their call workflows were started with (memo and CofiAudioName); they replay as they ran.
+ */
+type AdmittedCall = AdmittedPage['calls'][number] & { audioName?: string };
 
 /** Batch bookkeeping: database work, retried until the database answers; a missing batch fails at once. */
 export const bookkeeping = proxyActivities<Activities['main']>({
@@ -330,9 +337,13 @@ export class BatchRun {
    * batch) is kept in flight: it reports to this workflow id like any other. A call workflow that ends without
    * recording an outcome (terminated) is recorded by the batch.
    */
-  private async startCall(call: AdmittedCallItem): Promise<void> {
+  private async startCall(call: AdmittedCall): Promise<void> {
     const s = this.state!;
     let handle: ChildWorkflowHandle<typeof callPipelineV2>;
+    // Ids only (issue 16): a memo and a search attribute stay in Temporal for the namespace's retention, out of
+    // an erasure's reach, and a file name often carries the customer's number or name. The Web UI finds a call
+    // by CofiCallId (api/temporalLinks.ts).
+    const named = !patched('ids-only-call-workflows');
     try {
       handle = await startChild(callPipelineV2, {
         workflowId: this.childId(call.callId),
@@ -354,11 +365,11 @@ export class BatchRun {
         typedSearchAttributes: [
           { key: SEARCH_ATTRIBUTES.batchId, value: s.batchId },
           { key: SEARCH_ATTRIBUTES.callId, value: call.callId },
-          { key: SEARCH_ATTRIBUTES.audioName, value: call.audioName },
+          ...(named ? [{ key: SEARCH_ATTRIBUTES.audioName, value: call.audioName ?? '' }] : []),
           { key: SEARCH_ATTRIBUTES.processId, value: call.processId },
           { key: SEARCH_ATTRIBUTES.kind, value: s.kind },
         ],
-        memo: { audioName: call.audioName },
+        ...(named && { memo: { audioName: call.audioName ?? '' } }),
       });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return; // adopted: it reports by signal

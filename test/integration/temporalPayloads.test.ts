@@ -1,22 +1,36 @@
 // Issue 16: what cofi hands Temporal is ids, stage names, node ids and counts, never personal data. A real audit
-// runs through the stack (simulated GPU nodes and LLM); then every event of every workflow history of this run
-// (the batch's and each call's, every run of each) is walked, its payloads decoded, and no string in it may hold
-// the recording's file name, a line of its transcript, its analysis or an answer's evidence. Temporal keeps
-// histories (and search attributes, and memos) for the namespace's retention, out of reach of DELETE /calls/{id}.
+// and a reaudit of it run through the stack (simulated GPU nodes and LLM); then every event of every workflow
+// history of this run (the batches' and each call's, every run of each) is walked: inputs, results, memos,
+// search attributes, signals, markers, failures; its payloads decoded, and no string in it may hold the
+// recording's file name, a line of its transcript, its analysis or an answer's evidence. Temporal keeps
+// histories (and search attributes, and memos) for the namespace's retention, out of reach of an erasure.
+//
+// One call fails at STT (the simulator answers 400 to its file name): what a failed stage hands Temporal is
+// checked apart. An activity's failure carries the failed request's description (core/errors.ts: the
+// FailureContext in the failure's details: the request payload, with the file name, and the server's answer),
+// and its message may quote the server's error body; the call workflow passes that context on to the
+// recordCallFailure activity, which writes processing_logs. That is a FINDING, kept as a todo below (see
+// docs/api.md, erasure, "Not reached by an erasure"): the success path is asserted, the failure path is printed.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { analysis, auditAnswer, call, transcript } from '../../drizzle/schema/index.js';
+import { SEARCH_ATTRIBUTES, workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
-import { auditForm, uploadAudit, waitForBatch } from '../support/http.js';
+import { recordHistory } from '../support/histories.js';
+import { auditForm, postReaudit, uploadAudit, waitForBatch } from '../support/http.js';
 import { type Stack, startStack } from '../support/stack.js';
 
-/** A file name as contact centres write them: the customer's number and name. */
+/** File names as contact centres write them: the customer's number and name. */
 const NAME = 'Jane Doe +44 7700 900123 2026-11-30.wav';
+/** The simulator fails this one's transcription with a 400 (clientErrorPattern). */
+const BROKEN = 'broken-stt John Roe +44 7700 900456.wav';
 
 let stack: Stack;
 before(async () => {
-  stack = await startStack();
+  stack = await startStack({
+    simulator: { failures: { clientErrorPattern: 'broken-stt', endpoints: ['transcriptions'] } },
+  });
 });
 after(async () => {
   await stack?.stop();
@@ -24,11 +38,12 @@ after(async () => {
 
 type Found = { workflowId: string; runId: string; workflowType: string };
 
-/** Every execution (each run) whose id is under this stack's prefix or that carries the batch's id. */
-async function executionsOf(batchId: number): Promise<Found[]> {
+/** Every execution (each run) whose id is under this stack's prefix or that carries one of the batches' ids. */
+async function executionsOf(batchIds: number[]): Promise<Found[]> {
   const prefix = stack.config.COFI_TASK_QUEUE;
   const seen = new Map<string, Found>();
-  for (const query of [`WorkflowId STARTS_WITH "${prefix}/"`, `CofiBatchId = ${batchId}`]) {
+  const queries = [`WorkflowId STARTS_WITH "${prefix}/"`, ...batchIds.map((id) => `CofiBatchId = ${id}`)];
+  for (const query of queries) {
     for await (const w of stack.client.workflow.list({ query })) {
       seen.set(`${w.workflowId}/${w.runId}`, {
         workflowId: w.workflowId,
@@ -59,39 +74,66 @@ function stringsOf(value: unknown, at = '', out: [string, string][] = []): [stri
   return out;
 }
 
-describe('Temporal payloads of an audit carry no personal data', () => {
-  let batchId = 0;
+/** Where a failed stage's description travels: a failure (and its details), and recordCallFailure's input. */
+const onFailurePath = (field: string, activity: string | undefined) =>
+  /failure/i.test(field) || activity === 'recordCallFailure';
+
+describe('Temporal payloads of an audit and a reaudit carry no personal data', () => {
+  const batchIds: number[] = [];
   let personal: string[] = [];
   let executions: Found[] = [];
+  let fields = 0;
   /** Where each piece of personal data was found: workflow type, event type, activity or field. */
   const leaks: string[] = [];
-  /** The leaks of call contents (transcript, analysis, answers), as opposed to the file name. */
-  const contentLeaks: string[] = [];
-  const names = [NAME, NAME.replace(/\.wav$/, '')];
+  /** The same, on a failed stage's path (a failure, its details, recordCallFailure's input). */
+  const failureLeaks: string[] = [];
+  const names = [NAME, BROKEN].flatMap((n) => [n, n.replace(/\.wav$/, '')]);
 
   before(async () => {
-    const res = await uploadAudit(stack.app, auditForm([{ name: NAME, bytes: makeWav(6, 1) }]));
+    const res = await uploadAudit(
+      stack.app,
+      auditForm([
+        { name: NAME, bytes: makeWav(6, 1) },
+        { name: BROKEN, bytes: makeWav(4, 2) },
+      ]),
+    );
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    batchId = Number(res.body.batch_id);
+    batchIds.push(Number(res.body.batch_id));
     const { final } = await waitForBatch(stack.app, String(res.body.task_id));
-    assert.equal(final.status, 'Completed', JSON.stringify(final));
-    const [c] = await stack.db.select().from(call).where(eq(call.batchId, batchId));
-    assert.ok(c);
-    const [t] = await stack.db.select().from(transcript).where(eq(transcript.callId, c.id));
-    const [a] = await stack.db.select().from(analysis).where(eq(analysis.callId, c.id));
-    const answers = await stack.db.select().from(auditAnswer).where(eq(auditAnswer.callId, c.id));
+    assert.equal(final.status, 'CompletedWithErrors', JSON.stringify(final));
+    await recordHistory(
+      stack.client,
+      workflowIds.auditUpload(stack.config.COFI_TASK_QUEUE),
+      'auditUploadV2.ids-only',
+    );
+    const again = await postReaudit(stack.app, { audio_names: [NAME], stages: ['stt', 'llm2'] });
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    batchIds.push(Number(again.body.batch_id));
+    const reaudited = await waitForBatch(stack.app, String(again.body.task_id));
+    assert.equal(reaudited.final.status, 'Completed', JSON.stringify(reaudited.final));
+    await recordHistory(
+      stack.client,
+      workflowIds.reaudit(stack.config.COFI_TASK_QUEUE, batchIds[1]!),
+      'reauditV2.ids-only',
+    );
+
+    const calls = await stack.db.select().from(call).where(eq(call.batchId, batchIds[0]!));
+    assert.equal(calls.length, 2);
+    const ids = calls.map((c) => c.id);
+    const ts = await stack.db.select().from(transcript).where(inArray(transcript.callId, ids));
+    const as = await stack.db.select().from(analysis).where(inArray(analysis.callId, ids));
+    const answers = await stack.db.select().from(auditAnswer).where(inArray(auditAnswer.callId, ids));
     // Long enough not to match a stage name or a number by chance.
     const long = (s: string | null | undefined) => (s && s.trim().length >= 12 ? [s.trim()] : []);
     personal = [
       ...names,
-      ...(t?.segments ?? []).flatMap((s) => long(s.text)),
-      ...long(a?.summary),
-      ...(a?.keyFacts ?? []).flatMap(long),
+      ...ts.flatMap((t) => (t.segments ?? []).flatMap((s) => long(s.text))),
+      ...as.flatMap((a) => [...long(a.summary), ...(a.keyFacts ?? []).flatMap(long)]),
       ...answers.flatMap((x) => long(x.evidence)),
     ];
-    executions = await executionsOf(batchId);
+    executions = await executionsOf(batchIds);
     for (const e of executions) {
-      // A closed workflow's history is complete; the call workflows closed before the batch ended.
+      // A closed workflow's history is complete; the call workflows closed before their batch ended.
       await stack.client.workflow
         .getHandle(e.workflowId, e.runId)
         .result()
@@ -102,44 +144,63 @@ describe('Temporal payloads of an audit carry no personal data', () => {
         const scheduled = event.activityTaskScheduledEventAttributes;
         if (scheduled?.activityType?.name) activities.set(String(event.eventId), scheduled.activityType.name);
         const completed =
-          event.activityTaskCompletedEventAttributes ?? event.activityTaskFailedEventAttributes ?? null;
+          event.activityTaskCompletedEventAttributes ??
+          event.activityTaskFailedEventAttributes ??
+          event.activityTaskStartedEventAttributes ??
+          null;
         const activity =
           scheduled?.activityType?.name ??
           (completed ? activities.get(String(completed.scheduledEventId)) : undefined);
         for (const [field, text] of stringsOf(event)) {
-          // The name alone when only the name is there (it is also a prefix of itself without `.wav`).
+          fields++;
           const found = personal.filter((x) => text.includes(x));
-          const shown = found.filter((x) => !names.includes(x));
           if (found.length === 0) continue;
-          const line = `${e.workflowType} (${e.workflowId}) event ${event.eventId}${activity ? ` (activity ${activity})` : ''} ${field}: ${(shown.length ? shown : [NAME]).map((x) => JSON.stringify(x.slice(0, 60))).join(', ')}`;
-          leaks.push(line);
-          if (shown.length) contentLeaks.push(line);
+          // The name alone when only the name is there (it is also a prefix of itself without `.wav`).
+          const shown = found.filter((x) => !names.includes(x.replace(/\.wav$/, '')) && !names.includes(x));
+          const what = shown.length ? shown : found.filter((x) => x.endsWith('.wav')).slice(0, 1);
+          const line = `${e.workflowType} (${e.workflowId}) event ${event.eventId}${activity ? ` (activity ${activity})` : ''} ${field}: ${(what.length ? what : found).map((x) => JSON.stringify(x.slice(0, 60))).join(', ')}`;
+          (onFailurePath(field, activity) ? failureLeaks : leaks).push(line);
         }
       }
     }
   });
 
-  test('the audit produced personal data to look for, and its batch and call workflows were found', () => {
-    assert.ok(personal.length >= 3, `personal strings: ${JSON.stringify(personal)}`);
+  test('the runs produced personal data to look for, and their batch and call workflows were found', () => {
+    assert.ok(personal.length >= 5, `personal strings: ${JSON.stringify(personal)}`);
     const types = new Set(executions.map((e) => e.workflowType));
-    assert.ok(executions.length >= 2, `executions: ${JSON.stringify(executions)}`);
-    assert.ok(
-      [...types].some((t) => /call/i.test(t)),
-      `a call workflow among ${[...types].join(', ')}`,
-    );
+    for (const t of ['auditUploadV2', 'reauditV2', 'callPipelineV2'])
+      assert.ok(types.has(t), `a ${t} execution among ${[...types].join(', ')}`);
+    // The audit's two calls and the reaudit's one.
+    assert.ok(executions.filter((e) => e.workflowType === 'callPipelineV2').length >= 3);
+    assert.ok(fields > 100, `${fields} strings walked`);
   });
 
-  test('no event of any history holds a line of the transcript, the analysis or an answer', () => {
-    assert.deepEqual(contentLeaks, [], `call contents in Temporal:\n${contentLeaks.join('\n')}`);
-  });
-
-  // A FINDING, not a passing test: the file name (which carries the customer's number) is in admitCalls'
-  // result, and in every call workflow's memo (audioName) and search attribute (CofiAudioName), where an
-  // erasure cannot reach it. Marked todo so that it is printed on every run without failing the suite while
-  // the workflows are changed (workflows/batchRun.ts, activities/batch.ts); remove the todo when it passes.
-  test('no event of any history holds the file name', {
-    todo: 'issue 16 finding: the audio name is in admitCalls results, call memos and CofiAudioName',
-  }, () => {
+  test('no event of any history holds a file name or a line of the transcript, analysis or answers', () => {
     assert.deepEqual(leaks, [], `personal data in Temporal:\n${leaks.join('\n')}`);
+  });
+
+  test("call workflows are found by the call's id, and carry no memo and no CofiAudioName", async () => {
+    const [c] = await stack.db.select().from(call).where(eq(call.audioName, NAME));
+    const found = [];
+    for await (const w of stack.client.workflow.list({
+      query: `WorkflowId STARTS_WITH "${stack.config.COFI_TASK_QUEUE}/" AND CofiCallId = ${c!.id}`,
+    }))
+      found.push(w);
+    assert.equal(found.length, 2, 'the audit and the reaudit ran it');
+    for (const w of found) {
+      const d = await stack.client.workflow.getHandle(w.workflowId, w.runId).describe();
+      assert.deepEqual(d.memo ?? {}, {});
+      assert.equal(d.typedSearchAttributes.get(SEARCH_ATTRIBUTES.audioName), undefined);
+    }
+  });
+
+  // A FINDING, not a passing test: a failed stage's request description (FailureContext: the request payload
+  // with the file name, and the server's answer) rides in the activity failure's details, and the call
+  // workflow hands it to recordCallFailure as input. Printed on every run until a stage writes its own failure
+  // context to processing_logs and hands Temporal the error class and the URL only.
+  test('no failure in any history holds the file name or call contents', {
+    todo: 'issue 16 finding: a failed stage hands Temporal its request payload (file name) and the server body',
+  }, () => {
+    assert.deepEqual(failureLeaks, [], `personal data in Temporal failures:\n${failureLeaks.join('\n')}`);
   });
 });
