@@ -105,7 +105,7 @@ export const answerReview = mysqlTable(
     answer: varchar('answer', { length: 16 }).notNull(),
     /** The AI's answer the reviewer overrode (or last confirmed against). */
     aiAnswer: varchar('aiAnswer', { length: 16 }).notNull(),
-    /** "AI answer changed since review": a reaudit's AI answer differs from `aiAnswer` (and from `answer`). */
+    /** "AI answer changed since review": a reaudit's AI answer differs from `aiAnswer`. */
     aiChanged: boolean('aiChanged').notNull().default(false),
     newAiAnswer: varchar('newAiAnswer', { length: 16 }),
     /** The reaudit batch that changed it. */
