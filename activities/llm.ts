@@ -4,6 +4,7 @@ import { stageFailure } from '../core/errors.js';
 import { findLlm } from '../core/fleet.js';
 import { createNodeSlots } from '../core/nodeSlots.js';
 import { analysis, auditAnswer, auditQuestion, category, transcript } from '../drizzle/schema/index.js';
+import { reconcileReviews } from '../lifecycle/overrides.js';
 import { finishWithoutSpeech, loadCall, markStageDone, skipIfDone } from './calls.js';
 import type { ActivityDeps } from './deps.js';
 import { slotted } from './heartbeat.js';
@@ -132,6 +133,8 @@ export function createLlmActivities({ db, config, inference }: ActivityDeps) {
           { batchId, callId, stage: 'llm2', last, startedAt },
           { auditScore: result.callScore },
         );
+        // Reviewers' overrides survive a reaudit: re-applied and rescored, flagged where the AI's answer changed.
+        await reconcileReviews(tx, { callId, batchId, answers: result.answers });
       });
     },
   };

@@ -1,5 +1,6 @@
 // A reaudit's clean-up, one stage at a time (results computed last go first): the stage's result rows of the
-// reaudit's calls are deleted and its flags reset, with an event of what was deleted, in one transaction.
+// reaudit's calls are deleted and its flags reset, with an event of what was deleted, in one transaction. The
+// first stage's transaction first keeps each call's results as a version (lifecycle/versions.ts).
 import { eq, inArray } from 'drizzle-orm';
 import type { MySqlColumn, MySqlTable } from 'drizzle-orm/mysql-core';
 import { stageFailure } from '../core/errors.js';
@@ -15,6 +16,7 @@ import {
 } from '../drizzle/schema/index.js';
 import { eventKey, logEvent } from '../lifecycle/events.js';
 import { memberIds } from '../lifecycle/exits.js';
+import { snapshotResults } from '../lifecycle/versions.js';
 import type { ActivityDeps } from './deps.js';
 import type { CleanupStageInput } from './types.js';
 
@@ -44,6 +46,10 @@ export function createReauditActivities({ db }: Pick<ActivityDeps, 'db'>) {
       const before = STAGES[STAGES.indexOf(stage) - 1] ?? null;
       const flag = DONE_FLAG[stage];
       await db.transaction(async (tx) => {
+        // Before anything is deleted, with the delete: a crash keeps both or neither, and a retry (or the next
+        // stage's clean-up) finds this reaudit's version and keeps no second one.
+        if (spec.results.length > 0)
+          await snapshotResults(tx, { id: row.id, taskId: row.taskId, stages: row.stages }, ids);
         for (const name of spec.results) {
           const { table, callId } = RESULT_ROWS[name];
           const [result] = await tx.delete(table).where(inArray(callId, ids));

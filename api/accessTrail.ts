@@ -70,6 +70,29 @@ const TRAILED: readonly Trailed[] = [
   },
   { methods: POST, path: /^\/batches$/, action: 'daily_run', target: 'batch' },
   { methods: ['DELETE'], path: /^\/calls\/([^/]*)$/, action: 'erasure', target: 'call', id: (m) => m[1] },
+  // Human review: an override or confirmation changes a call's answers and score; versions and the review show
+  // earlier answers (a version's transcript is never answered, but its answers are).
+  {
+    methods: POST,
+    path: /^\/calls\/([^/]*)\/(answers\/[^/]*\/(override|confirm)|review)$/,
+    action: 'override',
+    target: 'call',
+    id: (m) => m[1],
+  },
+  {
+    methods: GET,
+    path: /^\/calls\/([^/]*)\/(versions|versions\/diff|review)$/,
+    action: 'read_answers',
+    target: 'call',
+    id: (m) => m[1],
+  },
+  {
+    methods: GET,
+    path: /^\/ui\/f\/calls\/([^/]*)\/(review|versions)$/,
+    action: 'read_answers',
+    target: 'call',
+    id: (m) => m[1],
+  },
   // A process's redaction and retention policy: what is redacted before the LLMs, how long data is kept.
   {
     methods: ['PUT'],

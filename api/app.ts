@@ -24,6 +24,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { policyRoutes } from './routes/policy.js';
 import { reauditRoutes } from './routes/reaudit.js';
 import { referenceRoutes } from './routes/reference.js';
+import { reviewRoutes } from './routes/review.js';
 import { retentionRoutes } from './routes/retention.js';
 import { createApiMetrics } from './tableMetrics.js';
 
@@ -82,6 +83,7 @@ function apiRoutes(deps: ApiDeps, links: AudioLinks, registry: Registry) {
     .route('/', batchRoutes(deps))
     .route('/', dailyBatchRoutes(deps))
     .route('/', callRoutes(deps, links))
+    .route('/', reviewRoutes(deps))
     .route('/', referenceRoutes(deps))
     .route('/', fleetRoutes(deps))
     .route('/', auditLogRoutes(deps))

@@ -1,4 +1,5 @@
-// API keys as bearer tokens: `read` for GET, `operator` for the rest; keys configured hashed (API_KEYS).
+// API keys as bearer tokens: `read` for GET, `reviewer` also for review changes, `operator` for the rest; keys
+// configured hashed (API_KEYS).
 // The key that was accepted (or refused for its role) is the request's actor, which the access trail records.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
@@ -22,6 +23,8 @@ const OPEN_PATHS = [
 const AUDIO_PATH = /^\/calls\/(\d{1,10})\/audio$/;
 /** Reads only an operator may make: the access trail names every key and what it did. */
 const OPERATOR_READS = [/^\/audit-log$/];
+/** Changes a `reviewer` key may make (an operator may too): overriding and confirming answers, marking reviewed. */
+const REVIEW_CHANGES = [/^\/calls\/[^/]+\/answers\/[^/]+\/(override|confirm)$/, /^\/calls\/[^/]+\/review$/];
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
 export function isLoopback(host: string): boolean {
@@ -66,12 +69,18 @@ declare module 'hono' {
 export const OPEN_ACTOR: Actor = { keyName: 'open', role: 'operator' };
 export const SIGNED_LINK_ACTOR: Actor = { keyName: 'signed-link', role: 'read' };
 
-/** The key whose hash matches, an operator one first; every configured hash is compared, in constant time. */
+const RANK: Record<ApiRole, number> = { read: 0, reviewer: 1, operator: 2 };
+
+/** The key whose hash matches, the strongest role first; every configured hash is compared, in constant time. */
 export function keyOf(keys: readonly ApiKey[], presented: string): ApiKey | null {
   const digest = createHash('sha256').update(presented, 'utf8').digest();
   let found: ApiKey | null = null;
   for (const key of keys) {
-    if (timingSafeEqual(digest, Buffer.from(key.hash, 'hex')) && found?.role !== 'operator') found = key;
+    if (
+      timingSafeEqual(digest, Buffer.from(key.hash, 'hex')) &&
+      (!found || RANK[key.role] > RANK[found.role])
+    )
+      found = key;
   }
   return found;
 }
@@ -115,10 +124,19 @@ export function requireKeys(config: Pick<Config, 'API_KEYS'>, links: AudioLinks)
     const role = key.role;
     // Set before the role check: a refused attempt is recorded with the key that made it.
     c.set('actor', { keyName: keyNameOf(key), role });
+    if (
+      !readOnly &&
+      role === 'reviewer' &&
+      c.req.method === 'POST' &&
+      REVIEW_CHANGES.some((p) => p.test(path))
+    )
+      return next();
     if ((!readOnly || OPERATOR_READS.some((p) => p.test(path))) && role !== 'operator') {
       throw new ApiError(
         'forbidden',
-        `a "${role}" key may not ${c.req.method} ${path}: it needs an "operator" key`,
+        `a "${role}" key may not ${c.req.method} ${path}: it needs an "operator" key${
+          REVIEW_CHANGES.some((p) => p.test(path)) ? ' (or a "reviewer" key)' : ''
+        }`,
       );
     }
     return next();

@@ -150,8 +150,11 @@ export function namedFleet(name: FleetName, s: CpuNodeSettings): Fleet {
   return { nodes: [speech], llm: [llm] };
 }
 
-/** Roles of API keys: `read` may GET (dashboard, status), `operator` may also upload, reaudit and cancel. */
-export const API_ROLES = ['read', 'operator'] as const;
+/**
+ * Roles of API keys: `read` may GET (dashboard, status), `reviewer` may also override and confirm answers and
+ * mark calls reviewed, `operator` may do all that and upload, reaudit, cancel and erase.
+ */
+export const API_ROLES = ['read', 'reviewer', 'operator'] as const;
 export type ApiRole = (typeof API_ROLES)[number];
 /** `name` is what the access trail records; keys built by hand (tests) may leave it out: see keyNameOf. */
 export type ApiKey = { role: ApiRole; hash: string; name?: string };

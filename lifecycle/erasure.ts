@@ -5,6 +5,8 @@
 // name in information_schema, so a table added later without a line here fails that test):
 //   call              the tombstone: name -> `erased-<id>`, client paths, error, score and language cleared
 //   lidResult, transcript, analysis, auditAnswer, fileDistribution   deleted (results, per-call distribution)
+//   resultVersion, answerOverride, answerReview, callReview   deleted (earlier results; reviews, whose reasons
+//                     may quote the call; the call leaves the agreement figures)
 //   processing_logs   kept for failure counts (id, stage, status, error class, times); name, message, payload
 //                     blanked (an LLM stage's payload is the transcript)
 //   batchExecutionLog kept for the event timeline and the fleet's move counts; message blanked (names the file)
@@ -20,15 +22,19 @@ import { isTerminal } from '../core/stages.js';
 import type { Db } from '../drizzle/client.js';
 import {
   analysis,
+  answerOverride,
+  answerReview,
   auditAnswer,
   batchExecutionLog,
   batchStatus,
   type CallRow,
   call,
   callLock,
+  callReview,
   fileDistribution,
   lidResult,
   processingLogs,
+  resultVersion,
   stageOutcome,
   transcript,
 } from '../drizzle/schema/index.js';
@@ -147,6 +153,10 @@ export async function eraseCall(
       ['analysis', analysis],
       ['auditAnswer', auditAnswer],
       ['fileDistribution', fileDistribution],
+      ['resultVersion', resultVersion],
+      ['answerOverride', answerOverride],
+      ['answerReview', answerReview],
+      ['callReview', callReview],
     ] as const) {
       deleted[name] = affected(await tx.delete(table).where(eq(table.callId, id)));
     }

@@ -1,0 +1,287 @@
+// Human review on the real MariaDB (no workflow runs): a reviewer overrides an answer with a reason, the score
+// is recomputed and the seed's auditAnswer row shows the effective answer; every override is kept and shown;
+// bad input (unknown answer, empty reason, unknown question, unscored or erased call) is a 4xx that changes
+// nothing; a read key may not override, a reviewer may not do an operator's work. The "AI answer changed since
+// review" flag (raised by llm2's reconcileReviews after a reaudit) is listed, and a confirmation clears it.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { and, asc, eq, gt, max } from 'drizzle-orm';
+import { hashKey } from '../../api/auth.js';
+import {
+  accessLog,
+  answerOverride,
+  answerReview,
+  auditAnswer,
+  call,
+  callReview,
+} from '../../drizzle/schema/index.js';
+import { reconcileReviews } from '../../lifecycle/overrides.js';
+import { type ApiApp, openApiApp } from '../support/apiApp.js';
+import { type SeededBatch, seedFinishedBatch } from '../support/seed.js';
+
+const tag = randomUUID().slice(0, 8);
+const READ = `ov-read-${tag}`;
+const REVIEWER = `ov-reviewer-${tag}`;
+const OPERATOR = `ov-operator-${tag}`;
+const REVIEWER_NAME = `qa-reviewer-${tag}`;
+const OPERATOR_NAME = `qa-lead-${tag}`;
+
+let api: ApiApp;
+let seed: SeededBatch;
+let erased: SeededBatch;
+
+before(async () => {
+  api = await openApiApp({
+    API_KEYS: [
+      `read:reader-${tag}:${hashKey(READ)}`,
+      `reviewer:${REVIEWER_NAME}:${hashKey(REVIEWER)}`,
+      `operator:${OPERATOR_NAME}:${hashKey(OPERATOR)}`,
+    ].join(','),
+  });
+  seed = await seedFinishedBatch(api.db, api.audio, [`ov-a-${tag}.wav`, `ov-b-${tag}.wav`]);
+  erased = await seedFinishedBatch(api.db, api.audio, [`ov-c-${tag}.wav`, `ov-d-${tag}.wav`]);
+});
+after(async () => {
+  for (const s of [seed, erased]) {
+    for (const id of s ? [s.okCallId, s.failedCallId] : []) {
+      await api.db.delete(answerOverride).where(eq(answerOverride.callId, id));
+      await api.db.delete(answerReview).where(eq(answerReview.callId, id));
+      await api.db.delete(callReview).where(eq(callReview.callId, id));
+    }
+    await s?.cleanup();
+  }
+  await api?.stop();
+});
+
+// biome-ignore lint/suspicious/noExplicitAny: answers are read by field in assertions
+type Json = Record<string, any>;
+async function send(method: string, url: string, key: string, body?: unknown) {
+  const res = await api.app.request(url, {
+    method,
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const type = res.headers.get('content-type') ?? '';
+  return { status: res.status, body: (type.includes('json') ? await res.json() : null) as Json };
+}
+const override = (callId: number, questionId: number, body: unknown, key = REVIEWER) =>
+  send('POST', `/calls/${callId}/answers/${questionId}/override`, key, body);
+
+/** What an override may change: the answers, the score, the history and the review state of a call. */
+async function stateOf(callId: number) {
+  const [row] = await api.db.select().from(call).where(eq(call.id, callId));
+  return {
+    score: row?.auditScore ?? null,
+    answers: await api.db
+      .select({ q: auditAnswer.questionId, a: auditAnswer.answer, s: auditAnswer.score })
+      .from(auditAnswer)
+      .where(eq(auditAnswer.callId, callId))
+      .orderBy(asc(auditAnswer.questionId)),
+    history: await api.db.select().from(answerOverride).where(eq(answerOverride.callId, callId)),
+    reviews: await api.db.select().from(answerReview).where(eq(answerReview.callId, callId)),
+    marked: await api.db.select().from(callReview).where(eq(callReview.callId, callId)),
+  };
+}
+
+describe('overriding an answer', () => {
+  test('a reviewer overrides: the answer, its score and the call score change; the override is kept and shown', async () => {
+    const id = seed.okCallId;
+    const trailFrom = (await api.db.select({ id: max(accessLog.id) }).from(accessLog))[0]?.id ?? 0;
+    // The seed: greeting yes (8 of 8), identity_verification no (0 of 15).
+    const res = await override(id, 102, {
+      answer: 'yes',
+      reason: 'the agent asked for the postcode at 0:40',
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.answer, 'yes');
+    assert.equal(res.body.score, 100);
+    assert.equal(res.body.override.before, 'no');
+    assert.equal(res.body.override.after, 'yes');
+    assert.equal(res.body.override.ai_answer, 'no');
+    assert.equal(res.body.override.by, REVIEWER_NAME);
+    assert.equal(res.body.override.role, 'reviewer');
+    assert.equal(res.body.override.score_before, 87.5);
+    assert.equal(res.body.override.score_after, 100);
+
+    // The seed's tables show what the QA team decided.
+    const state = await stateOf(id);
+    assert.equal(state.score, 100);
+    assert.deepEqual(state.answers, [
+      { q: 101, a: 'yes', s: 8 },
+      { q: 102, a: 'yes', s: 15 },
+    ]);
+    const detail = await send('GET', `/calls/${id}`, READ);
+    assert.equal(detail.body.score, 100);
+    assert.equal(detail.body.answers.find((a: Json) => a.question_id === 102).answer, 'yes');
+
+    const review = await send('GET', `/calls/${id}/review`, READ);
+    assert.equal(review.status, 200);
+    assert.equal(review.body.reviewed.reviewed_by, REVIEWER_NAME);
+    assert.deepEqual(
+      review.body.answers.map((a: Json) => [a.question_id, a.answer, a.ai_answer, a.ai_changed]),
+      [[102, 'yes', 'no', false]],
+    );
+    assert.equal(review.body.history.length, 1);
+    assert.equal(review.body.history[0].reason, 'the agent asked for the postcode at 0:40');
+
+    // The access trail has the change, with the key that made it.
+    const trail = await api.db
+      .select()
+      .from(accessLog)
+      .where(and(gt(accessLog.id, trailFrom), eq(accessLog.action, 'override')));
+    assert.deepEqual(
+      trail.map((t) => [t.keyName, t.role, t.targetId, t.status]),
+      [[REVIEWER_NAME, 'reviewer', id, 200]],
+    );
+  });
+
+  test('every override is kept: a second one (by an operator) goes back to the AI answer, newest first', async () => {
+    const id = seed.okCallId;
+    const res = await override(id, 102, { answer: 'no', reason: 'listened again: no check' }, OPERATOR);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.score, 34.8);
+    assert.equal(res.body.override.before, 'yes');
+    assert.equal(res.body.override.ai_answer, 'no');
+    const review = await send('GET', `/calls/${id}/review`, REVIEWER);
+    assert.deepEqual(
+      review.body.history.map((h: Json) => [h.before, h.after, h.by, h.score_after]),
+      [
+        ['yes', 'no', OPERATOR_NAME, 34.8],
+        ['no', 'yes', REVIEWER_NAME, 100],
+      ],
+    );
+    // The effective answer is the AI's again: the review agrees with the AI now.
+    assert.deepEqual(
+      review.body.answers.map((a: Json) => [a.answer, a.ai_answer]),
+      [['no', 'no']],
+    );
+  });
+
+  test('bad input is a 4xx with a detail, and changes nothing', async () => {
+    const id = seed.okCallId;
+    const before = await stateOf(id);
+    const cases: [string, Promise<{ status: number; body: Json }>, number, RegExp][] = [
+      ['unknown answer', override(id, 102, { answer: 'maybe', reason: 'x' }), 422, /not an answer.*yes, no/],
+      ['scale answer on yes/no', override(id, 101, { answer: '3', reason: 'x' }), 422, /yes_no/],
+      ['empty reason', override(id, 102, { answer: 'yes', reason: '' }), 422, /reason/],
+      ['blank reason', override(id, 102, { answer: 'yes', reason: '   ' }), 422, /reason/],
+      ['no reason', override(id, 102, { answer: 'yes' }), 422, /reason/],
+      [
+        'unknown question',
+        override(id, 999_999, { answer: 'yes', reason: 'x' }),
+        404,
+        /no answer to question/,
+      ],
+      ['malformed question', override(id, 0, { answer: 'yes', reason: 'x' }), 422, /questionId/],
+      ['unknown call', override(2_000_000_000, 102, { answer: 'yes', reason: 'x' }), 404, /no call/],
+      ['unscored call', override(seed.failedCallId, 102, { answer: 'yes', reason: 'x' }), 404, /no answer/],
+    ];
+    for (const [name, pending, status, detail] of cases) {
+      const res = await pending;
+      assert.equal(res.status, status, `${name}: ${JSON.stringify(res.body)}`);
+      assert.match(String(res.body.detail), detail, name);
+    }
+    assert.deepEqual(await stateOf(id), before);
+  });
+
+  test('an erased call answers 410 and keeps nothing of a review', async () => {
+    const id = erased.okCallId;
+    const erase = await send('DELETE', `/calls/${id}`, OPERATOR);
+    assert.equal(erase.status, 200, JSON.stringify(erase.body));
+    const res = await override(id, 102, { answer: 'yes', reason: 'x' });
+    assert.equal(res.status, 410);
+    assert.equal(res.body.code, 'gone');
+    assert.equal((await stateOf(id)).history.length, 0);
+    assert.equal((await send('GET', `/calls/${id}/review`, READ)).status, 410);
+    assert.equal((await send('GET', `/calls/${id}/versions`, READ)).status, 410);
+  });
+
+  test('roles: a read key may not override; a reviewer may not reaudit or erase', async () => {
+    const before = await stateOf(seed.okCallId);
+    const read = await override(seed.okCallId, 102, { answer: 'yes', reason: 'x' }, READ);
+    assert.equal(read.status, 403);
+    assert.match(read.body.detail, /reviewer/);
+    assert.equal((await send('POST', `/calls/${seed.okCallId}/review`, READ)).status, 403);
+    assert.equal(
+      (await send('POST', '/reaudit', REVIEWER, { call_ids: [seed.okCallId], stages: ['llm2'] })).status,
+      403,
+    );
+    assert.equal((await send('DELETE', `/calls/${seed.okCallId}`, REVIEWER)).status, 403);
+    assert.equal((await send('GET', '/audit-log', REVIEWER)).status, 403);
+    // A reviewer reads like a read key.
+    assert.equal((await send('GET', `/calls/${seed.okCallId}`, REVIEWER)).status, 200);
+    assert.deepEqual(await stateOf(seed.okCallId), before);
+  });
+});
+
+describe('after a reaudit: "AI answer changed since review"', () => {
+  test('a new AI answer that differs from the one overridden flags the answer; the override stays in force', async () => {
+    const id = seed.okCallId;
+    // The reviewer says yes where the AI said no.
+    assert.equal((await override(id, 102, { answer: 'yes', reason: 'heard the check' })).status, 200);
+    // A reaudit's llm2 writes the same AI answers: the override is re-applied, nothing is flagged.
+    await api.db
+      .update(auditAnswer)
+      .set({ answer: 'no', score: 0 })
+      .where(and(eq(auditAnswer.callId, id), eq(auditAnswer.questionId, 102)));
+    const same = await api.db.transaction((tx) =>
+      reconcileReviews(tx, {
+        callId: id,
+        batchId: seed.batchId,
+        answers: [
+          { questionId: 101, answer: 'yes' },
+          { questionId: 102, answer: 'no' },
+        ],
+      }),
+    );
+    assert.equal(same?.auditScore, 100);
+    let state = await stateOf(id);
+    assert.equal(state.answers.find((a) => a.q === 102)?.a, 'yes');
+    assert.equal(state.reviews[0]?.aiChanged, false);
+
+    // The next reaudit's AI answers yes (and greeting no): the AI answer changed since the review.
+    await api.db.update(auditAnswer).set({ answer: 'no', score: 0 }).where(eq(auditAnswer.callId, id));
+    const changed = await api.db.transaction((tx) =>
+      reconcileReviews(tx, {
+        callId: id,
+        batchId: seed.batchId,
+        answers: [
+          { questionId: 101, answer: 'no' },
+          { questionId: 102, answer: 'yes' },
+        ],
+      }),
+    );
+    // The reviewer's yes stands; greeting is the AI's no: 15 of 23.
+    assert.equal(changed?.auditScore, 65.2);
+    state = await stateOf(id);
+    assert.equal(state.score, 65.2);
+    assert.equal(state.reviews[0]?.aiChanged, true);
+    assert.equal(state.reviews[0]?.newAiAnswer, 'yes');
+
+    const review = await send('GET', `/calls/${id}/review`, READ);
+    assert.equal(review.body.ai_changed, 1);
+    const flagged = await send('GET', '/reviews/flagged?process_id=1&limit=1000', READ);
+    assert.equal(flagged.status, 200);
+    assert.ok(flagged.body.calls.some((c: Json) => c.call_id === id && c.flagged_answers === 1));
+  });
+
+  test('confirming clears the flag and is kept; a second confirmation is a 409', async () => {
+    const id = seed.okCallId;
+    assert.equal((await send('POST', `/calls/${id}/answers/101/confirm`, REVIEWER)).status, 409);
+    const res = await send('POST', `/calls/${id}/answers/102/confirm`, REVIEWER, { reason: 'still yes' });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.kind, 'confirm');
+    assert.equal(res.body.ai_answer, 'yes');
+    const state = await stateOf(id);
+    assert.equal(state.reviews[0]?.aiChanged, false);
+    assert.equal(state.reviews[0]?.aiAnswer, 'yes');
+    assert.equal(state.history.at(-1)?.kind, 'confirm');
+    const flagged = await send('GET', '/reviews/flagged?process_id=1&limit=1000', READ);
+    assert.ok(!flagged.body.calls.some((c: Json) => c.call_id === id));
+    assert.equal((await send('POST', `/calls/${id}/answers/102/confirm`, REVIEWER)).status, 409);
+  });
+});
