@@ -3,6 +3,7 @@ import { z } from '@hono/zod-openapi';
 import {
   BATCH_KINDS,
   BATCH_STATUSES,
+  CALL_DIRECTIONS,
   CALL_STATUSES,
   SKIP_REASONS,
   STAGE_STATUSES,
@@ -189,6 +190,14 @@ export const callSummarySchema = z
     gpu_node: z.string().nullable(),
     category: z.string().nullable(),
     sub_category: z.string().nullable(),
+    // Call metadata, given at upload (`metadata`) or by a daily sidecar; null when not given.
+    agent_id: z.string().nullable().openapi({ description: 'the agent who took the call (call metadata)' }),
+    team: z.string().nullable(),
+    customer_reference: z.string().nullable(),
+    call_started_at: when
+      .nullable()
+      .openapi({ description: 'when the call took place, UTC (call metadata)' }),
+    direction: z.enum(CALL_DIRECTIONS).nullable(),
     updated_at: when,
   })
   .openapi('CallSummary');

@@ -5,6 +5,7 @@ import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundErro
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { AudioInfo } from '../core/audio/probe.js';
 import type { AudioStore } from '../core/audioStore.js';
+import { type CallMetadata, metadataColumns } from '../core/callMetadata.js';
 import type { Config } from '../core/config.js';
 import { mainQueue } from '../core/fleet.js';
 import { nameKey } from '../core/names.js';
@@ -140,7 +141,7 @@ export async function uploadBusy(deps: LifecycleDeps): Promise<boolean> {
   }
 }
 
-export type UploadedFile = { position: number; name: string; info: AudioInfo };
+export type UploadedFile = { position: number; name: string; info: AudioInfo; metadata?: CallMetadata };
 
 /** An audit upload: the batch, its calls (held by it) and its audio, then its workflow. */
 export async function admitUpload(
@@ -176,6 +177,7 @@ export async function admitUpload(
         audioFormat: f.info.format,
         audioBytes: f.info.bytes,
         audioDuration: f.info.duration,
+        ...metadataColumns(f.metadata),
       })),
     );
     const calls = await tx.select({ id: call.id }).from(call).where(eq(call.batchId, id));

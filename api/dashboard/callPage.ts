@@ -18,7 +18,24 @@ export function playerView(d: CallDetail): Html {
   </div>
 </div>
 <audio controls preload="metadata" src="${d.audio_url}" data-player></audio>
-<p class="muted">${duration(c.duration)} · ${c.audio_format ?? ''} · GPU node ${c.gpu_node ?? '—'} · process ${d.process ? `${d.process.id} · ${d.process.name}` : c.process_id}</p>`;
+<p class="muted">${duration(c.duration)} · ${c.audio_format ?? ''} · GPU node ${c.gpu_node ?? '—'} · process ${d.process ? `${d.process.id} · ${d.process.name}` : c.process_id}</p>
+${metadataView(d)}`;
+}
+
+/** The call's metadata (given at upload or by a daily sidecar), when it has any. */
+function metadataView(d: CallDetail): Html {
+  const c = d.call;
+  const rows: [string, string, string | null][] = [
+    ['agent', 'agent_id', c.agent_id],
+    ['team', 'team', c.team],
+    ['customer reference', 'customer_reference', c.customer_reference],
+    ['call started', 'call_started_at', c.call_started_at],
+    ['direction', 'direction', c.direction],
+  ];
+  if (rows.every(([, , value]) => value === null)) return html``;
+  return html`<dl class="facts" id="call-metadata">${rows
+    .filter(([, , value]) => value !== null)
+    .map(([label, field, value]) => html`<dt>${label}</dt><dd data-metadata="${field}">${value}</dd>`)}</dl>`;
 }
 
 /** An erased call: its tombstone only (no name, no player: its recording and results are gone). */

@@ -1,5 +1,6 @@
 // Reads behind the batch endpoints and pages: list, one batch with its stage timings, events, failures, calls.
 import { and, asc, desc, eq, gt, inArray, lt, type SQL } from 'drizzle-orm';
+import { metadataView } from '../../core/callMetadata.js';
 import { type Progress, stageStatus } from '../../core/progress.js';
 import { type BatchKind, type BatchStatus, eventStageName, STAGES, type Stage } from '../../core/stages.js';
 import type { Db } from '../../drizzle/client.js';
@@ -242,6 +243,7 @@ export function callSummary(
     gpu_node: c.gpuNode,
     category,
     sub_category: subCategory,
+    ...metadataView(c),
     updated_at: iso(c.updatedAt),
   };
 }

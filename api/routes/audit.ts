@@ -2,6 +2,12 @@
 // disk, so its form is validated after it arrived, by the same schema the OpenAPI document shows.
 import { createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
+import {
+  CALL_METADATA_FIELDS,
+  type CallMetadata,
+  CallMetadataError,
+  parseUploadMetadata,
+} from '../../core/callMetadata.js';
 import { sameNamePair } from '../../core/names.js';
 import { AUDIT_STAGES, missingInputs, orderStages, type Stage } from '../../core/stages.js';
 import { categoryMapping, process } from '../../drizzle/schema/index.js';
@@ -57,6 +63,15 @@ export const uploadFields = z
         description: `comma-separated, each at most once, of: ${AUDIT_STAGES.join(', ')} (distribute is always run); llm1 and llm2 need stt; default all`,
         pattern: `^\\s*${STAGE_LIST}?(\\s*,\\s*${STAGE_LIST})*\\s*$`,
         example: 'lid,stt',
+      }),
+    metadata: z
+      .string()
+      .optional()
+      .openapi({
+        type: 'string',
+        description: `optional call metadata: a JSON object from file name (exactly as uploaded) to that file's fields, any of ${CALL_METADATA_FIELDS.join(', ')}: agent_id and team 1..64 printable characters, customer_reference 1..128, call_started_at ISO 8601 with a time zone (at most a day ahead), direction inbound or outbound; a null field is not given. A file without an entry has no metadata; an unknown field or a name that is not an uploaded file is refused (422) and nothing is stored`,
+        example:
+          '{"call-1.wav": {"agent_id": "a-17", "team": "north", "customer_reference": "C-991", "call_started_at": "2026-11-30T09:12:00Z", "direction": "inbound"}}',
       }),
   })
   .openapi('AuditUploadFields');
@@ -147,13 +162,25 @@ async function validate(deps: ApiDeps, upload: StagedUpload) {
     const issue = parsed.error.issues[0]!;
     throw new ApiError('validation_error', `form field ${issue.path.join('.')}: ${issue.message}`);
   }
-  const { process_id: processId, category_mapping_id: mappingId = 1, stages } = parsed.data;
+  const { process_id: processId, category_mapping_id: mappingId = 1, stages, metadata } = parsed.data;
+  let byName = new Map<string, CallMetadata>();
+  if (metadata !== undefined) {
+    try {
+      byName = parseUploadMetadata(
+        metadata,
+        upload.files.map((f) => f.name),
+      );
+    } catch (err) {
+      if (!(err instanceof CallMetadataError)) throw err;
+      throw new ApiError('validation_error', `form field metadata: ${err.message}`);
+    }
+  }
   const db = deps.database.db;
   const [proc] = await db.select().from(process).where(eq(process.id, processId));
   if (!proc?.active) throw new ApiError('validation_error', `process_id ${processId} does not exist`);
   const [mapping] = await db.select().from(categoryMapping).where(eq(categoryMapping.id, mappingId));
   if (!mapping) throw new ApiError('validation_error', `category_mapping_id ${mappingId} does not exist`);
-  return { processId, mappingId, stages };
+  return { processId, mappingId, stages, metadata: byName };
 }
 
 /** Two names the database holds equal (it compares ignoring case and accents), for the 400's `detail`. */
@@ -183,10 +210,10 @@ export function auditRoutes(deps: ApiDeps) {
       deps.probeAudio,
     );
     try {
-      const { processId, mappingId, stages } = await validate(deps, staged);
+      const { processId, mappingId, stages, metadata } = await validate(deps, staged);
       const { batchId, taskId } = await admitUpload(lifecycle, {
         stagingDir: staged.dir,
-        files: staged.files,
+        files: staged.files.map((f) => ({ ...f, metadata: metadata.get(f.name) })),
         processId,
         mappingId,
         stages,

@@ -77,6 +77,11 @@ describe('CLI rendering', () => {
         gpu_node: 'n',
         category: null,
         sub_category: null,
+        agent_id: null,
+        team: null,
+        customer_reference: null,
+        call_started_at: null,
+        direction: null,
         updated_at: '2025-01-31T10:00:00.000Z',
       },
     ]);
