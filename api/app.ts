@@ -26,6 +26,7 @@ import { reauditRoutes } from './routes/reaudit.js';
 import { referenceRoutes } from './routes/reference.js';
 import { reviewRoutes } from './routes/review.js';
 import { retentionRoutes } from './routes/retention.js';
+import { searchRoutes } from './routes/search.js';
 import { createApiMetrics } from './tableMetrics.js';
 
 export const API_VERSION = '0.1.0';
@@ -82,6 +83,7 @@ function apiRoutes(deps: ApiDeps, links: AudioLinks, registry: Registry) {
     .route('/', reauditRoutes(deps))
     .route('/', batchRoutes(deps))
     .route('/', dailyBatchRoutes(deps))
+    .route('/', searchRoutes(deps))
     .route('/', callRoutes(deps, links))
     .route('/', reviewRoutes(deps))
     .route('/', referenceRoutes(deps))
