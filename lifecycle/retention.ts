@@ -13,11 +13,14 @@
 //   answer      the auditAnswer rows (the call's score, a number, stays for reports)
 //
 // Idempotent and counted once: a page's deletes, its `<kind>ExpiredAt` marks and its count are one transaction,
-// and a page only takes calls not yet marked. Files go inside that transaction, before the commit: a commit that
-// fails leaves the files gone and the call unmarked, and the next attempt marks and counts it (removing nothing
-// twice: a removed file is not found again). A call that a running batch holds (callLock), is still being
+// and a page only takes calls not yet marked. Files go inside that transaction, after its last statement and
+// before the commit: a page whose statements fail has removed nothing, and is done again whole. Only a commit that
+// fails after the files went (or a worker killed in that instant) leaves files gone and calls unmarked: the retry
+// marks and counts those calls once, but their files, no longer there, are not in its file count. A call that a running batch holds (callLock), is still being
 // processed, or belongs to a batch that has not ended is skipped until a later run; the page claims its calls
 // in callLock first, as admission and erasure do, so no batch takes them while they expire.
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { and, eq, inArray, isNull, lt, notInArray, or, sql } from 'drizzle-orm';
 import type { AudioStore } from '../core/audioStore.js';
 import { BATCH_STATUSES, type CallStatus, isTerminal } from '../core/stages.js';
@@ -160,7 +163,8 @@ export async function expirePage(deps: { db: Db; audio: AudioStore }, p: PageInp
     const ids = rows.map((r) => r.id);
     let items = 0;
     if (ids.length > 0) {
-      items = await removeKind(tx, audio, p.kind, rows);
+      // Every statement that can fail comes before the files go: a failed page has removed nothing.
+      items = await removeRows(tx, audio, p.kind, rows);
       await tx
         .update(call)
         .set({ [EXPIRED_FIELD[p.kind]]: at })
@@ -174,6 +178,7 @@ export async function expirePage(deps: { db: Db; audio: AudioStore }, p: PageInp
             items: sql`${retentionCount.items} + ${items}`,
           },
         });
+      if (p.kind === 'recording') for (const r of rows) await audio.removeCallFiles(r.storedPath);
     }
     if (claimed.length)
       await tx
@@ -188,8 +193,11 @@ export async function expirePage(deps: { db: Db; audio: AudioStore }, p: PageInp
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
-/** Removes one kind of data of the page's calls; returns files removed or rows deleted. */
-async function removeKind(
+/**
+ * Deletes one kind of data of the page's calls and answers what goes: rows deleted, or for recordings the files
+ * there are (removed by the caller once every statement of the page has succeeded).
+ */
+async function removeRows(
   tx: Tx,
   audio: AudioStore,
   kind: RetentionKind,
@@ -199,7 +207,7 @@ async function removeKind(
   switch (kind) {
     case 'recording': {
       let files = 0;
-      for (const r of rows) files += (await audio.removeCallFiles(r.storedPath)).length;
+      for (const r of rows) files += (await callFiles(audio, r.storedPath)).length;
       return files;
     }
     case 'transcript': {
@@ -217,6 +225,15 @@ async function removeKind(
     default:
       return assertNever(kind);
   }
+}
+
+/** The files AudioStore.removeCallFiles removes for a call: the stored one and the copies sharing its stem. */
+async function callFiles(audio: AudioStore, storedPath: string): Promise<string[]> {
+  const full = audio.resolve(storedPath);
+  const stem = path.basename(full).split('.')[0];
+  if (!stem) return [];
+  const entries = await readdir(path.dirname(full)).catch(() => [] as string[]);
+  return entries.filter((name) => name.split('.')[0] === stem);
 }
 
 function assertNever(x: never): never {

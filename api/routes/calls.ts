@@ -1,5 +1,6 @@
 // GET /calls/{id} (every stage result of one call) and GET /calls/{id}/audio (the recording, seekable); an
-// erased call answers both with 410 and its tombstone. DELETE /calls/{id} lives in erasure.ts.
+// erased call answers both with 410 and its tombstone, a recording expired by retention answers 410 too, and the
+// call says which parts expired when. DELETE /calls/{id} lives in erasure.ts.
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { CallRow } from '../../drizzle/schema/index.js';
@@ -9,13 +10,29 @@ import { audioResponse } from '../audioFile.js';
 import type { AudioLinks } from '../audioLink.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
-import { createRouter, errorResponses, idParams, json } from '../openapi.js';
+import { createRouter, errorResponses, errorSchema, idParams, json } from '../openapi.js';
 import { callDetail, findCall } from '../queries/calls.js';
 import { callDetailSchema } from '../schemas.js';
 import { temporalLinks } from '../temporalLinks.js';
-import { erasureRoutes, goneResponse } from './erasure.js';
+import { erasureRoutes, goneResponse, goneSchema } from './erasure.js';
 
 const tags = ['calls'];
+
+/** When the retention run removed each part of the call (lifecycle/retention.ts); null: still kept. */
+const expiredSchema = z
+  .object({
+    recording: z.string().nullable().openapi({ format: 'date-time' }),
+    transcript: z.string().nullable().openapi({ format: 'date-time' }),
+    analysis: z.string().nullable().openapi({ format: 'date-time' }),
+    answer: z.string().nullable().openapi({ format: 'date-time' }),
+  })
+  .openapi('ExpiredParts', { description: 'when each part expired by retention; null: kept' });
+const expiredOf = (row: CallRow) => ({
+  recording: row.recordingExpiredAt?.toISOString() ?? null,
+  transcript: row.transcriptExpiredAt?.toISOString() ?? null,
+  analysis: row.analysisExpiredAt?.toISOString() ?? null,
+  answer: row.answerExpiredAt?.toISOString() ?? null,
+});
 
 const one = createRoute({
   method: 'get',
@@ -24,7 +41,11 @@ const one = createRoute({
   summary:
     'A call: language, transcript with segments, analysis, questionnaire answers with their questions, score',
   request: { params: idParams },
-  responses: { 200: json(callDetailSchema, 'the call'), ...errorResponses(404), ...goneResponse },
+  responses: {
+    200: json(callDetailSchema.extend({ expired: expiredSchema }), 'the call'),
+    ...errorResponses(404),
+    ...goneResponse,
+  },
 });
 
 const audio = createRoute({
@@ -52,7 +73,10 @@ const audio = createRoute({
       content: { 'audio/*': { schema: z.string().openapi({ format: 'binary' }) } },
     },
     ...errorResponses(404, 416),
-    ...goneResponse,
+    410: json(
+      z.union([goneSchema, errorSchema]),
+      'the call was erased (its tombstone), or its recording expired by retention',
+    ),
   },
 });
 
@@ -69,12 +93,21 @@ export function callRoutes(deps: ApiDeps, links: AudioLinks) {
       const row = await findCall(db, c.req.valid('param').id);
       noteAccess(c, { batchId: row.batchId });
       if (row.status === 'Erased') return gone(c, row);
-      return c.json(await callDetail(db, row, links.url(row.id), temporal), 200);
+      const detail = await callDetail(db, row, links.url(row.id), temporal);
+      return c.json({ ...detail, expired: expiredOf(row) }, 200);
     })
     .openapi(audio, async (c) => {
       const row = await findCall(db, c.req.valid('param').id);
       noteAccess(c, { batchId: row.batchId });
       if (row.status === 'Erased') return gone(c, row);
+      if (row.recordingExpiredAt)
+        return c.json(
+          {
+            detail: `the recording of call ${row.id} expired by retention on ${row.recordingExpiredAt.toISOString()}`,
+            code: 'gone' as const,
+          },
+          410,
+        );
       let fullPath: string;
       try {
         // Only the audio store turns a stored path into a file path (it refuses anything outside itself).

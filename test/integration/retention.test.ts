@@ -1,0 +1,323 @@
+// Retention on the real stack: calls of two processes with different days (created old, directly in the database,
+// with their recordings in the audio store) expire by kind as each policy says; the run's counts per process and
+// kind are right, the files are gone, reads of an expired part answer 410, a second run removes and counts
+// nothing; a run whose page fails mid-way (a database fault) resumes and counts each call once; a call a running
+// batch holds is skipped; the schedule exists with the configured cron.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { eq, inArray } from 'drizzle-orm';
+import { mainQueue } from '../../core/fleet.js';
+import {
+  analysis,
+  auditAnswer,
+  batchStatus,
+  call,
+  callLock,
+  process,
+  processPolicy,
+  retentionCount,
+  retentionRun,
+  transcript,
+} from '../../drizzle/schema/index.js';
+import { ensureRetentionSchedule, retentionScheduleId } from '../../worker/schedule.js';
+import { retention } from '../../workflows/retention.js';
+import { makeWav } from '../support/audio.js';
+import { failUpdates } from '../support/dbFault.js';
+import { recordHistory } from '../support/histories.js';
+import { type Stack, startStack } from '../support/stack.js';
+
+const DAY_MS = 86_400_000;
+const tag = randomUUID().slice(0, 8);
+/** Process ids of this file only (the test database is shared; a run acts on every process with a policy). */
+const base = 600_000_000 + Math.floor(Math.random() * 90_000_000);
+const A = base;
+const B = base + 1;
+const C = base + 2;
+
+let stack: Stack;
+const batches: number[] = [];
+before(async () => {
+  stack = await startStack({ env: { DAILY_CRON: '', RETENTION_CRON: '' } });
+  await stack.db.insert(process).values([
+    { id: A, name: `retention ${tag} A` },
+    { id: B, name: `retention ${tag} B` },
+    { id: C, name: `retention ${tag} C` },
+  ]);
+});
+after(async () => {
+  if (stack) {
+    const ids = [A, B, C];
+    if (batches.length) {
+      await stack.db.delete(callLock).where(inArray(callLock.batchId, batches));
+      const calls = (
+        await stack.db.select({ id: call.id }).from(call).where(inArray(call.batchId, batches))
+      ).map((r) => r.id);
+      if (calls.length) {
+        await stack.db.delete(transcript).where(inArray(transcript.callId, calls));
+        await stack.db.delete(analysis).where(inArray(analysis.callId, calls));
+        await stack.db.delete(auditAnswer).where(inArray(auditAnswer.callId, calls));
+      }
+      await stack.db.delete(call).where(inArray(call.batchId, batches));
+      await stack.db.delete(batchStatus).where(inArray(batchStatus.id, batches));
+    }
+    await stack.db.delete(processPolicy).where(inArray(processPolicy.processId, ids));
+    await stack.db.delete(process).where(inArray(process.id, ids));
+  }
+  await stack?.stop();
+});
+
+/** A finished batch of the process with one call per age (days), each with a recording, transcript, analysis, answers. */
+async function seedCalls(processId: number, ages: number[], status = 'Completed' as const) {
+  const key = randomUUID().slice(0, 8);
+  const [b] = await stack.db.insert(batchStatus).values({
+    batchDate: new Date().toISOString().slice(0, 10),
+    kind: 'audit',
+    status,
+    taskId: `retention-${key}`,
+    workflowId: `test/retention-${key}`,
+    processId,
+    categoryMappingId: 1,
+    stages: ['distribute', 'lid', 'stt', 'llm1', 'llm2'],
+    totalFiles: ages.length,
+    completedFiles: ages.length,
+    attempt: 1,
+  });
+  const batchId = b.insertId;
+  batches.push(batchId);
+  const ids: number[] = [];
+  for (const [i, age] of ages.entries()) {
+    const storedPath = stack.audio.batchFile(batchId, i + 1, 'wav');
+    const full = stack.audio.resolve(storedPath);
+    await mkdir(path.dirname(full), { recursive: true });
+    await writeFile(full, makeWav(1, 5 + i));
+    // A processed copy beside it, as denoise writes one: the recording is both.
+    await writeFile(full.replace(/\.wav$/, '.denoise.wav'), makeWav(1, 6 + i));
+    const [row] = await stack.db.insert(call).values({
+      batchId,
+      audioName: `${tag}-p${processId}-${i}.wav`,
+      storedPath,
+      processId,
+      status: 'Completed',
+      stage: 'llm2',
+      audioFormat: 'wav',
+      createdAt: new Date(Date.now() - age * DAY_MS),
+    });
+    const callId = row.insertId;
+    ids.push(callId);
+    await stack.db.insert(transcript).values({
+      callId,
+      lang: 'en',
+      text: `my card is 4111 1111 1111 1111 (${tag})`,
+      segments: [{ id: 0, start: 0, end: 1, text: 'my card' }],
+    });
+    await stack.db.insert(analysis).values({ callId, summary: `a billing question (${tag})` });
+    await stack.db.insert(auditAnswer).values([
+      { callId, questionId: 1, answer: 'yes', score: 1, maxScore: 1 },
+      { callId, questionId: 2, answer: 'no', score: 0, maxScore: 1 },
+    ]);
+  }
+  return { batchId, ids };
+}
+
+async function setPolicy(processId: number, retentionDays: Record<string, number | null>) {
+  const res = await stack.app.request(`/processes/${processId}/policy`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ retention: retentionDays }),
+  });
+  assert.equal(res.status, 200, await res.text());
+}
+
+async function runRetention(name: string, input: Parameters<typeof retention>[0] = {}) {
+  const workflowId = `${stack.config.COFI_TASK_QUEUE}/retention-${name}`;
+  const result = await stack.client.workflow.execute(retention, {
+    taskQueue: mainQueue(stack.config.COFI_TASK_QUEUE),
+    workflowId,
+    args: [input],
+  });
+  return { workflowId, result };
+}
+
+/** The run's counts for this file's processes: `process/kind` -> [calls, items]. */
+async function countsOf(runId: number) {
+  const rows = await stack.db.select().from(retentionCount).where(eq(retentionCount.runId, runId));
+  return Object.fromEntries(
+    rows
+      .filter((r) => [A, B, C].includes(r.processId))
+      .map((r) => [
+        `${r.processId === A ? 'A' : r.processId === B ? 'B' : 'C'}/${r.kind}`,
+        [r.calls, r.items],
+      ]),
+  );
+}
+
+const filesOf = async (batchId: number) =>
+  (await readdir(stack.audio.resolve(`batch-${batchId}`)).catch(() => [] as string[])).sort();
+const stem = (n: number) => String(n).padStart(5, '0');
+
+describe('a retention run over two processes with different days', () => {
+  let a: { batchId: number; ids: number[] };
+  let b: { batchId: number; ids: number[] };
+  let heldCall = 0;
+  let first: Awaited<ReturnType<typeof runRetention>>;
+
+  before(async () => {
+    // A: recordings and transcripts 30 days, analyses 60, answers kept. B: recordings 90, the rest kept.
+    await setPolicy(A, { recordingDays: 30, transcriptDays: 30, analysisDays: 60 });
+    await setPolicy(B, { recordingDays: 90 });
+    // A: 40 days (recording, transcript), 70 days (and analysis), 10 days (nothing), 40 days but held.
+    a = await seedCalls(A, [40, 70, 10, 40]);
+    heldCall = a.ids[3]!;
+    // Held by a running batch (any batch id but the retention's claims).
+    await stack.db.insert(callLock).values({ callId: heldCall, batchId: a.batchId });
+    // B: 40 days (nothing), 100 days (recording).
+    b = await seedCalls(B, [40, 100]);
+    first = await runRetention(`first-${tag}`, { pageSize: 1 });
+  });
+
+  test('the run completed and counted per process and kind: calls, and files or rows', async () => {
+    assert.equal(first.result.status, 'Completed');
+    assert.deepEqual(await countsOf(first.result.runId), {
+      'A/recording': [2, 4],
+      'A/transcript': [2, 2],
+      'A/analysis': [1, 1],
+      'B/recording': [1, 2],
+    });
+    const [run] = await stack.db.select().from(retentionRun).where(eq(retentionRun.id, first.result.runId));
+    assert.equal(run?.workflowId, first.workflowId);
+    assert.ok(run?.finishedAt);
+  });
+
+  test('expired recordings are gone from the store, the others are there', async () => {
+    assert.deepEqual(await filesOf(a.batchId), [
+      `${stem(3)}.denoise.wav`,
+      `${stem(3)}.wav`,
+      `${stem(4)}.denoise.wav`,
+      `${stem(4)}.wav`,
+    ]);
+    assert.deepEqual(await filesOf(b.batchId), [`${stem(1)}.denoise.wav`, `${stem(1)}.wav`]);
+  });
+
+  test('expired rows are deleted, kept ones stay; the call rows stay and say what expired', async () => {
+    const [a40, a70, a10, held] = a.ids as [number, number, number, number];
+    const has = async (table: typeof transcript | typeof analysis | typeof auditAnswer, id: number) =>
+      (await stack.db.select().from(table).where(eq(table.callId, id))).length;
+    assert.deepEqual(
+      [await has(transcript, a40), await has(analysis, a40), await has(auditAnswer, a40)],
+      [0, 1, 2],
+    );
+    assert.deepEqual(
+      [await has(transcript, a70), await has(analysis, a70), await has(auditAnswer, a70)],
+      [0, 0, 2],
+    );
+    for (const id of [a10, held, ...b.ids])
+      assert.deepEqual([await has(transcript, id), await has(analysis, id)], [1, 1], `call ${id} kept`);
+    const rows = await stack.db
+      .select()
+      .from(call)
+      .where(inArray(call.id, [...a.ids, ...b.ids]));
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    assert.ok(byId.get(a40)?.recordingExpiredAt && byId.get(a40)?.transcriptExpiredAt);
+    assert.equal(byId.get(a40)?.analysisExpiredAt, null);
+    assert.ok(byId.get(a70)?.analysisExpiredAt);
+    assert.equal(byId.get(a70)?.answerExpiredAt, null);
+    assert.equal(byId.get(held)?.recordingExpiredAt, null, 'a held call is skipped');
+    assert.ok(byId.get(b.ids[1]!)?.recordingExpiredAt);
+    assert.equal(byId.get(b.ids[0]!)?.recordingExpiredAt, null);
+  });
+
+  test('reading an expired recording answers 410 "expired by retention"; the call answers what is left', async () => {
+    const [a40, , a10] = a.ids as [number, number, number];
+    const gone = await stack.app.request(`/calls/${a40}/audio`);
+    assert.equal(gone.status, 410);
+    const body = (await gone.json()) as { detail: string; code: string };
+    assert.match(body.detail, /expired by retention/);
+    assert.equal(body.code, 'gone');
+    assert.equal((await stack.app.request(`/calls/${a10}/audio`)).status, 200);
+    const detail = await stack.app.request(`/calls/${a40}`);
+    assert.equal(detail.status, 200);
+    const d = (await detail.json()) as { expired: Record<string, string | null> };
+    assert.ok(d.expired.recording && d.expired.transcript, JSON.stringify(d.expired));
+    assert.equal(d.expired.analysis, null);
+  });
+
+  test('GET /retention/runs shows the run with its counts', async () => {
+    const res = await stack.app.request('/retention/runs?limit=50');
+    assert.equal(res.status, 200);
+    const { runs } = (await res.json()) as {
+      runs: { id: number; status: string; counts: { process_id: number; kind: string; calls: number }[] }[];
+    };
+    const run = runs.find((r) => r.id === first.result.runId);
+    assert.equal(run?.status, 'Completed');
+    assert.deepEqual(
+      run?.counts.filter((n) => n.process_id === B).map((n) => [n.kind, n.calls]),
+      [['recording', 1]],
+    );
+  });
+
+  test('a second run removes nothing and counts nothing; the held call goes once its batch let it go', async () => {
+    const second = await runRetention(`second-${tag}`);
+    assert.equal(second.result.status, 'Completed');
+    assert.deepEqual(await countsOf(second.result.runId), {});
+    assert.equal((await filesOf(a.batchId)).length, 4);
+    await stack.db.delete(callLock).where(eq(callLock.callId, heldCall));
+    const third = await runRetention(`third-${tag}`);
+    assert.deepEqual(await countsOf(third.result.runId), {
+      'A/recording': [1, 2],
+      'A/transcript': [1, 1],
+    });
+    await recordHistory(stack.client, first.workflowId, 'retention.two-processes');
+  });
+});
+
+describe('a run interrupted mid-way', () => {
+  test('a page that fails (database fault) is retried: every call expires once and is counted once', async () => {
+    await setPolicy(C, { recordingDays: 30 });
+    const c = await seedCalls(C, [40, 40, 40, 40, 40]);
+    // The third call's mark fails twice: the first page (two calls) has committed, the second rolls back.
+    const fault = await failUpdates(
+      stack.database.pool,
+      'call',
+      `OLD.id = ${c.ids[2]} AND NEW.recordingExpiredAt IS NOT NULL`,
+      2,
+    );
+    try {
+      const run = await runRetention(`interrupted-${tag}`, { pageSize: 2 });
+      assert.equal(await fault.fired(), 2, 'the fault hit the run');
+      assert.equal(run.result.status, 'Completed');
+      assert.deepEqual(await countsOf(run.result.runId), { 'C/recording': [5, 10] });
+      assert.deepEqual(await filesOf(c.batchId), []);
+      const marked = await stack.db.select().from(call).where(inArray(call.id, c.ids));
+      assert.ok(marked.every((r) => r.recordingExpiredAt));
+    } finally {
+      await fault.remove();
+    }
+  });
+});
+
+describe('the schedule', () => {
+  test('the worker start creates it with the configured cron, and a new cron updates it', async () => {
+    const config = { ...stack.config, RETENTION_CRON: '45 2 * * *' };
+    const id = await ensureRetentionSchedule(stack.client, config);
+    assert.equal(id, retentionScheduleId(config.COFI_TASK_QUEUE));
+    const handle = stack.client.schedule.getHandle(id!);
+    try {
+      const described = await handle.describe();
+      assert.equal(described.action.type, 'startWorkflow');
+      assert.equal((described.action as { workflowType: string }).workflowType, 'retention');
+      const at = (spec: typeof described.spec) => {
+        const cal = spec.calendars?.[0] as { hour?: { start: number }[]; minute?: { start: number }[] };
+        return [cal?.hour?.[0]?.start, cal?.minute?.[0]?.start];
+      };
+      assert.deepEqual(at(described.spec), [2, 45], JSON.stringify(described.spec));
+      await ensureRetentionSchedule(stack.client, { ...config, RETENTION_CRON: '10 4 * * *' });
+      assert.deepEqual(at((await handle.describe()).spec), [4, 10]);
+      assert.equal(await ensureRetentionSchedule(stack.client, { ...config, RETENTION_CRON: '' }), null);
+    } finally {
+      await handle.delete();
+    }
+  });
+});
