@@ -3,7 +3,8 @@ import { asc, eq, inArray } from 'drizzle-orm';
 import { stageFailure } from '../core/errors.js';
 import { findLlm } from '../core/fleet.js';
 import { createNodeSlots } from '../core/nodeSlots.js';
-import { analysis, auditAnswer, auditQuestion, category, transcript } from '../drizzle/schema/index.js';
+import { analysis, auditAnswer, category, transcript } from '../drizzle/schema/index.js';
+import { currentQuestionnaire, scoringQuestions } from '../lifecycle/questionnaires.js';
 import { reconcileReviews } from '../lifecycle/overrides.js';
 import { finishWithoutSpeech, loadCall, markStageDone, skipIfDone } from './calls.js';
 import type { ActivityDeps } from './deps.js';
@@ -70,8 +71,9 @@ export function createLlmActivities({ db, config, inference }: ActivityDeps) {
     },
 
     /**
-     * Idempotent: answers are keyed by (call, question) and upserted; answers to questions no longer in the
-     * process are removed in the same transaction, so a call shows exactly one current answer set.
+     * Idempotent: answers are keyed by (call, question) and upserted; answers to questions not in the process's
+     * current questionnaire version are removed in the same transaction, so a call shows exactly one current
+     * answer set, and records the version that scored it.
      */
     async runLlm2({ batchId, callId, route, last }: StageInput): Promise<void> {
       const startedAt = new Date();
@@ -81,13 +83,10 @@ export function createLlmActivities({ db, config, inference }: ActivityDeps) {
       const endpoint = endpointOf(route.llmEndpoint);
       const text = await transcriptOf(callId);
       const [summary] = await db.select().from(analysis).where(eq(analysis.callId, callId));
-      const questions = await db
-        .select()
-        .from(auditQuestion)
-        .where(eq(auditQuestion.processId, row.processId))
-        .orderBy(asc(auditQuestion.position));
-      if (questions.length === 0)
-        throw stageFailure('missing_data', `process ${row.processId} has no questions`);
+      // The process's current questionnaire version: the call records which one scored it.
+      const questionnaire = await currentQuestionnaire(db, row.processId);
+      if (!questionnaire || questionnaire.questions.length === 0)
+        throw stageFailure('missing_data', `process ${row.processId} has no questionnaire`);
       const result = await onEndpoint(endpoint, (signal) =>
         inference.answerQuestionnaire({
           endpoint,
@@ -95,21 +94,23 @@ export function createLlmActivities({ db, config, inference }: ActivityDeps) {
           analysis: summary
             ? { summary: summary.summary, category: summary.category, sentiment: summary.sentiment }
             : null,
-          questions: questions.map((q) => ({
-            id: q.id,
-            code: q.code,
-            text: q.text,
-            answerType: q.answerType,
-            weight: q.weight,
-            guidance: q.guidance,
-          })),
+          questions: scoringQuestions(questionnaire.questions),
           timeoutMs: config.LLM_TIMEOUT_MS,
           signal,
         }),
       );
       await db.transaction(async (tx) => {
         for (const a of result.answers) {
-          const values = { ...a, callId, model: result.model, promptVersion: result.promptVersion };
+          const values = {
+            callId,
+            questionId: a.questionId,
+            answer: a.answer,
+            evidence: a.evidence,
+            score: a.score,
+            maxScore: a.maxScore,
+            model: result.model,
+            promptVersion: result.promptVersion,
+          };
           await tx.insert(auditAnswer).values(values).onDuplicateKeyUpdate({ set: values });
         }
         // Answers to questions the questionnaire no longer has go, by primary key: a range delete
@@ -131,7 +132,11 @@ export function createLlmActivities({ db, config, inference }: ActivityDeps) {
         await markStageDone(
           tx,
           { batchId, callId, stage: 'llm2', last, startedAt },
-          { auditScore: result.callScore },
+          {
+            auditScore: result.callScore,
+            questionnaireVersionId: questionnaire.version.id,
+            criticalFailure: result.criticalFailure === true,
+          },
         );
         // Reviewers' overrides survive a reaudit: re-applied and rescored, flagged where the AI's answer changed.
         await reconcileReviews(tx, { callId, batchId, answers: result.answers });

@@ -70,6 +70,14 @@ const TRAILED: readonly Trailed[] = [
   },
   { methods: POST, path: /^\/batches$/, action: 'daily_run', target: 'batch' },
   { methods: ['DELETE'], path: /^\/calls\/([^/]*)$/, action: 'erasure', target: 'call', id: (m) => m[1] },
+  // Publishing a questionnaire version changes how every call from then on is scored.
+  {
+    methods: POST,
+    path: /^\/processes\/([^/]*)\/questionnaire\/versions$/,
+    action: 'publish_questionnaire',
+    target: 'process',
+    id: (m) => m[1],
+  },
   // Human review: an override or confirmation changes a call's answers and score; versions and the review show
   // earlier answers (a version's transcript is never answered, but its answers are).
   {

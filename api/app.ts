@@ -23,6 +23,7 @@ import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { policyRoutes } from './routes/policy.js';
 import { reauditRoutes } from './routes/reaudit.js';
+import { questionnaireRoutes } from './routes/questionnaires.js';
 import { referenceRoutes } from './routes/reference.js';
 import { reviewRoutes } from './routes/review.js';
 import { retentionRoutes } from './routes/retention.js';
@@ -87,6 +88,7 @@ function apiRoutes(deps: ApiDeps, links: AudioLinks, registry: Registry) {
     .route('/', callRoutes(deps, links))
     .route('/', reviewRoutes(deps))
     .route('/', referenceRoutes(deps))
+    .route('/', questionnaireRoutes(deps))
     .route('/', fleetRoutes(deps))
     .route('/', auditLogRoutes(deps))
     .route('/', policyRoutes(deps))

@@ -180,6 +180,10 @@ export const callSummarySchema = z
     stage: z.enum(STAGES).nullable(),
     lang: z.string().nullable(),
     score: z.number().nullable().openapi({ description: 'weighted questionnaire score, 0..100' }),
+    critical_failure: z.boolean().nullable().openapi({
+      description:
+        'true: a critical question was answered `no`, so the score is 0 ("failed on a critical item"); null until scored',
+    }),
     skip_reason: z.enum(SKIP_REASONS).nullable().openapi({
       description:
         '`no_speech`: the call completed, but its recording holds no speech, so it has no analysis and no score',
@@ -230,6 +234,7 @@ export const answerSchema = z
     score: z.number(),
     max_score: z.number(),
     model: z.string().nullable(),
+    critical: z.boolean().openapi({ description: 'a critical question: `no` sets the call score to 0' }),
   })
   .openapi('AuditAnswer');
 
@@ -281,6 +286,13 @@ export const callDetailSchema = z
       .nullable(),
     answers: z.array(answerSchema),
     score: z.number().nullable(),
+    questionnaire: z
+      .object({ version: z.number().int(), version_id: z.number().int() })
+      .nullable()
+      .openapi({ description: 'the questionnaire version the call was scored with; null until scored' }),
+    critical_failures: z.array(z.string()).openapi({
+      description: 'codes of the critical questions answered `no` (the score is then 0); empty when none',
+    }),
     audio_url: z
       .string()
       .openapi({ description: 'the recording; signed when the API has keys, for <audio>' }),

@@ -67,7 +67,7 @@ export function callsView(calls: CallSummary[], running: boolean): Html {
   <td><a href="/ui/calls/${c.call_id}">${c.audio_name}</a></td>
   <td>${statusBadge(c.status)}</td><td>${c.stage ?? ''}</td><td>${c.lang ?? ''}</td>
   <td>${c.category ?? ''}${c.sub_category ? html` / ${c.sub_category}` : ''}</td>
-  <td class="num">${c.skip_reason === 'no_speech' ? html`<span class="muted" data-skip="no_speech">no speech</span>` : score(c.score)}</td><td>${c.failed_stage ?? ''}</td><td class="error">${c.error_message ?? ''}</td>
+  <td class="num">${c.skip_reason === 'no_speech' ? html`<span class="muted" data-skip="no_speech">no speech</span>` : score(c.score)}${c.critical_failure ? html` <span class="badge critical" data-critical-failure title="failed on a critical item: a critical question was answered no">critical</span>` : ''}</td><td>${c.failed_stage ?? ''}</td><td class="error">${c.error_message ?? ''}</td>
 </tr>`,
   )}</tbody>
 </table>

@@ -69,7 +69,11 @@ export function callView(d: CallDetail): Html {
 ${c.failed_stage ? html`<p class="bad">failed at ${c.failed_stage}: ${c.error_message ?? ''}</p>` : ''}</section>
 <section class="card" id="score"><h2>Call score</h2>${
     d.score !== null
-      ? html`<p class="big" data-score>${score(d.score)} <span class="muted">/ 100</span></p>`
+      ? html`<p class="big" data-score>${score(d.score)} <span class="muted">/ 100</span></p>${criticalView(d)}${
+          d.questionnaire
+            ? html`<p class="muted" data-questionnaire-version="${d.questionnaire.version}">scored with <a href="/ui/questionnaires/${c.process_id}">questionnaire version ${d.questionnaire.version}</a></p>`
+            : ''
+        }`
       : c.skip_reason === 'no_speech'
         ? html`<p class="big" data-skip="no_speech">no speech</p><p class="muted">the recording holds no speech: nothing was sent to the LLMs, so there is no analysis and no score</p>`
         : html`<p class="muted">not scored yet</p>`
@@ -89,8 +93,10 @@ ${d.analysis.key_facts?.length ? html`<ul>${d.analysis.key_facts.map((f) => html
       ? html`<table class="answers">
 <thead><tr><th>#</th><th>question</th><th>answer</th><th>evidence</th><th>score</th></tr></thead>
 <tbody>${d.answers.map(
-          (a) => html`<tr data-question="${a.code}">
-  <td class="num">${a.position}</td><td>${a.question}</td><td><span class="badge answer-${a.answer}">${a.answer}</span></td>
+          (
+            a,
+          ) => html`<tr data-question="${a.code}"${a.critical ? html` data-critical="${a.critical && a.answer === 'no' ? 'failed' : 'passed'}"` : ''}>
+  <td class="num">${a.position}</td><td>${a.question}${a.critical ? html` <span class="badge critical" title="critical: the answer no sets the call score to 0">critical</span>` : ''}</td><td><span class="badge answer-${a.answer}">${a.answer}</span></td>
   <td class="evidence">${a.evidence ?? ''}</td><td class="num">${score(a.score)} / ${score(a.max_score)}</td>
 </tr>`,
         )}</tbody>
@@ -111,6 +117,15 @@ ${d.analysis.key_facts?.length ? html`<ul>${d.analysis.key_facts.map((f) => html
         )}</ol>`
       : html`<p class="muted">not transcribed yet</p>`
   }</section>`;
+}
+
+/** A critical question answered `no`: the score is 0 whatever the other answers, and the card says why. */
+function criticalView(d: CallDetail): Html {
+  if (d.critical_failures.length === 0) return html``;
+  const byCode = new Map(d.answers.map((a) => [a.code, a.question]));
+  return html`<p class="bad" data-critical-failure="${d.critical_failures.join(',')}"><b>failed on a critical item</b>: ${d.critical_failures.map(
+    (code, i) => html`${i ? ', ' : ''}<span title="${byCode.get(code) ?? ''}">${code}</span>`,
+  )} answered no, so the score is 0</p>`;
 }
 
 /** Which model produced each result: the speech model (LID and STT) and the LLMs of analysis and answers. */

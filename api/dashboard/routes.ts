@@ -27,12 +27,14 @@ import { batchList, uploadForm } from './batchList.js';
 import { batchSummaryView, callsView, eventsView, failuresView } from './batchPage.js';
 import { callView, playerView } from './callPage.js';
 import { fleetShell, fleetView } from './fleet.js';
+import { questionnaireDashboard } from './questionnaires.js';
 import type { Html } from './html.js';
 import { batchesShell, batchShell, callShell, docsShell, type Shell } from './layout.js';
 
 const ASSETS: Record<string, string> = {
   'app.js': 'text/javascript; charset=utf-8',
   'docs.js': 'text/javascript; charset=utf-8',
+  'questionnaires.js': 'text/javascript; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
 };
 const assetText = Object.fromEntries(
@@ -81,6 +83,7 @@ export function dashboardRoutes(deps: ApiDeps, links: AudioLinks) {
   app.get('/ui/batches/:id', (c) => send(c, batchShell(shell, pageId(c.req.param('id')))));
   app.get('/ui/calls/:id', (c) => send(c, callShell(shell, pageId(c.req.param('id')))));
   app.get('/ui/fleet', (c) => send(c, fleetShell(shell)));
+  app.route('/', questionnaireDashboard(deps, shell));
   app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/ui/assets/:name', (c) => {
     const name = c.req.param('name');

@@ -236,6 +236,7 @@ export function callSummary(
     stage: c.stage,
     lang: c.lang,
     score: c.auditScore,
+    critical_failure: c.criticalFailure ?? null,
     skip_reason: c.skipReason ?? null,
     failed_stage: c.failedStage,
     error_message: c.errorMessage,

@@ -1,5 +1,6 @@
 // Reads behind the call endpoints: one call with every stage result, and its row for the audio.
 import { asc, eq } from 'drizzle-orm';
+import { criticalFailures } from '../../core/inference/questionnaire.js';
 import type { Db } from '../../drizzle/client.js';
 import {
   analysis,
@@ -10,6 +11,7 @@ import {
   call,
   lidResult,
   process,
+  questionnaireVersion,
   transcript,
 } from '../../drizzle/schema/index.js';
 import { ApiError } from '../errors.js';
@@ -31,7 +33,7 @@ export async function callDetail(
   temporal: TemporalLinks,
 ): Promise<CallDetail> {
   const id = row.id;
-  const [[batch], [proc], [lid], [text], [facts], answers] = await Promise.all([
+  const [[batch], [proc], [lid], [text], [facts], answers, [scoredWith]] = await Promise.all([
     db
       .select({ id: batchStatus.id, taskId: batchStatus.taskId, kind: batchStatus.kind })
       .from(batchStatus)
@@ -46,6 +48,12 @@ export async function callDetail(
       .innerJoin(auditQuestion, eq(auditQuestion.id, auditAnswer.questionId))
       .where(eq(auditAnswer.callId, id))
       .orderBy(asc(auditQuestion.position)),
+    row.questionnaireVersionId === null
+      ? []
+      : db
+          .select({ version: questionnaireVersion.version, version_id: questionnaireVersion.id })
+          .from(questionnaireVersion)
+          .where(eq(questionnaireVersion.id, row.questionnaireVersionId)),
   ]);
   return {
     call: {
@@ -101,8 +109,13 @@ export async function callDetail(
       score: a.score,
       max_score: a.maxScore,
       model: a.model,
+      critical: q.critical,
     })),
     score: row.auditScore,
+    questionnaire: scoredWith ?? null,
+    critical_failures: criticalFailures(
+      answers.map(({ answer: a, question: q }) => ({ code: q.code, answer: a.answer, critical: q.critical })),
+    ),
     audio_url: audioUrl,
     temporal_url: temporal.call(id),
   };

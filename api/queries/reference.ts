@@ -1,7 +1,13 @@
 // Reference data for the upload form: business processes (with questionnaire size) and category mappings.
-import { asc, count, eq } from 'drizzle-orm';
+import { and, asc, count, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../drizzle/client.js';
-import { auditQuestion, category, categoryMapping, process } from '../../drizzle/schema/index.js';
+import {
+  auditQuestion,
+  category,
+  categoryMapping,
+  process,
+  questionnaireVersion,
+} from '../../drizzle/schema/index.js';
 
 export async function listProcesses(db: Db) {
   const rows = await db
@@ -13,7 +19,17 @@ export async function listProcesses(db: Db) {
       question_count: count(auditQuestion.id),
     })
     .from(process)
-    .leftJoin(auditQuestion, eq(auditQuestion.processId, process.id))
+    // The current (highest) version's questions only: earlier versions keep theirs for past answers.
+    .leftJoin(
+      auditQuestion,
+      and(
+        eq(auditQuestion.processId, process.id),
+        eq(
+          auditQuestion.versionId,
+          sql`(select max(v.id) from ${questionnaireVersion} v where v.processId = ${process.id})`,
+        ),
+      ),
+    )
     .groupBy(process.id, process.name, process.description, process.active)
     .orderBy(asc(process.id));
   return rows.map((r) => ({ ...r, active: Boolean(r.active), question_count: Number(r.question_count) }));

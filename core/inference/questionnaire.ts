@@ -1,5 +1,7 @@
 // LLM2: answers to the call's audit questionnaire, with evidence; cofi scores them from the question
-// weights itself, so a score never depends on the model's arithmetic.
+// weights itself, so a score never depends on the model's arithmetic. The scoring rules (weights, N/A, critical
+// questions) live here only: llm2 and anything that rescores answers (a reviewer's override) call callScore or
+// scoreQuestionnaire.
 import { z } from 'zod';
 import type { AnswerType } from '../../drizzle/schema/reference.js';
 import type { LlmEndpoint } from '../config.js';
@@ -23,7 +25,12 @@ export type Question = {
   answerType: AnswerType;
   weight: number;
   guidance: string | null;
+  /** Critical: the answer `no` sets the call's score to 0, whatever the other answers. */
+  critical?: boolean;
 };
+
+/** Whether a question of this type can be answered `no`, so can be critical. */
+export const canAnswerNo = (type: AnswerType): boolean => ANSWERS[type].includes('no');
 
 export type ScoredAnswer = {
   questionId: number;
@@ -32,9 +39,7 @@ export type ScoredAnswer = {
   score: number;
   maxScore: number;
 };
-export type QuestionnaireResult = {
-  answers: ScoredAnswer[];
-  callScore: number;
+export type QuestionnaireResult = ScoredQuestionnaire & {
   model: string;
   promptVersion: string;
 };
@@ -52,20 +57,46 @@ export function scoreAnswer(
   return { score: answer === 'yes' ? weight : 0, maxScore: weight };
 }
 
-/** 0..100 with one decimal: points earned over points possible among the questions that apply (0 if none). */
-export function callScore(answers: readonly { score: number; maxScore: number }[]): number {
+/** An answer as the score needs it; `answer` and `critical` only matter for a critical question. */
+export type ScoreItem = { score: number; maxScore: number; answer?: string; critical?: boolean };
+
+/** A critical question answered `no`: the call fails on a critical item. */
+export const failsCritical = (a: { answer?: string; critical?: boolean }): boolean =>
+  a.critical === true && a.answer === 'no';
+
+/**
+ * 0..100 with one decimal: points earned over points possible among the questions that apply (0 if none);
+ * 0 when a critical question is answered `no` ("failed on a critical item"). `na` stays out either way.
+ */
+export function callScore(answers: readonly ScoreItem[]): number {
+  if (answers.some(failsCritical)) return 0;
   const max = answers.reduce((n, a) => n + a.maxScore, 0);
   if (max === 0) return 0;
   return Math.round((1000 * answers.reduce((n, a) => n + a.score, 0)) / max) / 10;
 }
 
+/** The codes of the critical questions answered `no`, in the order given. */
+export function criticalFailures(answers: readonly { code: string; answer?: string; critical?: boolean }[]) {
+  return answers.filter(failsCritical).map((a) => a.code);
+}
+
 export type RawAnswer = { answer: string; evidence: string | null };
+
+export type ScoredQuestionnaire = {
+  answers: ScoredAnswer[];
+  /** 0 when `criticalFailure`. */
+  callScore: number;
+  /** A critical question was answered `no`: the call failed on a critical item. */
+  criticalFailure: boolean;
+  /** The codes of those questions, in questionnaire order. */
+  criticalFailures: string[];
+};
 
 /** Scores the answers (by question code) of every question; a question without an answer is an error. */
 export function scoreQuestionnaire(
   questions: readonly Question[],
   byCode: Readonly<Record<string, RawAnswer>>,
-): { answers: ScoredAnswer[]; callScore: number } {
+): ScoredQuestionnaire {
   const answers = questions.map((q) => {
     const a = Object.hasOwn(byCode, q.code) ? byCode[q.code] : undefined;
     if (!a) throw new RangeError(`question "${q.code}" has no answer`);
@@ -76,7 +107,18 @@ export function scoreQuestionnaire(
       ...scoreAnswer(q.answerType, a.answer, q.weight),
     };
   });
-  return { answers, callScore: callScore(answers) };
+  const items = answers.map((a, i) => ({
+    ...a,
+    code: questions[i]!.code,
+    critical: questions[i]!.critical ?? false,
+  }));
+  const failed = criticalFailures(items);
+  return {
+    answers,
+    callScore: callScore(items),
+    criticalFailure: failed.length > 0,
+    criticalFailures: failed,
+  };
 }
 
 /** The questionnaire as the prompt shows it. */

@@ -70,6 +70,7 @@ describe('CLI rendering', () => {
         stage: 'lid',
         lang: 'en',
         score: null,
+        critical_failure: null,
         skip_reason: null,
         failed_stage: 'stt',
         error_message: 'HTTP 400',
