@@ -15,6 +15,7 @@ const OPEN_PATHS = [
   /^\/$/,
   /^\/ui\/(batches|calls)\/[^/]+$/,
   /^\/ui\/fleet$/,
+  /^\/ui\/data-protection$/,
   /^\/ui\/questionnaires(\/[^/]+)?$/,
   /^\/ui\/assets\/[\w.-]+$/,
   /^\/docs$/,

@@ -26,6 +26,7 @@ import { temporalLinks } from '../temporalLinks.js';
 import { batchList, uploadForm } from './batchList.js';
 import { batchSummaryView, callsView, eventsView, failuresView } from './batchPage.js';
 import { callView, playerView } from './callPage.js';
+import { dataProtectionDashboard } from './dataProtection.js';
 import { fleetShell, fleetView } from './fleet.js';
 import { questionnaireDashboard } from './questionnaires.js';
 import type { Html } from './html.js';
@@ -83,6 +84,7 @@ export function dashboardRoutes(deps: ApiDeps, links: AudioLinks) {
   app.get('/ui/batches/:id', (c) => send(c, batchShell(shell, pageId(c.req.param('id')))));
   app.get('/ui/calls/:id', (c) => send(c, callShell(shell, pageId(c.req.param('id')))));
   app.get('/ui/fleet', (c) => send(c, fleetShell(shell)));
+  app.route('/', dataProtectionDashboard(deps, shell));
   app.route('/', questionnaireDashboard(deps, shell));
   app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/ui/assets/:name', (c) => {

@@ -182,3 +182,27 @@ describe('bad input is a 422 naming the field, and changes nothing', () => {
     assert.equal(await rowOf(MISSING), undefined);
   });
 });
+
+describe('the data-protection page', () => {
+  test('its shell needs no key; its policy table shows each process read-only', async () => {
+    const shell = await api.app.request('/ui/data-protection');
+    assert.equal(shell.status, 200);
+    assert.match(await shell.text(), /data-src="\/ui\/f\/policies"/);
+    const res = await api.app.request('/ui/f/policies', { headers: { authorization: `Bearer ${READ}` } });
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    const row = new RegExp(`<tr data-process="${SET}">[\\s\\S]*?</tr>`).exec(text)?.[0] ?? '';
+    assert.match(row, /card, iban/);
+    assert.match(row, /30 days[\s\S]*90 days[\s\S]*365 days[\s\S]*until erased/);
+    assert.match(text, new RegExp(`<tr data-process="${PLAIN}">[\\s\\S]*?until erased`));
+  });
+
+  test('the retention runs need an operator key, as GET /retention/runs does', async () => {
+    for (const url of ['/ui/f/retention-runs', '/retention/runs']) {
+      const read = await api.app.request(url, { headers: { authorization: `Bearer ${READ}` } });
+      assert.equal(read.status, 403, url);
+      const op = await api.app.request(url, { headers: { authorization: `Bearer ${OPERATOR}` } });
+      assert.equal(op.status, 200, url);
+    }
+  });
+});
