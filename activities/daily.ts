@@ -1,11 +1,17 @@
 // Daily batch intake: the day's recordings from DAILY_DIR/<date>/ become calls of that day's batch, and the
 // day's workflow takes the batch over (a new attempt when the day runs again: what was done stays done).
 import { constants } from 'node:fs';
-import { copyFile, link, mkdir, readdir, stat } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { and, count, eq, inArray, isNotNull, notExists, sql } from 'drizzle-orm';
 import { AUDIO_FORMATS, type AudioInfo } from '../core/audio/probe.js';
+import {
+  type CallMetadata,
+  CallMetadataError,
+  metadataColumns,
+  parseCallMetadata,
+} from '../core/callMetadata.js';
 import { stageFailure } from '../core/errors.js';
 import { orderStages, type Stage } from '../core/stages.js';
 import { batchStatus, call, callLock, stageOutcome } from '../drizzle/schema/index.js';
@@ -33,11 +39,14 @@ export async function listRecordings(dir: string): Promise<Listing> {
     },
   );
   const listing: Listing = { recordings: [], ignored: [] };
+  const sidecars: string[] = [];
   for (const e of entries) {
     if (e.isDirectory()) continue;
     const full = path.join(e.parentPath, e.name);
     const audio = EXTENSIONS.has(path.extname(e.name).toLowerCase());
     if (e.isFile() && audio) listing.recordings.push(full);
+    // A recording's metadata sidecar is read with it (a sidecar without its recording is reported below).
+    else if (e.isFile() && isSidecar(e.name)) sidecars.push(full);
     else
       listing.ignored.push({
         path: full,
@@ -48,9 +57,63 @@ export async function listRecordings(dir: string): Promise<Listing> {
             : 'not a regular file',
       });
   }
+  const recordings = new Set(listing.recordings);
+  for (const s of sidecars)
+    if (!recordings.has(s.slice(0, -SIDECAR.length)))
+      listing.ignored.push({ path: s, reason: 'metadata sidecar without its recording' });
   listing.recordings.sort();
   listing.ignored.sort((a, b) => a.path.localeCompare(b.path));
   return listing;
+}
+
+/** A recording's metadata sidecar: its full file name plus `.json` (`call-1.wav.json` for `call-1.wav`). */
+const SIDECAR = '.json';
+/** The most a sidecar may hold: a few fields, so anything larger is not one. */
+const SIDECAR_MAX_BYTES = 16 * 1024;
+const isSidecar = (name: string) =>
+  name.toLowerCase().endsWith(SIDECAR) &&
+  EXTENSIONS.has(path.extname(name.slice(0, -SIDECAR.length)).toLowerCase());
+
+/**
+ * The metadata of a recording from its sidecar: nothing when there is none, or why it was refused (the
+ * recording is ingested without metadata then, and the reason logged).
+ */
+export async function readSidecar(
+  recording: string,
+  now: Date = new Date(),
+): Promise<{ metadata?: CallMetadata; problem?: { field: string | null; reason: string } }> {
+  let text: string;
+  try {
+    // Not followed when a link, as recordings are not (it could lead outside DAILY_DIR).
+    const handle = await open(recording + SIDECAR, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      const buffer = Buffer.alloc(SIDECAR_MAX_BYTES + 1);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      if (bytesRead > SIDECAR_MAX_BYTES)
+        return { problem: { field: null, reason: `is larger than ${SIDECAR_MAX_BYTES} bytes` } };
+      text = new TextDecoder('utf-8', { fatal: true }).decode(buffer.subarray(0, bytesRead));
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return {};
+    if (code === 'ELOOP') return { problem: { field: null, reason: 'is a symbolic link (not followed)' } };
+    if (err instanceof TypeError) return { problem: { field: null, reason: 'is not valid UTF-8' } };
+    return { problem: { field: null, reason: `could not be read: ${(err as Error).message}` } };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    return { problem: { field: null, reason: `is not valid JSON: ${(err as Error).message}` } };
+  }
+  try {
+    return { metadata: parseCallMetadata(raw, now) };
+  } catch (err) {
+    if (!(err instanceof CallMetadataError)) throw err;
+    return { problem: { field: err.field, reason: err.reason } };
+  }
 }
 
 /** The stages of a day: distribution, the chosen audio clean-up, then inference. */
@@ -75,6 +138,45 @@ async function store(source: string, target: string): Promise<void> {
 
 export function createDailyActivities({ db, config, audio, inference }: ActivityDeps) {
   const root = path.resolve(config.DAILY_DIR);
+  /** A warning per refused sidecar, on its call, naming the file and the field; returns how many. */
+  const logBadSidecars = async (
+    probed: { source: string; sidecar: Awaited<ReturnType<typeof readSidecar>> }[],
+    batchId: number,
+    ref: { batchId: number; attempt: number },
+  ): Promise<number> => {
+    const bad = probed.filter((f) => f.sidecar.problem);
+    for (let i = 0; i < bad.length; i += 500) {
+      const part = bad.slice(i, i + 500);
+      const rows = await db
+        .select({ id: call.id, sourcePath: call.sourcePath })
+        .from(call)
+        .where(
+          and(
+            eq(call.batchId, batchId),
+            inArray(
+              call.sourcePath,
+              part.map((f) => f.source),
+            ),
+          ),
+        );
+      const ids = new Map(rows.map((r) => [r.sourcePath, r.id]));
+      for (const f of part) {
+        const { field, reason } = f.sidecar.problem!;
+        const callId = ids.get(f.source) ?? null;
+        await logEvent(db, {
+          batchId,
+          callId,
+          stage: 'ingest',
+          eventType: 'metadata_refused',
+          status: 'Warning',
+          message: `${f.source}${SIDECAR}: ${field ? `field ${field} ` : ''}${reason}; the recording is ingested without metadata`,
+          metadata: { sidecar: f.source + SIDECAR, field, reason },
+          eventKey: eventKey(ref, 'ingest', 'metadata_refused', callId ?? f.source),
+        });
+      }
+    }
+    return bad.length;
+  };
   return {
     /**
      * Opens the day's batch for this workflow run and adds the recordings no batch has yet. Idempotent: the
@@ -153,11 +255,18 @@ export function createDailyActivities({ db, config, audio, inference }: Activity
       // Read each new file's header now: its duration orders the day (longest first) and a file that is not
       // audio fails at distribution with the reason.
       const ctx = Context.current();
-      const probed: { file: string; source: string; info: AudioInfo | null; bytes: number }[] = [];
+      const probed: {
+        file: string;
+        source: string;
+        info: AudioInfo | null;
+        bytes: number;
+        sidecar: Awaited<ReturnType<typeof readSidecar>>;
+      }[] = [];
       for (const [i, f] of fresh.entries()) {
         if (i % 200 === 0) ctx.heartbeat();
         const info = await inference.probeAudio(f.file).catch(() => null);
-        probed.push({ ...f, info, bytes: info?.bytes ?? (await stat(f.file)).size });
+        const sidecar = await readSidecar(f.file);
+        probed.push({ ...f, info, bytes: info?.bytes ?? (await stat(f.file)).size, sidecar });
       }
       await mkdir(audio.resolve(`batch-${batchId}`), { recursive: true });
       for (let i = 0; i < probed.length; i += 500) {
@@ -185,6 +294,7 @@ export function createDailyActivities({ db, config, audio, inference }: Activity
               audioFormat: f.info?.format ?? null,
               audioDuration: f.info?.duration ?? null,
               audioBytes: f.bytes,
+              ...metadataColumns(f.sidecar.metadata),
             };
           });
           await tx
@@ -269,6 +379,8 @@ export function createDailyActivities({ db, config, audio, inference }: Activity
         .where(eq(batchStatus.id, batchId));
       const added = fresh.length;
       const skipped = files.length - added;
+      const withMetadata = probed.filter((f) => f.sidecar.metadata).length;
+      const badSidecars = await logBadSidecars(probed, batchId, ref);
       await logEvent(db, {
         batchId,
         stage: 'ingest',
@@ -276,6 +388,10 @@ export function createDailyActivities({ db, config, audio, inference }: Activity
         status: 'Complete',
         message:
           `${added} new recording(s) from ${shown}/, ${skipped} already in a batch` +
+          (withMetadata ? `, ${withMetadata} with metadata` : '') +
+          (badSidecars
+            ? `, ${badSidecars} with a refused metadata sidecar (ingested without metadata)`
+            : '') +
           (ignored.length ? `, ${ignored.length} other file(s) ignored` : '') +
           (held.length ? `, ${held.length} held by a running reaudit` : ''),
         totalFiles: total?.n ?? 0,
@@ -283,6 +399,8 @@ export function createDailyActivities({ db, config, audio, inference }: Activity
           folder: shown,
           added,
           skipped,
+          withMetadata,
+          badSidecars,
           ignored: ignored.length,
           ignoredExamples: ignored.slice(0, IGNORED_EXAMPLES).map((i) => ({
             path: path.relative(root, i.path),
