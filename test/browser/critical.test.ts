@@ -78,9 +78,17 @@ describe('critical questions in the dashboard', { skip }, () => {
   };
 
   test('an operator creates the questionnaire from the Questionnaires page', async () => {
-    await page.goto(`${server.url}/ui/questionnaires/${P}`);
+    await page.goto(`${server.url}/`);
     await page.fill('form.key input[name=key]', OPERATOR);
     await page.click('form.key button[type=submit]');
+    // From the nav to the process's page: the list says it has no questionnaire yet.
+    await page.click('header nav a[href="/ui/questionnaires"]');
+    await page.waitForSelector(`tr[data-process="${P}"]`);
+    assert.match(
+      (await page.textContent(`tr[data-process="${P}"]`)) ?? '',
+      /none.*create its questionnaire/s,
+    );
+    await page.click(`tr[data-process="${P}"] a`);
     await page.waitForSelector('[data-no-questionnaire]');
     // A refused version: the API's detail, naming the question and field, and nothing published.
     await publishJson({
