@@ -118,7 +118,7 @@ export async function readSidecar(
 
 /** The stages of a day: distribution, the chosen audio clean-up, then inference. */
 export function dailyStages(audioStages: readonly ('denoise' | 'ivr')[]): Stage[] {
-  return orderStages<Stage>(['distribute', ...audioStages, 'lid', 'stt', 'llm1', 'llm2']);
+  return orderStages<Stage>(['distribute', ...audioStages, 'lid', 'stt', 'redact', 'llm1', 'llm2']);
 }
 
 /** Links a recording into the audio store (a copy across file systems); never replaces a file that is there. */

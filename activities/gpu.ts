@@ -127,6 +127,11 @@ export function createGpuActivities({ db, config, audio, inference }: ActivityDe
         duration: result.duration,
         model: result.model,
         gpuNode: node.id,
+        // A new transcript has not been through redaction, whatever the row it replaces had.
+        redactedAt: null,
+        redactedEntities: null,
+        originalText: null,
+        originalSegments: null,
       };
       await db.transaction(async (tx) => {
         await tx.insert(transcript).values(values).onDuplicateKeyUpdate({ set: values });

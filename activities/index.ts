@@ -8,6 +8,7 @@ import { createFailureActivities } from './failures.js';
 import { createGpuActivities } from './gpu.js';
 import { createLlmActivities } from './llm.js';
 import { createReauditActivities } from './reaudit.js';
+import { createRedactActivities } from './redact.js';
 import { createRetentionActivities } from './retention.js';
 import { observed } from './telemetry.js';
 import { createV1Activities } from './v1/index.js';
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
   const gpu = createGpuActivities(deps);
   const llm = createLlmActivities(deps);
   const audio = createAudioActivities(deps);
+  const redact = createRedactActivities(deps);
   const distribute = createDistributeActivities(deps);
   const t = deps.telemetry;
   return {
@@ -33,8 +35,11 @@ export function createActivities(deps: ActivityDeps) {
       distributeCall: observed(t, 'distribute', () => 'main', distribute.distributeCall),
       routeCall: distribute.routeCall,
     },
-    /** Audio clean-up (ffmpeg), concurrency = the worker host's cores. */
-    audio: { runAudioStage: observed(t, 'audio', () => 'worker', audio.runAudioStage) },
+    /** Audio clean-up and redaction (ffmpeg), concurrency = the worker host's cores. */
+    audio: {
+      runAudioStage: observed(t, 'audio', () => 'worker', audio.runAudioStage),
+      runRedact: observed(t, 'redact', () => 'worker', redact.runRedact),
+    },
     /** One queue per GPU node, concurrency = the node's capacity. */
     gpu: {
       runLid: observed(t, 'lid', (i) => i.route.gpuNode, gpu.runLid),

@@ -1,4 +1,5 @@
 // LLM stages: analysis (llm1) and the audit questionnaire (llm2), on the call's LLM endpoint queue.
+import { ApplicationFailure } from '@temporalio/common';
 import { asc, eq, inArray } from 'drizzle-orm';
 import { stageFailure } from '../core/errors.js';
 import { findLlm } from '../core/fleet.js';
@@ -23,6 +24,13 @@ export function createLlmActivities({ db, config, inference }: ActivityDeps) {
   const transcriptOf = async (callId: number) => {
     const [row] = await db.select().from(transcript).where(eq(transcript.callId, callId));
     if (!row) throw stageFailure('missing_data', `call ${callId} has no transcript (run stt first)`);
+    // The LLMs only ever read redacted text: a transcript redaction has not been through is refused.
+    if (row.redactedAt === null)
+      throw ApplicationFailure.create({
+        type: 'not_redacted',
+        nonRetryable: true,
+        message: `call ${callId}'s transcript has not been through redaction (run redact first): it is not sent to an LLM`,
+      });
     return row;
   };
 

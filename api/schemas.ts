@@ -221,6 +221,29 @@ const segmentSchema = z.object({
   noSpeechProb: z.number().optional(),
 });
 
+/** What the redact stage found in a transcript: where, never what. */
+const redactionSchema = z
+  .object({
+    redacted_at: when.nullable().openapi({
+      description: 'when personal data was replaced with placeholders; null: not yet (no LLM has read it)',
+    }),
+    entities: z.array(
+      z.object({
+        type: z.string().openapi({ description: 'card, iban, phone, email, dob, postcode or national_id' }),
+        placeholder: z.string().openapi({ example: '[CARD]' }),
+        start: z.number().nullable().openapi({ description: 'seconds into the recording, when known' }),
+        end: z.number().nullable(),
+        parts: z
+          .array(z.object({ segment: z.number().int(), start: z.number().int(), end: z.number().int() }))
+          .openapi({ description: 'segment and character span of the value in the unredacted text' }),
+      }),
+    ),
+    original_kept: z
+      .boolean()
+      .openapi({ description: "the process's policy keeps the unredacted transcript (not shown here)" }),
+  })
+  .openapi({ description: 'the text and segments above are the redacted ones, with typed placeholders' });
+
 export const answerSchema = z
   .object({
     question_id: z.number().int(),
@@ -272,6 +295,7 @@ export const callDetailSchema = z
         model: z.string().nullable(),
         gpu_node: z.string().nullable(),
         segments: z.array(segmentSchema),
+        redaction: redactionSchema,
       })
       .nullable(),
     analysis: z

@@ -1,7 +1,7 @@
 // The one vocabulary of pipeline stages, and the stage registry: one entry per stage that drives DB flags and
 // status columns, events, the ledger, task queues and timeouts, reaudit's cleanup and the API's enums.
 
-export const STAGES = ['distribute', 'denoise', 'ivr', 'lid', 'stt', 'llm1', 'llm2'] as const;
+export const STAGES = ['distribute', 'denoise', 'ivr', 'lid', 'stt', 'redact', 'llm1', 'llm2'] as const;
 export type Stage = (typeof STAGES)[number];
 
 export const BATCH_KINDS = ['audit', 'reaudit', 'daily'] as const;
@@ -16,11 +16,19 @@ export const STAGE_RUNNERS = ['batch', 'audio', 'gpu', 'llm'] as const;
 export type StageRunner = (typeof STAGE_RUNNERS)[number];
 
 /** The activity that runs a stage on its queue (the batch's own stage has none). */
-export type StageActivity = 'runAudioStage' | 'runLid' | 'runStt' | 'runLlm1' | 'runLlm2';
+export type StageActivity = 'runAudioStage' | 'runLid' | 'runStt' | 'runRedact' | 'runLlm1' | 'runLlm2';
 
 export type StageSpec = {
   /** `fileDistribution` column that says a call finished the stage (distribution is the row itself). */
-  readonly flag: 'denoiseDone' | 'ivrDone' | 'lidDone' | 'sttDone' | 'llm1Done' | 'llm2Done' | null;
+  readonly flag:
+    | 'denoiseDone'
+    | 'ivrDone'
+    | 'lidDone'
+    | 'sttDone'
+    | 'redactDone'
+    | 'llm1Done'
+    | 'llm2Done'
+    | null;
   /** `batchStatus` column with the stage's status across the batch (seed names). */
   readonly statusColumn:
     | 'dbInsertionStatus'
@@ -28,6 +36,7 @@ export type StageSpec = {
     | 'ivrStatus'
     | 'lidStatus'
     | 'sttStatus'
+    | 'redactStatus'
     | 'llm1Status'
     | 'llm2Status';
   /** The stage's name in `batchExecutionLog.stage` and `processing_logs.stage_name`. */
@@ -115,6 +124,24 @@ export const STAGE_REGISTRY = {
     reads: ['denoise', 'ivr', 'lid'],
     kinds: ['audit', 'daily', 'reaudit'],
   },
+  /**
+   * Personal data in the transcript replaced with typed placeholders, and the stored recording silenced or
+   * beeped over it, per the process's policy: the LLMs only ever read its output. On the audio queue (ffmpeg).
+   */
+  redact: {
+    flag: 'redactDone',
+    statusColumn: 'redactStatus',
+    event: 'redact',
+    // It rewrites the transcript in place: a reaudit of redact must not delete what it reads.
+    results: [],
+    runner: 'audio',
+    activity: 'runRedact',
+    startToClose: '15 minutes',
+    heartbeat: '30 seconds',
+    needs: ['stt'],
+    reads: [],
+    kinds: ['audit', 'daily', 'reaudit'],
+  },
   llm1: {
     flag: 'llm1Done',
     statusColumn: 'llm1Status',
@@ -124,7 +151,7 @@ export const STAGE_REGISTRY = {
     activity: 'runLlm1',
     startToClose: '10 minutes',
     heartbeat: '30 seconds',
-    needs: ['stt'],
+    needs: ['redact'],
     reads: [],
     kinds: ['audit', 'daily', 'reaudit'],
   },
@@ -137,7 +164,7 @@ export const STAGE_REGISTRY = {
     activity: 'runLlm2',
     startToClose: '10 minutes',
     heartbeat: '30 seconds',
-    needs: ['stt'],
+    needs: ['redact'],
     reads: ['llm1'],
     kinds: ['audit', 'daily', 'reaudit'],
   },
@@ -154,13 +181,20 @@ const stagesOf = <K extends BatchKind>(kind: K) =>
 export const GPU_STAGES = ['lid', 'stt'] as const satisfies readonly Stage[];
 /** Stages that call an LLM endpoint. */
 export const LLM_STAGES = ['llm1', 'llm2'] as const satisfies readonly Stage[];
-/** Stages that change the audio before inference (daily batch only, optional). */
-export const AUDIO_STAGES = ['denoise', 'ivr'] as const satisfies readonly Stage[];
+/** Stages on the audio queue (ffmpeg): the daily batch's optional clean-up, and redaction. */
+export const AUDIO_STAGES = ['denoise', 'ivr', 'redact'] as const satisfies readonly Stage[];
 
 /** What an audit upload runs when the request names no stages. */
-export const AUDIT_STAGES = ['distribute', 'lid', 'stt', 'llm1', 'llm2'] as const satisfies readonly Stage[];
+export const AUDIT_STAGES = [
+  'distribute',
+  'lid',
+  'stt',
+  'redact',
+  'llm1',
+  'llm2',
+] as const satisfies readonly Stage[];
 /** What a reaudit may re-run. */
-export const REAUDIT_STAGES = ['lid', 'stt', 'llm1', 'llm2'] as const satisfies readonly Stage[];
+export const REAUDIT_STAGES = ['lid', 'stt', 'redact', 'llm1', 'llm2'] as const satisfies readonly Stage[];
 export type ReauditStage = (typeof REAUDIT_STAGES)[number];
 
 /** The registry and the named lists agree (checked once at load, so a drift fails every test). */
@@ -220,6 +254,21 @@ export function missingInputs(stages: readonly Stage[]): string[] {
     have.add(s);
   }
   return problems;
+}
+
+/** The stages `stages` need, directly or through one another, that are not among them, in pipeline order. */
+export function lackingStages(stages: readonly Stage[]): Stage[] {
+  const have = new Set<Stage>(stages);
+  const lacking = new Set<Stage>();
+  const visit = (stage: Stage) => {
+    for (const n of (STAGE_REGISTRY[stage] as StageSpec).needs)
+      if (!have.has(n) && !lacking.has(n)) {
+        lacking.add(n);
+        visit(n);
+      }
+  };
+  for (const s of stages) visit(s);
+  return orderStages(lacking);
 }
 
 export function isStage(value: string): value is Stage {

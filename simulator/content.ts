@@ -140,3 +140,66 @@ export function languageHint(name: string, seed: number): string {
   const x = rng(seed ^ 0x9e3779b9)();
   return x < 0.8 ? 'en' : x < 0.9 ? 'es' : 'hi';
 }
+
+/**
+ * A call full of personal data, for testing redaction: a card number read out digit by digit and cut across
+ * two segments at a pause, an e-mail address and a phone number. Its times are fixed (17 s), so a test knows
+ * where each value is spoken; the values are well-formed (the card passes Luhn, the phone number is valid).
+ */
+const PII_LINES: Record<'en' | 'es', [Speaker, string][]> = {
+  en: [
+    ['agent', 'Thank you for calling Acme Telecom, how can I help you today?'],
+    ['customer', 'I would like to pay my bill by card, the number is four five three two zero one five one,'],
+    ['customer', 'one two eight three zero three six six.'],
+    ['agent', 'Thank you. Where should I send the receipt?'],
+    [
+      'customer',
+      'To jane.doe@example.com please, or call me on oh seven seven zero zero nine zero zero one two three.',
+    ],
+    ['agent', 'Payment done. Is there anything else I can help you with? Goodbye.'],
+  ],
+  es: [
+    ['agent', 'Gracias por llamar a Acme Telecom, ¿en qué puedo ayudarle?'],
+    ['customer', 'Quiero pagar con tarjeta, el número es cuatro cinco tres dos cero uno cinco uno,'],
+    ['customer', 'uno dos ocho tres cero tres seis seis.'],
+    ['agent', 'Gracias. ¿A dónde le envío el recibo?'],
+    [
+      'customer',
+      'A jane.doe@example.com por favor, o llámeme al seis uno dos, tres cuatro cinco, seis siete ocho.',
+    ],
+    ['agent', 'Pago hecho. ¿Algo más en lo que pueda ayudarle? Adiós.'],
+  ],
+};
+const PII_TIMES: [number, number][] = [
+  [0, 2],
+  [2, 6],
+  [6, 8],
+  [8, 10],
+  [10, 15],
+  [15, 17],
+];
+/** The card number, e-mail and phone number PII_LINES speak, as a test looks for them. */
+export const PII_VALUES = {
+  card: '4532015112830366',
+  email: 'jane.doe@example.com',
+  phone: { en: '07700900123', es: '612345678' },
+} as const;
+
+/** A file name that asks for the PII call: `pii` as a word of it (`pii-call.wav`, `call_pii_es.mp3`). */
+export function wantsPiiScript(fileName: string): boolean {
+  return /(?:^|[^a-z])pii(?=[^a-z]|$)/i.test(fileName);
+}
+
+/** The PII call in English, or in Spanish when the file name says `es`. */
+export function piiScript(fileName: string): Script {
+  const language = /(?:^|[^a-z])es(?=[^a-z]|$)/i.test(fileName) ? 'es' : 'en';
+  return {
+    language,
+    segments: PII_LINES[language].map(([speaker, text], i) => ({
+      speaker,
+      text,
+      start: PII_TIMES[i]![0],
+      end: PII_TIMES[i]![1],
+    })),
+  };
+}

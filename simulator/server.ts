@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSlots, type EndpointStats, type RequestRecord, type Slots } from './capacity.js';
-import { languageHint, type Script, syntheticScript } from './content.js';
+import { languageHint, piiScript, type Script, syntheticScript, wantsPiiScript } from './content.js';
 import { createFaultPlan, type Failures, type Fault, type FaultEndpoint, type FaultPlan } from './faults.js';
 import {
   chatCompletion,
@@ -68,6 +68,15 @@ export type SimulatorOptions = {
   scripts?: SampleScripts | null;
   /** Largest accepted upload (default 100 MB). */
   maxUploadBytes?: number;
+  /** Keep the messages of every chat request, for prompts() (tests that check what an LLM was sent). */
+  recordPrompts?: boolean;
+};
+
+/** One chat request's messages, as an LLM endpoint received them. */
+export type RecordedPrompt = {
+  endpoint: string;
+  stage: 'llm1' | 'llm2';
+  messages: { role: string; content: string }[];
 };
 
 export type SimulatorStats = { endpoints: EndpointStats[] };
@@ -97,6 +106,7 @@ export async function startSimulator(options: SimulatorOptions) {
     return scaled > 0 ? new Promise((r) => setTimeout(r, scaled)) : Promise.resolve();
   };
   const running: Running[] = [];
+  const prompts: RecordedPrompt[] = [];
 
   /**
    * Runs `work` in a slot unless a fault is drawn; the fault decides how the request goes wrong. Every
@@ -149,6 +159,7 @@ export async function startSimulator(options: SimulatorOptions) {
   }
 
   function scriptFor(sha256: string, fileName: string, seed: number): Script {
+    if (wantsPiiScript(fileName)) return piiScript(fileName);
     return findScript(scripts, sha256, fileName) ?? syntheticScript(seed, languageHint(fileName, seed));
   }
 
@@ -199,8 +210,10 @@ export async function startSimulator(options: SimulatorOptions) {
       throw new BadRequest('the simulator answers cofi prompts only (a ```json block and a <transcript>)');
     const transcript = task.lines.map((l) => l.text).join('\n');
     const { fault, variant } = plan.decide('chat', `${task.kind}\n${transcript}`);
+    const stage = task.kind === 'analysis' ? 'llm1' : 'llm2';
+    if (options.recordPrompts) prompts.push({ endpoint: e.spec.id, stage, messages: body.messages ?? [] });
     const what: Subject = {
-      stage: task.kind === 'analysis' ? 'llm1' : 'llm2',
+      stage,
       subject: createHash('sha256').update(transcript).digest('hex').slice(0, 16),
       audioSeconds: 0,
     };
@@ -340,6 +353,8 @@ export async function startSimulator(options: SimulatorOptions) {
     nodes: running.filter((e) => e.kind === 'gpu').map((e) => ({ id: e.spec.id, url: e.url })),
     llm: running.filter((e) => e.kind === 'llm').map((e) => ({ id: e.spec.id, url: e.url })),
     stats: (): SimulatorStats => ({ endpoints: running.map((e) => structuredClone(e.slots.stats)) }),
+    /** The chat requests received so far (with recordPrompts; else none). */
+    prompts: (): RecordedPrompt[] => structuredClone(prompts),
     /** Replaces the failure settings; the seeded sequence starts again. */
     setFailures(next: Failures) {
       plan = createFaultPlan(next);

@@ -271,6 +271,10 @@ async function runStage(
     case 'ivr':
       await on(input.route).runAudioStage({ ...input, stage });
       return input.route;
+    // Only calls of batches that list the stage get here: histories recorded before it never schedule it.
+    case 'redact':
+      await on(input.route).runRedact(input);
+      return input.route;
     case 'distribute':
       throw new Error('distribute is run by the batch when it admits the call');
     default:

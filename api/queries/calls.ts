@@ -85,6 +85,17 @@ export async function callDetail(
           model: text.model,
           gpu_node: text.gpuNode,
           segments: text.segments ?? [],
+          redaction: {
+            redacted_at: text.redactedAt?.toISOString() ?? null,
+            entities: (text.redactedEntities ?? []).map((e) => ({
+              type: e.type,
+              placeholder: e.placeholder,
+              start: e.time?.start ?? null,
+              end: e.time?.end ?? null,
+              parts: e.parts.map((p) => ({ segment: p.segment, start: p.start, end: p.end })),
+            })),
+            original_kept: text.originalText !== null,
+          },
         }
       : null,
     analysis: facts

@@ -9,7 +9,7 @@ import {
   parseUploadMetadata,
 } from '../../core/callMetadata.js';
 import { sameNamePair } from '../../core/names.js';
-import { AUDIT_STAGES, missingInputs, orderStages, type Stage } from '../../core/stages.js';
+import { AUDIT_STAGES, lackingStages, missingInputs, orderStages, type Stage } from '../../core/stages.js';
 import { categoryMapping, process } from '../../drizzle/schema/index.js';
 import { AUDIT_BUSY, admitUpload, isDuplicateKey, uploadBusy } from '../../lifecycle/admission.js';
 import { noteAccess } from '../accessTrail.js';
@@ -60,7 +60,7 @@ export const uploadFields = z
       })
       .openapi({
         type: 'string',
-        description: `comma-separated, each at most once, of: ${AUDIT_STAGES.join(', ')} (distribute is always run); llm1 and llm2 need stt; default all`,
+        description: `comma-separated, each at most once, of: ${AUDIT_STAGES.join(', ')} (distribute is always run); redact needs stt, llm1 and llm2 need redact; default all`,
         pattern: `^\\s*${STAGE_LIST}?(\\s*,\\s*${STAGE_LIST})*\\s*$`,
         example: 'lid,stt',
       }),
@@ -89,7 +89,9 @@ export function parseAuditStages(value: string | undefined): Stage[] {
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice) throw new Error(`stage ${twice} is named twice`);
   const stages = orderStages(['distribute', ...(names as Stage[])]);
-  if (missingInputs(stages).length) throw new Error('llm1 and llm2 need a transcript: include stt in stages');
+  const missing = missingInputs(stages);
+  if (missing.length)
+    throw new Error(`${missing.join('; ')}: include ${lackingStages(stages).join(', ')} in stages`);
   return stages;
 }
 

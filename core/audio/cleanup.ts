@@ -6,7 +6,8 @@ import { stageFailure } from '../errors.js';
 export type IvrOptions = { minSilenceSec: number; maxPromptSec: number; noiseDb: number };
 export const DEFAULT_IVR: IvrOptions = { minSilenceSec: 0.8, maxPromptSec: 60, noiseDb: -35 };
 
-function ffmpeg(args: string[], signal?: AbortSignal): Promise<string> {
+/** Runs ffmpeg; resolves with its log (stderr), fails as undecodable audio on a non-zero exit. */
+export function ffmpeg(args: string[], signal?: AbortSignal): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-y', ...args], {
       signal,

@@ -86,7 +86,7 @@ describe('dashboard end to end (real stack, API with keys)', { skip }, () => {
     const bars = await page.$$eval(`${row} progress`, (els) =>
       els.map((e) => [e.getAttribute('value'), e.getAttribute('max')]),
     );
-    assert.equal(bars.length, 5, 'distribute, lid, stt, llm1, llm2');
+    assert.equal(bars.length, 6, 'distribute, lid, stt, redact, llm1, llm2');
     for (const [value, max] of bars) assert.equal(value, max, 'every stage reached the end');
     await screenshot(page, 'dashboard-done');
   });
@@ -146,7 +146,7 @@ describe('dashboard end to end (real stack, API with keys)', { skip }, () => {
     await page.waitForSelector('form.reaudit .result.ok a');
     assert.match(
       (await page.textContent('form.reaudit .result')) ?? '',
-      /queued reaudit-\d+: 3 call\(s\), stages lid, stt, llm1, llm2/,
+      /queued reaudit-\d+: 3 call\(s\), stages lid, stt, redact, llm1, llm2/,
     );
     await page.click('form.reaudit .result a');
     await page.waitForSelector('button[data-action=cancel]', { timeout: 10_000 });

@@ -51,7 +51,7 @@ describe('Test 4: reaudit (stt + llm2)', () => {
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.status, 'queued');
     assert.match(String(res.body.task_id), /^reaudit-\d+$/);
-    assert.deepEqual(res.body.stages, ['stt', 'llm1', 'llm2']);
+    assert.deepEqual(res.body.stages, ['stt', 'redact', 'llm1', 'llm2']);
     const { final } = await waitForBatch(stack.app, res.body.task_id);
     assert.equal(final.status, 'Completed', JSON.stringify(final));
     assert.deepEqual(final.deleted, { transcript: 1, analysis: 1, auditAnswer: 9 });

@@ -157,7 +157,7 @@ describe('reaudit', () => {
     assert.equal(res.status, 200, JSON.stringify(res.body));
     const { final } = await waitForBatch(stack.app, res.body.task_id);
     assert.equal(final.status, 'Completed', JSON.stringify(final));
-    assert.deepEqual(res.body.stages, ['distribute', 'lid', 'stt', 'llm1', 'llm2']);
+    assert.deepEqual(res.body.stages, ['distribute', 'lid', 'stt', 'redact', 'llm1', 'llm2']);
     const [dist] = await stack.db.select().from(fileDistribution).where(eq(fileDistribution.callId, id));
     assert.ok(dist?.gpuNode, 'distributed again');
     assert.equal(dist?.llm2Done, true);

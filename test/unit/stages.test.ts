@@ -15,6 +15,7 @@ import {
   isStage,
   isTerminal,
   LLM_STAGES,
+  lackingStages,
   missingInputs,
   orderStages,
   REAUDIT_STAGES,
@@ -31,8 +32,8 @@ const sqlNames = (table: Parameters<typeof getTableColumns>[0]) =>
   new Set(Object.values(getTableColumns(table)).map((c) => c.name));
 
 describe('stage order', () => {
-  test('the pipeline is distribute, denoise, ivr, lid, stt, llm1, llm2', () => {
-    assert.deepEqual(STAGES, ['distribute', 'denoise', 'ivr', 'lid', 'stt', 'llm1', 'llm2']);
+  test('the pipeline is distribute, denoise, ivr, lid, stt, redact, llm1, llm2', () => {
+    assert.deepEqual(STAGES, ['distribute', 'denoise', 'ivr', 'lid', 'stt', 'redact', 'llm1', 'llm2']);
   });
 
   test('orderStages puts a selection in pipeline order and drops duplicates', () => {
@@ -43,7 +44,7 @@ describe('stage order', () => {
   });
 
   test('downstreamOf gives the stages after a stage, in order', () => {
-    assert.deepEqual(downstreamOf('lid'), ['stt', 'llm1', 'llm2']);
+    assert.deepEqual(downstreamOf('lid'), ['stt', 'redact', 'llm1', 'llm2']);
     assert.deepEqual(downstreamOf('distribute'), STAGES.slice(1));
     assert.deepEqual(downstreamOf('llm2'), []);
     for (const stage of STAGES) {
@@ -115,6 +116,18 @@ describe('what the vocabulary drives', () => {
 });
 
 describe('the stage registry', () => {
+  test('redact runs between stt and the LLMs, in every kind of batch, on the audio queue', () => {
+    const spec = STAGE_REGISTRY.redact;
+    assert.deepEqual([spec.flag, spec.statusColumn, spec.event], ['redactDone', 'redactStatus', 'redact']);
+    assert.equal(spec.runner, 'audio');
+    assert.deepEqual(spec.needs, ['stt']);
+    assert.deepEqual(spec.results, [], 'it rewrites the transcript: a reaudit of redact deletes nothing');
+    for (const list of [AUDIT_STAGES, REAUDIT_STAGES] as readonly (readonly Stage[])[])
+      assert.ok(list.includes('redact'));
+    for (const llm of LLM_STAGES)
+      assert.ok((STAGE_REGISTRY[llm].needs as readonly Stage[]).includes('redact'));
+  });
+
   test('has one entry per stage, and each names a real table and an activity of its queue', async () => {
     assert.deepEqual(Object.keys(STAGE_REGISTRY), [...STAGES]);
     const { createActivities } = await import('../../activities/index.js');
@@ -145,21 +158,34 @@ describe('the stage registry', () => {
   });
 
   test('re-running a stage re-runs every stage computed from it, and only those', () => {
-    assert.deepEqual(withDependents(['stt'], REAUDIT_STAGES), ['stt', 'llm1', 'llm2']);
-    assert.deepEqual(withDependents(['lid'], REAUDIT_STAGES), ['lid', 'stt', 'llm1', 'llm2']);
+    assert.deepEqual(withDependents(['stt'], REAUDIT_STAGES), ['stt', 'redact', 'llm1', 'llm2']);
+    assert.deepEqual(withDependents(['lid'], REAUDIT_STAGES), ['lid', 'stt', 'redact', 'llm1', 'llm2']);
+    assert.deepEqual(withDependents(['redact'], REAUDIT_STAGES), ['redact', 'llm1', 'llm2']);
     assert.deepEqual(withDependents(['llm1'], REAUDIT_STAGES), ['llm1', 'llm2']);
     assert.deepEqual(withDependents(['llm2'], REAUDIT_STAGES), ['llm2']);
-    assert.deepEqual(withDependents(['llm2', 'stt'], REAUDIT_STAGES), ['stt', 'llm1', 'llm2']);
+    assert.deepEqual(withDependents(['llm2', 'stt'], REAUDIT_STAGES), ['stt', 'redact', 'llm1', 'llm2']);
   });
 
   test('an upload that runs a stage without what it needs is named', () => {
-    assert.deepEqual(missingInputs(['distribute', 'lid', 'stt', 'llm1', 'llm2']), []);
+    assert.deepEqual(missingInputs(['distribute', 'lid', 'stt', 'redact', 'llm1', 'llm2']), []);
     assert.deepEqual(
       missingInputs(['distribute', 'stt']),
       [],
       'stt uses lid when it is there, needs only audio',
     );
-    assert.deepEqual(missingInputs(['distribute', 'lid', 'llm2']), ['llm2 needs stt']);
+    assert.deepEqual(missingInputs(['distribute', 'lid', 'llm2']), ['llm2 needs redact']);
+    assert.deepEqual(missingInputs(['distribute', 'lid', 'redact']), ['redact needs stt']);
+    assert.deepEqual(
+      missingInputs(['distribute', 'stt', 'llm1']),
+      ['llm1 needs redact'],
+      'an LLM never reads a transcript redaction has not been through',
+    );
     assert.deepEqual(missingInputs(['lid']), ['lid needs distribute']);
+    assert.deepEqual(
+      lackingStages(['distribute', 'lid', 'llm2']),
+      ['stt', 'redact'],
+      'what to add, all of it',
+    );
+    assert.deepEqual(lackingStages(['distribute', 'stt', 'redact', 'llm1']), []);
   });
 });

@@ -188,6 +188,8 @@ async function runStage(
     case 'ivr':
       await audio(prefix, retry).runAudioStage({ ...input, stage });
       return input.route;
+    case 'redact':
+      throw new Error('redact came after this workflow shape: none of its batches lists it');
     case 'distribute':
       throw new Error('distribute is not a routed stage');
     default:

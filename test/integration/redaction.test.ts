@@ -1,0 +1,266 @@
+// The redact stage on real Temporal and MariaDB: a call that reads out a card number (cut across two
+// segments), an e-mail address and a phone number. The LLMs get placeholders, the database keeps no value,
+// the stored recording is silent where the values were spoken; a policy may keep the original or redact
+// nothing; a reaudit can re-run redaction; an LLM stage refuses a transcript redaction has not been through.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { eq } from 'drizzle-orm';
+import { MASK_PAD_SEC } from '../../core/audio/mask.js';
+import type { RedactionPolicy } from '../../core/redaction/index.js';
+import {
+  analysis,
+  auditAnswer,
+  batchExecutionLog,
+  call,
+  fileDistribution,
+  processingLogs,
+  processPolicy,
+  stageOutcome,
+  transcript,
+} from '../../drizzle/schema/index.js';
+import { PII_VALUES } from '../../simulator/content.js';
+import { workflowIds } from '../../workflows/definitions.js';
+import { makeWav } from '../support/audio.js';
+import { recordHistory } from '../support/histories.js';
+import { auditForm, getJson, postReaudit, uploadAudit, waitForBatch } from '../support/http.js';
+import { type Stack, startStack } from '../support/stack.js';
+
+const run = promisify(execFile);
+const PROCESS = 1;
+
+let stack: Stack;
+before(async () => {
+  stack = await startStack({ simulator: { timeScale: 0.02, recordPrompts: true } });
+});
+after(async () => {
+  await stack?.db.delete(processPolicy).where(eq(processPolicy.processId, PROCESS));
+  await stack?.stop();
+});
+
+/** Process 1's policy for the next upload (the stage reads it when it runs); null: the defaults. */
+async function setPolicy(redaction: Partial<RedactionPolicy> | null) {
+  await stack.db.delete(processPolicy).where(eq(processPolicy.processId, PROCESS));
+  if (redaction)
+    await stack.db.insert(processPolicy).values({ processId: PROCESS, redaction: redaction as never });
+}
+
+/** The values as the simulated caller speaks them, and as digits: none may reach an LLM or the database. */
+const SPOKEN = [
+  'four five three two zero one five one',
+  'one two eight three zero three six six',
+  PII_VALUES.card,
+  PII_VALUES.email,
+  'oh seven seven zero zero nine zero zero one two three',
+  PII_VALUES.phone.en,
+];
+
+/** Uploads one 17 s recording whose simulated transcript is the PII call; returns its call row. */
+async function auditPiiCall(name = `pii-${randomUUID().slice(0, 8)}.wav`) {
+  const res = await uploadAudit(stack.app, auditForm([{ name, bytes: makeWav(17, 3) }]));
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  const { final } = await waitForBatch(stack.app, String(res.body.task_id));
+  assert.equal(final.status, 'Completed', JSON.stringify(final));
+  const [row] = await stack.db
+    .select()
+    .from(call)
+    .where(eq(call.batchId, Number(res.body.batch_id)));
+  return { name, row: row!, batchId: Number(res.body.batch_id), taskId: String(res.body.task_id) };
+}
+
+/** Mean volume (dB) of `seconds` of a stored recording from `from`, decoded by ffmpeg. */
+async function meanVolume(storedPath: string, from: number, seconds: number): Promise<number> {
+  const { stderr } = await run('ffmpeg', [
+    '-hide_banner',
+    '-nostdin',
+    '-ss',
+    String(from),
+    '-t',
+    String(seconds),
+    '-i',
+    stack.audio.resolve(storedPath),
+    '-af',
+    'volumedetect',
+    '-f',
+    'null',
+    '-',
+  ]);
+  const m = /mean_volume: (-?[\d.]+|-inf) dB/.exec(stderr);
+  assert.ok(m, stderr);
+  return m[1] === '-inf' ? -Infinity : Number(m[1]);
+}
+
+/** Everything the database holds about a call that could carry text, as one string. */
+async function everythingAbout(callId: number, batchId: number): Promise<string> {
+  const rows = await Promise.all([
+    stack.db.select().from(transcript).where(eq(transcript.callId, callId)),
+    stack.db.select().from(analysis).where(eq(analysis.callId, callId)),
+    stack.db.select().from(auditAnswer).where(eq(auditAnswer.callId, callId)),
+    stack.db
+      .select()
+      .from(processingLogs)
+      .where(eq(processingLogs.callId, String(callId))),
+    stack.db.select().from(batchExecutionLog).where(eq(batchExecutionLog.batchId, batchId)),
+    stack.db.select().from(stageOutcome).where(eq(stageOutcome.callId, callId)),
+    stack.db.select().from(call).where(eq(call.id, callId)),
+  ]);
+  return JSON.stringify(rows);
+}
+
+const promptsMentioning = (needle: string) =>
+  stack.sim.prompts().filter((p) => p.messages.some((m) => m.content.includes(needle)));
+
+describe('redaction as a stage between STT and the LLMs', () => {
+  test('the LLMs get placeholders, the database keeps no value, the recording is silent over them', async () => {
+    await setPolicy(null);
+    const { row, batchId, taskId } = await auditPiiCall();
+
+    const [t] = await stack.db.select().from(transcript).where(eq(transcript.callId, row.id));
+    assert.ok(t?.redactedAt, 'the transcript is marked redacted');
+    for (const p of ['[CARD]', '[EMAIL]', '[PHONE]']) assert.ok(t.text.includes(p), `${p} in ${t.text}`);
+    assert.equal(t.originalText, null, 'the default policy keeps no original');
+    assert.equal(t.originalSegments, null);
+
+    // What the LLM endpoints received: the placeholders, never a value.
+    const sent = promptsMentioning('[CARD]');
+    assert.deepEqual(sent.map((p) => p.stage).sort(), ['llm1', 'llm2'], 'both LLM stages read the call');
+    for (const p of sent)
+      for (const value of SPOKEN)
+        assert.ok(!JSON.stringify(p.messages).includes(value), `${p.stage} was sent ${value}`);
+    for (const value of SPOKEN) assert.equal(promptsMentioning(value).length, 0, `an LLM saw ${value}`);
+
+    // No value anywhere in the database rows of the call.
+    const stored = await everythingAbout(row.id, batchId);
+    for (const value of SPOKEN) assert.ok(!stored.includes(value), `the database holds ${value}`);
+
+    // The entities: types, placeholders, segments, character and time spans; the card in two parts.
+    const entities = t.redactedEntities ?? [];
+    assert.deepEqual(
+      entities.map((e) => e.type),
+      ['card', 'email', 'phone'],
+    );
+    const card = entities[0]!;
+    assert.equal(card.placeholder, '[CARD]');
+    assert.deepEqual(
+      card.parts.map((p) => p.segment),
+      [1, 2],
+      'cut across two segments',
+    );
+    for (const e of entities) {
+      assert.ok(e.time && e.time.end > e.time.start, `${e.type} has a time span`);
+      for (const p of e.parts) assert.ok(p.end > p.start, `${e.type} has a character span`);
+      assert.deepEqual(Object.keys(e).sort(), ['parts', 'placeholder', 'time', 'type'], 'no value is kept');
+    }
+
+    // The stored recording is the redacted copy; the upload is gone; silence over the spans, tone elsewhere.
+    assert.match(row.storedPath, /\.redact\.wav$/);
+    assert.equal(row.originalPath, null);
+    const dir = path.dirname(stack.audio.resolve(row.storedPath));
+    const stem = path.basename(row.storedPath).split('.')[0]!;
+    assert.deepEqual(
+      (await readdir(dir)).filter((f) => f.startsWith(`${stem}.`)),
+      [path.basename(row.storedPath)],
+      'only the redacted recording is left',
+    );
+    for (const e of entities) {
+      const volume = await meanVolume(row.storedPath, e.time!.start, e.time!.end - e.time!.start);
+      assert.ok(volume < -80, `${e.type} ${JSON.stringify(e.time)} is silent: ${volume} dB`);
+    }
+    assert.ok((await meanVolume(row.storedPath, 0.2, 1)) > -40, 'the greeting is not silenced');
+    assert.ok(
+      (await meanVolume(row.storedPath, 15 + MASK_PAD_SEC + 0.2, 1)) > -40,
+      'the goodbye is not silenced',
+    );
+
+    // The call page's JSON shows the redacted text and where the entities were.
+    const detail = await getJson(stack.app, `/calls/${row.id}`);
+    assert.equal(detail.status, 200);
+    const shown = detail.body.transcript as { text: string; redaction?: { entities: { type: string }[] } };
+    assert.ok(shown.text.includes('[CARD]'));
+    for (const value of SPOKEN) assert.ok(!JSON.stringify(detail.body).includes(value), value);
+    assert.deepEqual(
+      shown.redaction?.entities.map((e) => e.type),
+      ['card', 'email', 'phone'],
+    );
+
+    // The stage is counted like the others.
+    const status = await getJson(stack.app, `/audit/status/${taskId}`);
+    assert.ok(JSON.stringify(status.body).includes('redact'), JSON.stringify(status.body));
+    const [dist] = await stack.db.select().from(fileDistribution).where(eq(fileDistribution.callId, row.id));
+    assert.equal(dist?.redactDone, true);
+
+    // Histories with the redact stage, for the replay test.
+    const prefix = stack.config.COFI_TASK_QUEUE;
+    await recordHistory(stack.client, workflowIds.call(prefix, batchId, row.id), 'callPipelineV2.redact');
+    await recordHistory(stack.client, workflowIds.auditUpload(prefix), 'auditUploadV2.redact');
+  });
+
+  test('keepOriginal keeps the unredacted transcript and recording beside the redacted ones', async () => {
+    await setPolicy({ keepOriginal: true, audio: 'beep' });
+    const { row } = await auditPiiCall();
+    const [t] = await stack.db.select().from(transcript).where(eq(transcript.callId, row.id));
+    assert.ok(t?.redactedAt);
+    assert.ok(t.text.includes('[CARD]'));
+    assert.ok(t.originalText?.includes(SPOKEN[0]!), 'the original text is kept');
+    assert.ok(JSON.stringify(t.originalSegments).includes(PII_VALUES.email));
+    assert.match(row.storedPath, /\.redact\.wav$/);
+    assert.ok(row.originalPath, 'the original recording is named');
+    assert.ok(await stat(stack.audio.resolve(row.originalPath)), 'and still there');
+    const card = t.redactedEntities![0]!;
+    const span = [card.time!.start, card.time!.end - card.time!.start] as const;
+    assert.ok((await meanVolume(row.originalPath, ...span)) > -40, 'the original is not silenced');
+    // Beeped: not silent, but not the recording's tone either (a 1 kHz tone over it).
+    assert.ok((await meanVolume(row.storedPath, ...span)) > -40, 'the beep is audible');
+  });
+
+  test('a policy without entity types passes the transcript through (marked as redacted)', async () => {
+    await setPolicy({ entities: [] });
+    const { row } = await auditPiiCall();
+    const [t] = await stack.db.select().from(transcript).where(eq(transcript.callId, row.id));
+    assert.ok(t?.redactedAt, 'it went through the stage');
+    assert.deepEqual(t.redactedEntities, []);
+    assert.ok(t.text.includes(PII_VALUES.email), 'nothing was replaced');
+    assert.ok(!row.storedPath.includes('.redact.'), 'the recording is untouched');
+  });
+
+  test('a reaudit of redact re-runs it and the LLMs; a retry does not redact placeholders again', async () => {
+    await setPolicy(null);
+    const first = await auditPiiCall();
+    const [before] = await stack.db.select().from(transcript).where(eq(transcript.callId, first.row.id));
+    const res = await postReaudit(stack.app, { audio_names: [first.name], stages: ['redact'] });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(res.body.stages, ['redact', 'llm1', 'llm2']);
+    const { final } = await waitForBatch(stack.app, String(res.body.task_id));
+    assert.equal(final.status, 'Completed', JSON.stringify(final));
+    const [after] = await stack.db.select().from(transcript).where(eq(transcript.callId, first.row.id));
+    assert.equal(after?.text, before?.text, 'the redacted text is redacted once');
+    assert.deepEqual(after?.redactedEntities, before?.redactedEntities, 'and its entities kept, not doubled');
+    const [row] = await stack.db.select().from(call).where(eq(call.id, first.row.id));
+    assert.equal(row?.storedPath, first.row.storedPath);
+    assert.ok((await meanVolume(row!.storedPath, 0.2, 1)) > -40, 'masking again did not spread');
+    const prefix = stack.config.COFI_TASK_QUEUE;
+    await recordHistory(
+      stack.client,
+      workflowIds.reaudit(prefix, Number(res.body.batch_id)),
+      'reauditV2.redact',
+    );
+  });
+
+  test('an LLM stage refuses a transcript that has not been through redaction, naming why', async () => {
+    await setPolicy(null);
+    const { name, row } = await auditPiiCall();
+    await stack.db.update(transcript).set({ redactedAt: null }).where(eq(transcript.callId, row.id));
+    const res = await postReaudit(stack.app, { audio_names: [name], stages: ['llm2'] });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const { final } = await waitForBatch(stack.app, String(res.body.task_id));
+    assert.equal(final.status, 'Failed', JSON.stringify(final));
+    const [after] = await stack.db.select().from(call).where(eq(call.id, row.id));
+    assert.equal(after?.status, 'Failed');
+    assert.equal(after?.failedStage, 'llm2');
+    assert.match(String(after?.errorMessage), /has not been through redaction/);
+  });
+});
