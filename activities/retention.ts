@@ -45,7 +45,11 @@ export function createRetentionActivities({ db, audio }: Pick<ActivityDeps, 'db'
           pageSize: input.pageSize,
           retention: policy.retention,
         },
-        (page: { kind: RetentionKind; calls: number }) => ctx.heartbeat(page),
+        (page: { kind: RetentionKind; calls: number }) => {
+          ctx.heartbeat(page);
+          // A worker shutting down (or the run cancelled) stops between pages: each page is whole.
+          ctx.cancellationSignal.throwIfAborted();
+        },
       );
     },
     /** Idempotent: only a running run is closed; a retry answers the same counts. */
