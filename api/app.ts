@@ -25,6 +25,7 @@ import { policyRoutes } from './routes/policy.js';
 import { reauditRoutes } from './routes/reaudit.js';
 import { questionnaireRoutes } from './routes/questionnaires.js';
 import { referenceRoutes } from './routes/reference.js';
+import { reportRoutes } from './routes/reports.js';
 import { reviewRoutes } from './routes/review.js';
 import { retentionRoutes } from './routes/retention.js';
 import { searchRoutes } from './routes/search.js';
@@ -89,6 +90,7 @@ function apiRoutes(deps: ApiDeps, links: AudioLinks, registry: Registry) {
     .route('/', reviewRoutes(deps))
     .route('/', referenceRoutes(deps))
     .route('/', questionnaireRoutes(deps))
+    .route('/', reportRoutes(deps))
     .route('/', fleetRoutes(deps))
     .route('/', auditLogRoutes(deps))
     .route('/', policyRoutes(deps))
