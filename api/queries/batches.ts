@@ -236,7 +236,8 @@ export function callSummary(
     stage: c.stage,
     lang: c.lang,
     score: c.auditScore,
-    critical_failure: c.criticalFailure ?? null,
+    // Only with a score: a reaudit that re-runs llm2 clears the score first, and the flag is that score's.
+    critical_failure: c.auditScore === null ? null : (c.criticalFailure ?? null),
     skip_reason: c.skipReason ?? null,
     failed_stage: c.failedStage,
     error_message: c.errorMessage,

@@ -123,7 +123,8 @@ export async function callDetail(
       critical: q.critical,
     })),
     score: row.auditScore,
-    questionnaire: scoredWith ?? null,
+    // The version of the score shown: none while a reaudit re-runs llm2 (it clears the score first).
+    questionnaire: row.auditScore === null ? null : (scoredWith ?? null),
     critical_failures: criticalFailures(
       answers.map(({ answer: a, question: q }) => ({ code: q.code, answer: a.answer, critical: q.critical })),
     ),

@@ -384,5 +384,11 @@ describe('questionnaire versions', () => {
     const list = await send('GET', `/batches/${seeded.batchId}/calls`, undefined, READ);
     assert.equal(list.status, 200);
     assert.equal(list.body.calls[0].critical_failure, true);
+
+    // A reaudit re-running llm2 clears the score first: the flag and version belong to that score, so go too.
+    await api.db.update(call).set({ auditScore: null }).where(eq(call.id, seeded.callId));
+    const resetting = await send('GET', `/calls/${seeded.callId}`, undefined, READ);
+    assert.equal(resetting.body.call.critical_failure, null);
+    assert.equal(resetting.body.questionnaire, null);
   });
 });
