@@ -218,7 +218,7 @@ export const searchFilters = z.object(filterFields).superRefine(checkRanges);
 export type SearchFilters = z.infer<typeof searchFilters>;
 
 /** A search cursor: the sort it was made for, and the last row's sort value and id. Opaque to clients. */
-type Cursor = { s: string; v: string | number | null; id: number };
+export type Cursor = { s: string; v: string | number | null; id: number };
 
 export const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
 

@@ -9,6 +9,7 @@ import { ApiError } from '../errors.js';
 import { createRouter, errorResponses, json, limitQuery } from '../openapi.js';
 import {
   answersOf,
+  type Cursor,
   checkRanges,
   decodeCursor,
   type FoundAnswer,
@@ -170,9 +171,41 @@ function cursorOf(f: SearchFilters, text: string | undefined) {
   return cursor;
 }
 
+/** The export's text, a header and then one piece per keyset page of calls (with their answers for rows=answers). */
+export async function* exportText(
+  db: Db,
+  f: SearchFilters,
+  rows: (typeof EXPORT_ROWS)[number],
+): AsyncGenerator<string> {
+  yield csvHeader(rows);
+  let cursor: Cursor | undefined;
+  for (;;) {
+    const page = await searchCalls(db, f, EXPORT_PAGE, cursor);
+    let text = '';
+    if (rows === 'calls') {
+      for (const c of page.calls) text += csvLine(CALL_COLUMNS.map((k) => c[k]));
+    } else {
+      const answers = await answersOf(
+        db,
+        page.calls.map((c) => c.call_id),
+      );
+      for (const c of page.calls) {
+        const head = ANSWER_CALL_COLUMNS.map((k) => c[k]);
+        for (const a of answers.get(c.call_id) ?? [])
+          text += csvLine([...head, ...ANSWER_COLUMNS.map((k) => a[k])]);
+      }
+    }
+    if (text) yield text;
+    const next = page.next ? decodeCursor(page.next, f.sort) : null;
+    if (!next || typeof next === 'string') return;
+    cursor = next;
+  }
+}
+
 /**
- * The export as a pull stream: each pull reads one keyset page of calls (and their answers) and hands on its
- * lines, so at most a page is in memory however many rows match, and a slow client slows the reads.
+ * The export as a pull stream: a page is read only when the client has taken the previous one, so at most a page
+ * is in memory however many rows match, and a slow client slows the reads. A client that goes away cancels it
+ * between pages.
  */
 export function exportStream(
   db: Db,
@@ -181,43 +214,30 @@ export function exportStream(
   onError: (err: unknown) => void,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  let cursor: ReturnType<typeof decodeCursor> | undefined;
-  let started = false;
-  let done = false;
+  const text = exportText(db, f, rows);
+  let pending: Promise<unknown> | undefined;
+  let cancelled = false;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
+        const step = text.next();
+        pending = step;
         try {
-          if (!started) {
-            started = true;
-            controller.enqueue(encoder.encode(csvHeader(rows)));
-            return;
-          }
-          if (done) return controller.close();
-          const page = await searchCalls(db, f, EXPORT_PAGE, typeof cursor === 'object' ? cursor : undefined);
-          let text = '';
-          if (rows === 'calls') {
-            for (const c of page.calls) text += csvLine(CALL_COLUMNS.map((k) => c[k]));
-          } else {
-            const answers = await answersOf(
-              db,
-              page.calls.map((c) => c.call_id),
-            );
-            for (const c of page.calls) {
-              const head = ANSWER_CALL_COLUMNS.map((k) => c[k]);
-              for (const a of answers.get(c.call_id) ?? [])
-                text += csvLine([...head, ...ANSWER_COLUMNS.map((k) => a[k])]);
-            }
-          }
-          if (page.next) cursor = decodeCursor(page.next, f.sort);
-          else done = true;
-          if (text) controller.enqueue(encoder.encode(text));
+          const { done, value } = await step;
+          if (cancelled) return;
           if (done) controller.close();
+          else controller.enqueue(encoder.encode(value));
         } catch (err) {
-          // The status line has gone out: the client sees the body end early (no last line break).
+          if (cancelled) return;
+          // The status line has gone out: the client sees the body end early (without its last line break).
           onError(err);
           controller.error(err);
         }
+      },
+      async cancel() {
+        cancelled = true;
+        await pending?.catch(() => undefined);
+        await text.return(undefined);
       },
     },
     { highWaterMark: 1 },
