@@ -79,7 +79,8 @@ export async function loadReferenceData(db: Db): Promise<void> {
       const [has] = await tx
         .select({ id: auditQuestion.id })
         .from(auditQuestion)
-        .where(eq(auditQuestion.versionId, v1.id))
+        // By the unique key's prefix (processId, versionId): the lock covers this version's rows, not the table.
+        .where(and(eq(auditQuestion.processId, p.id), eq(auditQuestion.versionId, v1.id)))
         .limit(1)
         .for('update');
       if (has) continue;
