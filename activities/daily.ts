@@ -15,6 +15,7 @@ import {
 import { stageFailure } from '../core/errors.js';
 import { orderStages, type Stage } from '../core/stages.js';
 import { batchStatus, call, callLock, stageOutcome } from '../drizzle/schema/index.js';
+import { erasedAmong } from '../lifecycle/erasure.js';
 import { eventKey, logEvent } from '../lifecycle/events.js';
 import { recordOutcomes, reopenLedger } from '../lifecycle/ledger.js';
 import type { ActivityDeps } from './deps.js';
@@ -249,9 +250,15 @@ export function createDailyActivities({ db, config, audio, inference }: Activity
           .where(and(isNotNull(call.sourcePath), inArray(call.sourcePath, sources.slice(i, i + 500))));
         for (const r of rows) if (r.sourcePath) known.add(r.sourcePath);
       }
+      // An erased call's recording stays in DAILY_DIR (the client's) and its call no longer names it: the
+      // fingerprint its erasure kept says it is not to be ingested again.
+      const erased = await erasedAmong(
+        db,
+        files.filter((_, i) => !known.has(sources[i]!)),
+      );
       const fresh = files
         .map((file, i) => ({ file, source: sources[i]! }))
-        .filter((f) => !known.has(f.source));
+        .filter((f) => !known.has(f.source) && !erased.has(f.file));
       // Read each new file's header now: its duration orders the day (longest first) and a file that is not
       // audio fails at distribution with the reason.
       const ctx = Context.current();
@@ -378,7 +385,7 @@ export function createDailyActivities({ db, config, audio, inference }: Activity
         .set({ totalFiles: total?.n ?? 0 })
         .where(eq(batchStatus.id, batchId));
       const added = fresh.length;
-      const skipped = files.length - added;
+      const skipped = files.length - added - erased.size;
       const withMetadata = probed.filter((f) => f.sidecar.metadata).length;
       const badSidecars = await logBadSidecars(probed, batchId, ref);
       await logEvent(db, {
@@ -393,6 +400,7 @@ export function createDailyActivities({ db, config, audio, inference }: Activity
             ? `, ${badSidecars} with a refused metadata sidecar (ingested without metadata)`
             : '') +
           (ignored.length ? `, ${ignored.length} other file(s) ignored` : '') +
+          (erased.size ? `, ${erased.size} erased earlier (not ingested again)` : '') +
           (held.length ? `, ${held.length} held by a running reaudit` : ''),
         totalFiles: total?.n ?? 0,
         metadata: {
@@ -407,6 +415,7 @@ export function createDailyActivities({ db, config, audio, inference }: Activity
             reason: i.reason,
           })),
           ...(held.length ? { held: held.length } : {}),
+          ...(erased.size ? { erased: erased.size } : {}),
         },
         eventKey: eventKey(ref, 'ingest', 'batch_ingested'),
       });

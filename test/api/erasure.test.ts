@@ -162,6 +162,11 @@ describe('erasing a finished call', () => {
       analysis: 1,
       auditAnswer: 2,
       fileDistribution: 1,
+      // Review tables (none seeded here): earlier result versions, overrides, reviews.
+      resultVersion: 0,
+      answerOverride: 0,
+      answerReview: 0,
+      callReview: 0,
     });
     assert.equal(ok.files_removed, 3, 'the recording and its denoise and ivr copies');
     assert.equal((failed.blanked as Json).processing_logs, 1);
@@ -434,5 +439,164 @@ describe('refusals change nothing', () => {
       .from(processingLogs)
       .where(eq(processingLogs.callId, String(r.callId)));
     assert.equal(row, undefined);
+  });
+});
+
+describe('erasure by customer reference (POST /erasures)', () => {
+  const REF = `cust-${tag}`;
+  /** A batch with one call carrying `reference` and the call metadata, written directly. */
+  async function callWith(reference: string, status: 'InProgress' | 'Completed', locked = false) {
+    const t = randomUUID().slice(0, 8);
+    const [b] = await api.db.insert(batchStatus).values({
+      batchDate: new Date().toISOString().slice(0, 10),
+      kind: 'audit',
+      status,
+      taskId: `erase-ref-${t}`,
+      workflowId: `test/erase-ref-${t}`,
+      stages: ['distribute', 'lid'],
+      totalFiles: 1,
+    });
+    extraBatches.push(b.insertId);
+    const storedPath = api.audio.batchFile(b.insertId, 1, 'wav');
+    await mkdir(path.dirname(api.audio.resolve(storedPath)), { recursive: true });
+    await writeFile(api.audio.resolve(storedPath), makeWav(1, 3));
+    const [c] = await api.db.insert(call).values({
+      batchId: b.insertId,
+      audioName: `Jane Doe ${reference} ${t}.wav`,
+      storedPath,
+      processId: 1,
+      status: status === 'InProgress' ? 'InProgress' : 'Completed',
+      customerReference: reference,
+      agentId: `agent-${t}`,
+      team: 'billing',
+      direction: 'inbound',
+      callStartedAt: new Date('2026-11-30T09:15:00Z'),
+    });
+    if (locked) await api.db.insert(callLock).values({ callId: c.insertId, batchId: b.insertId });
+    return { batchId: b.insertId, callId: c.insertId, taskId: `erase-ref-${t}` };
+  }
+  async function post(body: unknown, key = OPERATOR) {
+    const res = await api.app.request('/erasures', {
+      method: 'POST',
+      headers: { ...bearer(key), 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as Json };
+  }
+
+  test('erases every call with the reference in one go, answers with their ids, and trails each', async () => {
+    const a = await callWith(REF, 'Completed');
+    const b = await callWith(REF, 'Completed');
+    const other = await callWith(`${REF}-other`, 'Completed');
+    const otherBefore = await everythingOf(other.callId);
+    const from = await lastTrailId();
+    const { status, body } = await post({ customer_reference: ` ${REF} ` });
+    assert.equal(status, 200, JSON.stringify(body));
+    assert.equal(body.erased, 2);
+    assert.deepEqual(body.call_ids, [a.callId, b.callId]);
+    const calls = body.calls as Json[];
+    assert.deepEqual(
+      calls.map((c) => [c.call_id, c.batch_id, c.status, c.erased_by, c.files_removed]),
+      [a, b].map((x) => [x.callId, x.batchId, 'Erased', LEAD, 1]),
+    );
+    assert.ok(!JSON.stringify(body).includes(REF), 'the answer does not repeat the reference');
+    for (const x of [a, b]) {
+      const [tomb] = await api.db.select().from(call).where(eq(call.id, x.callId));
+      assert.equal(tomb!.status, 'Erased');
+      assert.equal(tomb!.audioName, `erased-${x.callId}`);
+      // The customer's part of the metadata goes; the contact centre's stays (see lifecycle/erasure.ts).
+      assert.equal(tomb!.customerReference, null);
+      assert.equal(tomb!.callStartedAt, null);
+      assert.match(tomb!.agentId ?? '', /^agent-/);
+      assert.equal(tomb!.team, 'billing');
+      assert.equal(tomb!.direction, 'inbound');
+      assert.deepEqual(await filesOf(x.batchId), []);
+    }
+    assert.deepEqual(
+      await everythingOf(other.callId),
+      otherBefore,
+      'a call with another reference is untouched',
+    );
+    assert.deepEqual(
+      (await trailSince(from)).map((r) => [
+        r.action,
+        r.targetType,
+        r.targetId,
+        r.batchId,
+        r.keyName,
+        r.role,
+        r.method,
+        r.path,
+        r.status,
+      ]),
+      [a, b].map((x) => ['erasure', 'call', x.callId, x.batchId, LEAD, 'operator', 'POST', '/erasures', 200]),
+    );
+  });
+
+  test('the same reference again: 404, nothing changed (an erased call no longer carries it)', async () => {
+    const { status, body } = await post({ customer_reference: REF });
+    assert.equal(status, 404, JSON.stringify(body));
+    assert.match(String(body.detail), /no call has this customer reference/);
+  });
+
+  test('one call held by a running batch: 409 naming it, and none of them erased', async () => {
+    const ref = `${REF}-held`;
+    const done = await callWith(ref, 'Completed');
+    const running = await callWith(ref, 'InProgress', true);
+    const was = [await everythingOf(done.callId), await everythingOf(running.callId)];
+    const from = await lastTrailId();
+    const { status, body } = await post({ customer_reference: ref });
+    assert.equal(status, 409, JSON.stringify(body));
+    assert.match(
+      String(body.detail),
+      new RegExp(
+        `^none of the 2 calls with this customer reference erased: call ${running.callId} is held by ${running.taskId}.*cancel the batch first`,
+      ),
+    );
+    assert.deepEqual([await everythingOf(done.callId), await everythingOf(running.callId)], was);
+    assert.deepEqual(await filesOf(done.batchId), ['00001.wav']);
+    assert.deepEqual(
+      (await trailSince(from)).filter((r) => r.status === 200),
+      [],
+    );
+    // Once the batch has ended and released it, both go.
+    await api.db.delete(callLock).where(eq(callLock.callId, running.callId));
+    await api.db.update(batchStatus).set({ status: 'Cancelled' }).where(eq(batchStatus.id, running.batchId));
+    await api.db.update(call).set({ status: 'Cancelled' }).where(eq(call.id, running.callId));
+    const retry = await post({ customer_reference: ref });
+    assert.equal(retry.status, 200, JSON.stringify(retry.body));
+    assert.deepEqual(retry.body.call_ids, [done.callId, running.callId]);
+  });
+
+  test('bad input: 422 naming the field, nothing erased; a read key 403', async () => {
+    const target = await callWith(`${REF}-bad`, 'Completed');
+    const was = await everythingOf(target.callId);
+    for (const body of [
+      {},
+      { customer_reference: '' },
+      { customer_reference: '   ' },
+      { customer_reference: 42 },
+      { customer_reference: 'x'.repeat(129) },
+      { customer_reference: `${REF}-bad`, call_id: target.callId },
+    ]) {
+      const res = await post(body);
+      assert.equal(res.status, 422, JSON.stringify(body));
+      assert.match(String(res.body.detail), /customer_reference|call_id|body/, JSON.stringify(res.body));
+    }
+    const notJson = await post('{"customer_reference":');
+    assert.ok(notJson.status >= 400 && notJson.status < 500, String(notJson.status));
+    assert.ok(notJson.body.detail);
+    const read = await post({ customer_reference: `${REF}-bad` }, READ);
+    assert.equal(read.status, 403);
+    assert.match(String(read.body.detail), /operator/);
+    assert.deepEqual(await everythingOf(target.callId), was);
+  });
+
+  test('DELETE /calls/{id} clears the customer reference too', async () => {
+    const one = await callWith(`${REF}-single`, 'Completed');
+    assert.equal((await send('DELETE', `/calls/${one.callId}`)).status, 200);
+    const [tomb] = await api.db.select().from(call).where(eq(call.id, one.callId));
+    assert.equal(tomb!.customerReference, null);
+    assert.equal((await post({ customer_reference: `${REF}-single` })).status, 404);
   });
 });
