@@ -11,6 +11,7 @@
 //               is the transcript it was sent)
 //   analysis    the analysis row
 //   answer      the auditAnswer rows (the call's score, a number, stays for reports)
+// and the same part of the call's earlier result versions (resultVersion.snapshot), which a reaudit kept.
 //
 // Idempotent and counted once: a page's deletes, its `<kind>ExpiredAt` marks and its count are one transaction,
 // and a page only takes calls not yet marked. Files go inside that transaction, after its last statement and
@@ -21,7 +22,7 @@
 // in callLock first, as admission and erasure do, so no batch takes them while they expire.
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { and, eq, inArray, isNull, lt, notInArray, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lt, notInArray, or, type SQL, sql } from 'drizzle-orm';
 import type { AudioStore } from '../core/audioStore.js';
 import { BATCH_STATUSES, type CallStatus, isTerminal } from '../core/stages.js';
 import type { Db } from '../drizzle/client.js';
@@ -36,6 +37,7 @@ import {
   RETENTION_KINDS,
   type RetentionKind,
   type RetentionRunStatus,
+  resultVersion,
   retentionCount,
   retentionRun,
   transcript,
@@ -216,15 +218,31 @@ async function removeRows(
         .update(processingLogs)
         .set({ inputPayload: null })
         .where(inArray(processingLogs.callId, ids.map(String)));
+      await blankVersions(tx, ids, '$.transcript', sql`NULL`);
       return deleted;
     }
-    case 'analysis':
+    case 'analysis': {
+      await blankVersions(tx, ids, '$.analysis', sql`NULL`);
       return affected(await tx.delete(analysis).where(inArray(analysis.callId, ids)));
-    case 'answer':
+    }
+    case 'answer': {
+      await blankVersions(tx, ids, '$.answers', sql`JSON_ARRAY()`);
       return affected(await tx.delete(auditAnswer).where(inArray(auditAnswer.callId, ids)));
+    }
     default:
       return assertNever(kind);
   }
+}
+
+/**
+ * A kind expires in a call's earlier result versions too (resultVersion.snapshot keeps what a reaudit replaced):
+ * the part is emptied, the version row (numbers, models, score) stays.
+ */
+async function blankVersions(tx: Tx, ids: number[], part: string, empty: SQL): Promise<void> {
+  await tx
+    .update(resultVersion)
+    .set({ snapshot: sql`JSON_SET(${resultVersion.snapshot}, ${part}, ${empty})` })
+    .where(inArray(resultVersion.callId, ids));
 }
 
 /** The files AudioStore.removeCallFiles removes for a call: the stored one and the copies sharing its stem. */

@@ -18,6 +18,7 @@ import {
   callLock,
   process,
   processPolicy,
+  resultVersion,
   retentionCount,
   retentionRun,
   transcript,
@@ -59,6 +60,7 @@ after(async () => {
         await stack.db.delete(transcript).where(inArray(transcript.callId, calls));
         await stack.db.delete(analysis).where(inArray(analysis.callId, calls));
         await stack.db.delete(auditAnswer).where(inArray(auditAnswer.callId, calls));
+        await stack.db.delete(resultVersion).where(inArray(resultVersion.callId, calls));
       }
       await stack.db.delete(call).where(inArray(call.batchId, batches));
       await stack.db.delete(batchStatus).where(inArray(batchStatus.id, batches));
@@ -173,6 +175,35 @@ describe('a retention run over two processes with different days', () => {
     heldCall = a.ids[3]!;
     // Held by a running batch (any batch id but the retention's claims).
     await stack.db.insert(callLock).values({ callId: heldCall, batchId: a.batchId });
+    // An earlier version of the 70-day call's results, as a reaudit keeps one.
+    await stack.db.insert(resultVersion).values({
+      callId: a.ids[1]!,
+      version: 1,
+      batchId: a.batchId,
+      reason: 'reaudit',
+      stages: ['stt'],
+      models: {},
+      promptVersions: {},
+      snapshot: {
+        lang: 'en',
+        auditScore: 50,
+        lid: null,
+        transcript: { text: `an older transcript (${tag})` },
+        analysis: { summary: `an older summary (${tag})` },
+        answers: [
+          {
+            questionId: 1,
+            answer: 'no',
+            aiAnswer: 'no',
+            evidence: `an older quote (${tag})`,
+            score: 0,
+            maxScore: 1,
+            model: null,
+            promptVersion: null,
+          },
+        ],
+      },
+    });
     // B: 40 days (nothing), 100 days (recording).
     b = await seedCalls(B, [40, 100]);
     first = await runRetention(`first-${tag}`, { pageSize: 1 });
@@ -227,6 +258,14 @@ describe('a retention run over two processes with different days', () => {
     assert.equal(byId.get(held)?.recordingExpiredAt, null, 'a held call is skipped');
     assert.ok(byId.get(b.ids[1]!)?.recordingExpiredAt);
     assert.equal(byId.get(b.ids[0]!)?.recordingExpiredAt, null);
+  });
+
+  test("the call's earlier result versions lose the expired parts too, and keep the rest", async () => {
+    const [version] = await stack.db.select().from(resultVersion).where(eq(resultVersion.callId, a.ids[1]!));
+    assert.equal(version?.snapshot.transcript, null);
+    assert.equal(version?.snapshot.analysis, null);
+    assert.equal(version?.snapshot.answers.length, 1, 'answers are kept by A');
+    assert.equal(version?.snapshot.auditScore, 50, 'numbers stay');
   });
 
   test('reading an expired recording answers 410 "expired by retention"; the call answers what is left', async () => {
