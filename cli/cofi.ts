@@ -6,7 +6,7 @@ import * as commands from './commands.js';
 const USAGE = `cofi: audit recorded calls from the command line
 
 usage:
-  cofi audit <files...> --process <id> [--category-mapping <id>] [--stages lid,stt,llm1,llm2] [--no-wait]
+  cofi audit <files...> --process <id> [--category-mapping <id>] [--stages lid,stt,redact,llm1,llm2] [--no-wait]
   cofi reaudit <audio names...> --stages stt,llm2 [--no-wait]
   cofi cancel <task>                 stop a running batch: audit-42, reaudit-43, daily-2025-01-31, or an id
   cofi status <task>                 e.g. audit-42, reaudit-43, daily-2025-01-31, or a batch id

@@ -109,6 +109,7 @@ ${d.analysis.key_facts?.length ? html`<ul>${d.analysis.key_facts.map((f) => html
 <section class="card" id="transcript"><h2>Transcript</h2>${
     d.transcript
       ? html`<p class="muted">${d.transcript.lang ?? ''} · ${d.transcript.model ?? ''} · ${duration(d.transcript.duration)}</p>
+${redactionView(d.transcript)}
 <ol class="segments">${d.transcript.segments.map(
           (s) =>
             html`<li><button type="button" class="seek" data-seek="${s.start}">${clock(s.start)}–${clock(s.end)}</button>${
@@ -117,6 +118,24 @@ ${d.analysis.key_facts?.length ? html`<ul>${d.analysis.key_facts.map((f) => html
         )}</ol>`
       : html`<p class="muted">not transcribed yet</p>`
   }</section>`;
+}
+
+/** What redaction replaced in the transcript, by type and time (never the values): a button seeks to it. */
+function redactionView(t: NonNullable<CallDetail['transcript']>): Html {
+  const r = t.redaction;
+  if (!r.redacted_at)
+    return html`<p class="bad" data-redaction="none">not redacted yet: no LLM has read this transcript</p>`;
+  const kept = r.original_kept ? html` · the unredacted original is kept` : '';
+  if (r.entities.length === 0)
+    return html`<p class="muted" data-redaction="0">redacted: nothing to replace${kept}</p>`;
+  return html`<p class="muted" data-redaction="${r.entities.length}">redacted: ${r.entities.map(
+    (e, i) =>
+      html`${i ? ' ' : ''}${
+        e.start === null
+          ? html`<span>${e.placeholder}</span>`
+          : html`<button type="button" class="seek" data-seek="${e.start}">${e.placeholder} ${clock(e.start)}</button>`
+      }`,
+  )}${kept}</p>`;
 }
 
 /** A critical question answered `no`: the score is 0 whatever the other answers, and the card says why. */

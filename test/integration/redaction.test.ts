@@ -187,6 +187,11 @@ describe('redaction as a stage between STT and the LLMs', () => {
       ['card', 'email', 'phone'],
     );
 
+    const page = await (await stack.app.request(`/ui/f/calls/${row.id}`)).text();
+    assert.match(page, /data-redaction="3"/, 'the call page lists the three entities');
+    assert.ok(page.includes('[CARD]'));
+    for (const value of SPOKEN) assert.ok(!page.includes(value), `the call page shows ${value}`);
+
     // The stage is counted like the others.
     const status = await getJson(stack.app, `/audit/status/${taskId}`);
     assert.ok(JSON.stringify(status.body).includes('redact'), JSON.stringify(status.body));
