@@ -88,7 +88,8 @@ async function stream(
         files: limits.maxFiles,
         fileSize: limits.maxFileBytes,
         fields: 50,
-        fieldSize: 64 * 1024,
+        // Room for the `metadata` field: a few hundred bytes per file at most.
+        fieldSize: 64 * 1024 + limits.maxFiles * 1024,
         parts: limits.maxFiles + 50,
       },
       defParamCharset: 'utf8',

@@ -1,7 +1,7 @@
 // What each CLI command does against the API: upload or reaudit and follow the batch to its end, cancel,
 // status, list batches. Each returns the process exit code.
 import { openAsBlob } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type ApiClient, ApiFailure, answer, fileParts } from '../api/client.js';
 import type { BatchDetail, CallSummary } from '../api/schemas.js';
@@ -28,17 +28,57 @@ async function recordings(files: string[]): Promise<File[]> {
   return parts;
 }
 
+/**
+ * The upload's `metadata` field: the JSON object of `--metadata <file>` (file name to fields), with, when
+ * `sidecars`, each recording's `<recording>.json` next to it (as the daily batch reads them). The API checks it.
+ */
+async function uploadMetadata(files: string[], file?: string, sidecars = false): Promise<string | undefined> {
+  const readJson = async (at: string) => {
+    const text = await readFile(at, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT' && at !== file) return undefined;
+      throw new ApiFailure(0, `cannot read ${at}: ${err.message}`);
+    });
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (err) {
+      throw new ApiFailure(0, `${at} is not valid JSON: ${(err as Error).message}`);
+    }
+  };
+  const all: Record<string, unknown> = {};
+  if (file !== undefined) {
+    const given = await readJson(file);
+    if (given === null || typeof given !== 'object' || Array.isArray(given))
+      throw new ApiFailure(0, `${file} must hold a JSON object from file name to that file's metadata`);
+    Object.assign(all, given);
+  }
+  if (sidecars)
+    for (const recording of files) {
+      const fields = await readJson(`${recording}.json`);
+      if (fields !== undefined) all[path.basename(recording)] = fields;
+    }
+  return file !== undefined || Object.keys(all).length ? JSON.stringify(all) : undefined;
+}
+
 export async function audit(
   client: ApiClient,
   o: CommandOptions,
   files: string[],
-  fields: { process: string; categoryMapping?: string; stages?: string },
+  fields: {
+    process: string;
+    categoryMapping?: string;
+    stages?: string;
+    metadata?: string;
+    sidecars?: boolean;
+  },
 ): Promise<number> {
+  const metadata = await uploadMetadata(files, fields.metadata, fields.sidecars);
   const form = {
     files: fileParts(await recordings(files)),
     process_id: fields.process,
     ...(fields.categoryMapping === undefined ? {} : { category_mapping_id: fields.categoryMapping }),
     ...(fields.stages === undefined ? {} : { stages: fields.stages }),
+    ...(metadata === undefined ? {} : { metadata }),
   };
   const queued = await answer(client.audit.upload.$post({ form }));
   if (!o.json)

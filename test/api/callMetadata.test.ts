@@ -2,10 +2,16 @@
 // GET /calls/{id}, a batch's call list and the dashboard's call page; bad metadata is a 422 naming the file and
 // the field, and leaves no batch, no call and no file behind.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import { count, eq } from 'drizzle-orm';
 import { batchStatus, call } from '../../drizzle/schema/index.js';
 import { makeWav } from '../support/audio.js';
+import { serveApp } from '../support/browser.js';
 import { filesUnder } from '../support/hostile.js';
 import { auditForm, getJson, uploadAudit, waitForBatch } from '../support/http.js';
 import { type Stack, startStack } from '../support/stack.js';
@@ -198,5 +204,53 @@ describe('call metadata at upload', () => {
     assert.equal(row!.direction, 'outbound');
     assert.ok(row!.callStartedAt && row!.callStartedAt.getTime() > Date.now());
     await waitForBatch(stack.app, String(res.body.task_id));
+  });
+});
+
+describe('cofi audit with call metadata', () => {
+  test('--sidecars reads <recording>.json, --metadata a file from name to fields; a bad one is exit 3', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'cofi-cli-meta-'));
+    const served = await serveApp(stack.app);
+    const run = promisify(execFile);
+    const cofi = async (args: string[]) => {
+      try {
+        const { stdout, stderr } = await run(
+          process.execPath,
+          ['--import', 'tsx', 'cli/cofi.ts', '--url', served.url, ...args],
+          { env: { ...process.env, COFI_API_KEY: '' }, timeout: 180_000 },
+        );
+        return { code: 0, stdout, stderr };
+      } catch (err) {
+        const e = err as { code?: number; stdout?: string; stderr?: string };
+        return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+      }
+    };
+    try {
+      const at = (name: string) => path.join(dir, name);
+      await writeFile(at('cli-side.wav'), makeWav(1, 31));
+      await writeFile(at('cli-side.wav.json'), JSON.stringify({ agent_id: 'a-31', direction: 'outbound' }));
+      await writeFile(at('cli-listed.wav'), makeWav(1, 32));
+      await writeFile(at('meta.json'), JSON.stringify({ 'cli-listed.wav': { team: 'west' } }));
+      const args = ['audit', at('cli-side.wav'), at('cli-listed.wav'), '--process', '1', '--json'];
+      const ok = await cofi([...args, '--sidecars', '--metadata', at('meta.json'), '--no-wait']);
+      assert.equal(ok.code, 0, ok.stderr);
+      const batchId = Number((JSON.parse(ok.stdout) as { batch_id: number }).batch_id);
+      const rows = await stack.db.select().from(call).where(eq(call.batchId, batchId));
+      assert.deepEqual(rows.map((r) => [r.audioName, r.agentId, r.team, r.direction]).sort(), [
+        ['cli-listed.wav', null, 'west', null],
+        ['cli-side.wav', 'a-31', null, 'outbound'],
+      ]);
+      await waitForBatch(stack.app, `audit-${batchId}`);
+
+      await writeFile(at('meta.json'), JSON.stringify({ 'cli-listed.wav': { team: 'w'.repeat(65) } }));
+      const before = await counts();
+      const bad = await cofi([...args, '--metadata', at('meta.json'), '--no-wait']);
+      assert.equal(bad.code, 3, bad.stderr);
+      assert.match(bad.stderr, /file "cli-listed\.wav", field team: must be at most 64 characters/);
+      assert.deepEqual(await counts(), before);
+    } finally {
+      await served.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
