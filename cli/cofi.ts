@@ -7,6 +7,9 @@ const USAGE = `cofi: audit recorded calls from the command line
 
 usage:
   cofi audit <files...> --process <id> [--category-mapping <id>] [--stages lid,stt,redact,llm1,llm2] [--no-wait]
+             [--metadata <file.json>] [--sidecars]
+                                     call metadata: a JSON file from file name to its fields, and/or each
+                                     recording's <recording>.json next to it (docs/api.md, Call metadata)
   cofi reaudit <audio names...> --stages stt,llm2 [--no-wait]
   cofi cancel <task>                 stop a running batch: audit-42, reaudit-43, daily-2025-01-31, or an id
   cofi status <task>                 e.g. audit-42, reaudit-43, daily-2025-01-31, or a batch id
@@ -32,6 +35,8 @@ const options = {
   process: { type: 'string' },
   'category-mapping': { type: 'string' },
   stages: { type: 'string' },
+  metadata: { type: 'string' },
+  sidecars: { type: 'boolean', default: false },
   kind: { type: 'string' },
   status: { type: 'string' },
   limit: { type: 'string' },
@@ -73,6 +78,8 @@ async function run(argv: string[]): Promise<number> {
         process: v.process,
         categoryMapping: v['category-mapping'],
         stages: v.stages,
+        metadata: v.metadata,
+        sidecars: v.sidecars,
       });
     case 'reaudit':
       if (!v.stages) throw new UsageError('reaudit needs --stages, e.g. --stages stt,llm2');
