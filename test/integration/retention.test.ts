@@ -1,8 +1,8 @@
 // Retention on the real stack: calls of two processes with different days (created old, directly in the database,
 // with their recordings in the audio store) expire by kind as each policy says; the run's counts per process and
 // kind are right, the files are gone, reads of an expired part answer 410, a second run removes and counts
-// nothing; a run whose page fails mid-way (a database fault) resumes and counts each call once; a call a running
-// batch holds is skipped; the schedule exists with the configured cron.
+// nothing; a run whose page fails mid-way (a database fault), or whose worker is killed mid-way, resumes and counts
+// each call once; a call a running batch holds is skipped; the schedule exists with the configured cron.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
@@ -333,6 +333,59 @@ describe('a run interrupted mid-way', () => {
       assert.ok(marked.every((r) => r.recordingExpiredAt));
     } finally {
       await fault.remove();
+    }
+  });
+});
+
+describe('a run whose worker is killed mid-way', () => {
+  test('the new worker retries the process and finishes it: each call expired and counted once', async () => {
+    const D = base + 3;
+    await stack.db.insert(process).values({ id: D, name: `retention ${tag} D` });
+    await setPolicy(D, { recordingDays: 30 });
+    const d = await seedCalls(
+      D,
+      Array.from({ length: 12 }, () => 40),
+    );
+    // A slow database for this process's calls only, so the kill lands mid-run, between pages or in one.
+    const slow = `slow_${tag}`;
+    await stack.database.pool.query(
+      `CREATE TRIGGER ${slow} BEFORE UPDATE ON \`call\` FOR EACH ROW BEGIN IF NEW.processId = ${D} THEN DO SLEEP(0.3); END IF; END`,
+    );
+    try {
+      const workflowId = `${stack.config.COFI_TASK_QUEUE}/retention-killed-${tag}`;
+      const handle = await stack.client.workflow.start(retention, {
+        taskQueue: mainQueue(stack.config.COFI_TASK_QUEUE),
+        workflowId,
+        args: [{ pageSize: 1 }],
+      });
+      const counted = async () => {
+        const rows = await stack.db.select().from(retentionCount).where(eq(retentionCount.processId, D));
+        return rows[0]?.calls ?? 0;
+      };
+      for (let i = 0; (await counted()) < 2; i++) {
+        assert.ok(i < 600, 'the run started on process D');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await stack.restartWorkers();
+      const result = await handle.result();
+      assert.equal(result.status, 'Completed');
+      assert.deepEqual(
+        (await stack.db.select().from(retentionCount).where(eq(retentionCount.runId, result.runId)))
+          .filter((r) => r.processId === D)
+          .map((r) => [r.kind, r.calls, r.items]),
+        [['recording', 12, 24]],
+      );
+      assert.deepEqual(await filesOf(d.batchId), []);
+      // The process's activity ran more than once: the kill cut it.
+      const history = await handle.fetchHistory();
+      const attempts = (history.events ?? [])
+        .map((e) => e.activityTaskStartedEventAttributes?.attempt ?? 0)
+        .filter((n) => n > 0);
+      assert.ok(Math.max(...attempts) >= 2, `attempts: ${attempts.join(', ')}`);
+    } finally {
+      await stack.database.pool.query(`DROP TRIGGER IF EXISTS ${slow}`);
+      await stack.db.delete(processPolicy).where(eq(processPolicy.processId, D));
+      await stack.db.delete(process).where(eq(process.id, D));
     }
   });
 });
