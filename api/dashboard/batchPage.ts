@@ -60,11 +60,12 @@ export function callsView(calls: CallSummary[], running: boolean): Html {
 </div>
 <output class="result" data-result></output>
 <table class="calls">
-<thead><tr><th><input type="checkbox" data-select-all title="select all"></th><th>call</th><th>status</th><th>stage</th><th>language</th><th>category</th><th>score</th><th>failed at</th><th>error</th></tr></thead>
+<thead><tr><th><input type="checkbox" data-select-all title="select all"></th><th>call</th><th>agent</th><th>status</th><th>stage</th><th>language</th><th>category</th><th>score</th><th>failed at</th><th>error</th></tr></thead>
 <tbody>${calls.map(
     (c) => html`<tr data-call="${c.call_id}" data-status="${c.status}">
   <td><input type="checkbox" name="audio_names" value="${c.audio_name}"></td>
   <td><a href="/ui/calls/${c.call_id}">${c.audio_name}</a></td>
+  <td data-agent>${c.agent_id ?? ''}</td>
   <td>${statusBadge(c.status)}</td><td>${c.stage ?? ''}</td><td>${c.lang ?? ''}</td>
   <td>${c.category ?? ''}${c.sub_category ? html` / ${c.sub_category}` : ''}</td>
   <td class="num">${c.skip_reason === 'no_speech' ? html`<span class="muted" data-skip="no_speech">no speech</span>` : score(c.score)}${c.critical_failure ? html` <span class="badge critical" data-critical-failure title="failed on a critical item: a critical question was answered no">critical</span>` : ''}</td><td>${c.failed_stage ?? ''}</td><td class="error">${c.error_message ?? ''}</td>

@@ -109,6 +109,8 @@ describe('call metadata at upload', () => {
     const plain = await (await stack.app.request(`/ui/f/calls/${two.id}/player`)).text();
     assert.match(plain, /data-metadata="team">south</);
     assert.doesNotMatch(plain, /data-metadata="agent_id"/, 'a field not given is not shown');
+    const table = await (await stack.app.request(`/ui/f/batches/${batchId}/calls`)).text();
+    assert.match(table, /one\.wav<\/a><\/td>\s*<td data-agent>a-17<\/td>/, 'the batch page names the agent');
   });
 
   const bad: [string, unknown, RegExp][] = [
