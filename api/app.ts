@@ -28,6 +28,7 @@ import { referenceRoutes } from './routes/reference.js';
 import { reportRoutes } from './routes/reports.js';
 import { reviewRoutes } from './routes/review.js';
 import { retentionRoutes } from './routes/retention.js';
+import { stuckRoutes } from './routes/stuck.js';
 import { searchRoutes } from './routes/search.js';
 import { createApiMetrics } from './tableMetrics.js';
 
@@ -91,6 +92,7 @@ function apiRoutes(deps: ApiDeps, links: AudioLinks, registry: Registry) {
     .route('/', referenceRoutes(deps))
     .route('/', questionnaireRoutes(deps))
     .route('/', reportRoutes(deps))
+    .route('/', stuckRoutes(deps))
     .route('/', fleetRoutes(deps))
     .route('/', auditLogRoutes(deps))
     .route('/', policyRoutes(deps))

@@ -8,6 +8,7 @@ import { Gauge, Histogram, Registry } from 'prom-client';
 import { STAGE_SECONDS_BUCKETS } from '../core/metrics.js';
 import type { Db } from '../drizzle/client.js';
 import { batchExecutionLog, batchStatus, call, processingLogs } from '../drizzle/schema/index.js';
+import { stuckCounts } from '../lifecycle/stuck.js';
 
 type Collect = () => Promise<void>;
 
@@ -66,6 +67,17 @@ export function createApiMetrics(db: Db) {
         .groupBy(processingLogs.stageName, processingLogs.errorType);
       g.reset();
       for (const r of rows) g.set({ stage: r.stage, error_type: r.type ?? 'unknown' }, r.n);
+    },
+  );
+
+  gauge(
+    'cofi_stuck_calls',
+    'Calls of running batches in one stage far longer than usual (lifecycle/stuck.ts: over STUCK_FACTOR x the stage running median, and STUCK_MIN_SECONDS), by stage',
+    ['stage'],
+    (g) => async () => {
+      const counts = await stuckCounts(db);
+      g.reset();
+      for (const [stage, n] of Object.entries(counts)) g.set({ stage }, n);
     },
   );
 
