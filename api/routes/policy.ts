@@ -18,11 +18,9 @@ const redactionSchema = z
   .object({
     entities: z.array(z.enum(ENTITY_TYPES)).openapi({ description: 'entity types redacted (empty: none)' }),
     languages: z.array(z.enum(REDACTION_LANGUAGES)).openapi({ description: 'call languages expected' }),
-    keepOriginal: z
-      .boolean()
-      .openapi({
-        description: 'whether the unredacted transcript (and audio) is kept beside the redacted one',
-      }),
+    keepOriginal: z.boolean().openapi({
+      description: 'whether the unredacted transcript (and audio) is kept beside the redacted one',
+    }),
     audio: z
       .enum(AUDIO_ACTIONS)
       .openapi({ description: 'what the stored recording gets over a redacted span' }),
