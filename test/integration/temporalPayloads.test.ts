@@ -13,7 +13,7 @@
 // docs/api.md, erasure, "Not reached by an erasure"): the success path is asserted, the failure path is printed.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { analysis, auditAnswer, call, transcript } from '../../drizzle/schema/index.js';
 import { SEARCH_ATTRIBUTES, workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
@@ -38,10 +38,17 @@ after(async () => {
 
 type Found = { workflowId: string; runId: string; workflowType: string };
 
-/** Every execution (each run) whose id is under this stack's prefix or that carries one of the batches' ids. */
-async function executionsOf(batchIds: number[]): Promise<Found[]> {
+/**
+ * Every execution (each run) whose id is under this stack's prefix or that carries one of the batches' ids,
+ * and the current run of each id in `known` (visibility lists are eventually consistent; a describe is not).
+ */
+async function executionsOf(batchIds: number[], known: string[]): Promise<Found[]> {
   const prefix = stack.config.COFI_TASK_QUEUE;
   const seen = new Map<string, Found>();
+  for (const workflowId of known) {
+    const d = await stack.client.workflow.getHandle(workflowId).describe();
+    seen.set(`${workflowId}/${d.runId}`, { workflowId, runId: d.runId, workflowType: d.type });
+  }
   const queries = [`WorkflowId STARTS_WITH "${prefix}/"`, ...batchIds.map((id) => `CofiBatchId = ${id}`)];
   for (const query of queries) {
     for await (const w of stack.client.workflow.list({ query })) {
@@ -131,7 +138,13 @@ describe('Temporal payloads of an audit and a reaudit carry no personal data', (
       ...as.flatMap((a) => [...long(a.summary), ...(a.keyFacts ?? []).flatMap(long)]),
       ...answers.flatMap((x) => long(x.evidence)),
     ];
-    executions = await executionsOf(batchIds);
+    const prefix = stack.config.COFI_TASK_QUEUE;
+    executions = await executionsOf(batchIds, [
+      workflowIds.auditUpload(prefix),
+      workflowIds.reaudit(prefix, batchIds[1]!),
+      ...ids.map((id) => workflowIds.call(prefix, batchIds[0]!, id)),
+      workflowIds.call(prefix, batchIds[1]!, calls.find((c) => c.audioName === NAME)!.id),
+    ]);
     for (const e of executions) {
       // A closed workflow's history is complete; the call workflows closed before their batch ended.
       await stack.client.workflow
@@ -180,16 +193,28 @@ describe('Temporal payloads of an audit and a reaudit carry no personal data', (
   });
 
   test("call workflows are found by the call's id, and carry no memo and no CofiAudioName", async () => {
-    const [c] = await stack.db.select().from(call).where(eq(call.audioName, NAME));
-    const found = [];
-    for await (const w of stack.client.workflow.list({
-      query: `WorkflowId STARTS_WITH "${stack.config.COFI_TASK_QUEUE}/" AND CofiCallId = ${c!.id}`,
-    }))
-      found.push(w);
-    assert.equal(found.length, 2, 'the audit and the reaudit ran it');
-    for (const w of found) {
-      const d = await stack.client.workflow.getHandle(w.workflowId, w.runId).describe();
+    const [c] = await stack.db
+      .select()
+      .from(call)
+      .where(and(eq(call.batchId, batchIds[0]!), eq(call.audioName, NAME)));
+    const prefix = stack.config.COFI_TASK_QUEUE;
+    // The Web UI's link (api/temporalLinks.ts) lists by CofiCallId; visibility catches up within seconds.
+    const query = `WorkflowId STARTS_WITH "${prefix}/" AND CofiCallId = ${c!.id}`;
+    let listed: string[] = [];
+    for (let i = 0; i < 120 && listed.length < 2; i++) {
+      if (i) await new Promise((r) => setTimeout(r, 500));
+      listed = [];
+      for await (const w of stack.client.workflow.list({ query })) listed.push(w.workflowId);
+    }
+    const expected = [
+      workflowIds.call(prefix, batchIds[0]!, c!.id),
+      workflowIds.call(prefix, batchIds[1]!, c!.id),
+    ];
+    assert.deepEqual(listed.sort(), expected.sort(), 'the audit and the reaudit ran it');
+    for (const id of expected) {
+      const d = await stack.client.workflow.getHandle(id).describe();
       assert.deepEqual(d.memo ?? {}, {});
+      assert.equal(d.typedSearchAttributes.get(SEARCH_ATTRIBUTES.callId), c!.id);
       assert.equal(d.typedSearchAttributes.get(SEARCH_ATTRIBUTES.audioName), undefined);
     }
   });
