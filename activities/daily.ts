@@ -407,8 +407,8 @@ export function createDailyActivities({ db, config, audio, inference }: Activity
           folder: shown,
           added,
           skipped,
-          withMetadata,
-          badSidecars,
+          ...(withMetadata ? { withMetadata } : {}),
+          ...(badSidecars ? { badSidecars } : {}),
           ignored: ignored.length,
           ignoredExamples: ignored.slice(0, IGNORED_EXAMPLES).map((i) => ({
             path: path.relative(root, i.path),

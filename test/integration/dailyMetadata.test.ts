@@ -142,6 +142,8 @@ describe('daily batch: metadata sidecars', () => {
       .where(and(eq(batchExecutionLog.batchId, batchId), eq(batchExecutionLog.eventType, 'batch_ingested')));
     assert.ok(ingested, 'the ingestion event');
     assert.match(String(ingested.message), /1 with metadata, 4 with a refused metadata sidecar/);
+    assert.equal(ingested.metadata?.withMetadata, 1);
+    assert.equal(ingested.metadata?.badSidecars, 4);
     const examples = (ingested.metadata as { ignoredExamples: { path: string; reason: string }[] })
       .ignoredExamples;
     assert.deepEqual(
