@@ -5,12 +5,14 @@
 // recording's file name, a line of its transcript, its analysis or an answer's evidence. Temporal keeps
 // histories (and search attributes, and memos) for the namespace's retention, out of reach of an erasure.
 //
-// One call fails at STT (the simulator answers 400 to its file name): what a failed stage hands Temporal is
-// checked apart. An activity's failure carries the failed request's description (core/errors.ts: the
-// FailureContext in the failure's details: the request payload, with the file name, and the server's answer),
-// and its message may quote the server's error body; the call workflow passes that context on to the
-// recordCallFailure activity, which writes processing_logs. That is a FINDING, kept as a todo below (see
-// docs/api.md, erasure, "Not reached by an erasure"): the success path is asserted, the failure path is printed.
+// One call fails (the simulator answers 400 to its file name's transcription, at LID): what a failed stage
+// hands Temporal is checked apart. An activity's failure carries the failed request's description in its
+// details (core/errors.ts stageFailure: the FailureContext, whose request payload names the file, and the
+// server's answer), and its message quotes up to 300 characters of the server's error body (core/inference/
+// http.ts), which a real server may fill with the file name. Both are in the ActivityTaskFailed event. (The
+// call workflow hands that context to recordCallFailure, a local activity: its input is not in the history.)
+// That is a FINDING, kept as a todo below (docs/api.md, Erasure, "Not reached by an erasure"): the success
+// path is asserted, the failure path is printed.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { and, eq, inArray } from 'drizzle-orm';
@@ -220,9 +222,9 @@ describe('Temporal payloads of an audit and a reaudit carry no personal data', (
   });
 
   // A FINDING, not a passing test: a failed stage's request description (FailureContext: the request payload
-  // with the file name, and the server's answer) rides in the activity failure's details, and the call
-  // workflow hands it to recordCallFailure as input. Printed on every run until a stage writes its own failure
-  // context to processing_logs and hands Temporal the error class and the URL only.
+  // with the file name, and the server's answer) rides in the activity failure's details. Printed on every run
+  // until a stage writes its own failure context to processing_logs and hands Temporal the error class, the
+  // status and the URL only.
   test('no failure in any history holds the file name or call contents', {
     todo: 'issue 16 finding: a failed stage hands Temporal its request payload (file name) and the server body',
   }, () => {
