@@ -94,7 +94,8 @@ export function parseCallStart(value: unknown, now: Date = new Date()): Date {
     Number(second) > 59
   )
     throw new CallMetadataError(field, `is not a real date and time: ${excerpt(s)}`);
-  const at = new Date(s.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+  // Offsets as +01, +0100 or +01:00: Date reads only the last.
+  const at = new Date(s.replace(/([+-]\d{2})(\d{2})$/, '$1:$2').replace(/([+-]\d{2})$/, '$1:00'));
   if (Number.isNaN(at.getTime()))
     throw new CallMetadataError(field, `is not a real date and time: ${excerpt(s)}`);
   if (at < EARLIEST_CALL_START)
