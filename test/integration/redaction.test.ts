@@ -5,11 +5,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { eq } from 'drizzle-orm';
+import { createRedactActivities } from '../../activities/redact.js';
 import { MASK_PAD_SEC } from '../../core/audio/mask.js';
 import type { RedactionPolicy } from '../../core/redaction/index.js';
 import {
@@ -197,6 +198,29 @@ describe('redaction as a stage between STT and the LLMs', () => {
     assert.ok(JSON.stringify(status.body).includes('redact'), JSON.stringify(status.body));
     const [dist] = await stack.db.select().from(fileDistribution).where(eq(fileDistribution.callId, row.id));
     assert.equal(dist?.redactDone, true);
+
+    // A crash after the commit and before the unredacted copies went: the retry, finding the stage done,
+    // removes them and forgets the original's path.
+    const leftover = `${stem}.wav`;
+    await writeFile(path.join(dir, leftover), makeWav(1, 1));
+    await writeFile(path.join(dir, `${stem}.ivr.wav`), makeWav(1, 2));
+    const relative = path.join(path.dirname(row.storedPath), leftover);
+    await stack.db.update(call).set({ originalPath: relative }).where(eq(call.id, row.id));
+    const { runRedact } = createRedactActivities({ db: stack.db, audio: stack.audio });
+    await runRedact({
+      batchId,
+      callId: row.id,
+      route: { gpuNode: 'node-a', llmEndpoint: 'llm-a' },
+      last: false,
+    });
+    assert.deepEqual(
+      (await readdir(dir)).filter((f) => f.startsWith(`${stem}.`)),
+      [path.basename(row.storedPath)],
+      'the retry removed the unredacted copies',
+    );
+    const [retried] = await stack.db.select().from(call).where(eq(call.id, row.id));
+    assert.equal(retried?.originalPath, null);
+    assert.equal(retried?.storedPath, row.storedPath);
 
     // Histories with the redact stage, for the replay test.
     const prefix = stack.config.COFI_TASK_QUEUE;
