@@ -16,6 +16,7 @@ const OPEN_PATHS = [
   /^\/ui\/(batches|calls)\/[^/]+$/,
   /^\/ui\/fleet$/,
   /^\/ui\/data-protection$/,
+  /^\/ui\/agreement$/,
   /^\/ui\/questionnaires(\/[^/]+)?$/,
   /^\/ui\/assets\/[\w.-]+$/,
   /^\/docs$/,

@@ -28,7 +28,7 @@ ${scripts.map((s) => html`<script src="${s}" defer></script>`)}
 <body>
 <header class="top">
   <a class="brand" href="/">cofi</a>
-  <nav><a href="/">Batches</a><a href="/ui/fleet">Fleet</a><a href="/ui/questionnaires">Questionnaires</a><a href="/ui/data-protection">Data protection</a><a href="/docs">API docs</a></nav>
+  <nav><a href="/">Batches</a><a href="/ui/fleet">Fleet</a><a href="/ui/questionnaires">Questionnaires</a><a href="/ui/data-protection">Data protection</a><a href="/ui/agreement">Agreement</a><a href="/docs">API docs</a></nav>
   <form class="key" data-action="save-key" autocomplete="off">
     <label>API key <input type="password" name="key" placeholder="${open ? 'not needed: the API is open' : 'bearer key'}"></label>
     <button type="submit">Save</button>
@@ -90,9 +90,13 @@ export function callShell(shell: Shell, id: number): Html {
   return page({
     title: `Call ${id}`,
     ...shell,
+    scripts: ['/ui/assets/app.js', '/ui/assets/review.js'],
     main: html`
 <section class="card" id="player" data-src="/ui/f/calls/${id}/player"><p class="muted">loading…</p></section>
-<div id="call" data-src="/ui/f/calls/${id}" data-poll="2000"><p class="muted">loading…</p></div>`,
+<div id="call" data-src="/ui/f/calls/${id}" data-poll="2000"><p class="muted">loading…</p></div>
+<output class="result" data-result="review"></output>
+<section class="card" id="review" data-src="/ui/f/calls/${id}/review"><p class="muted">loading the review…</p></section>
+<section class="card" id="versions" data-src="/ui/f/calls/${id}/versions"><p class="muted">loading the versions…</p></section>`,
   });
 }
 

@@ -25,17 +25,20 @@ import { listCategoryMappings, listProcesses } from '../queries/reference.js';
 import { temporalLinks } from '../temporalLinks.js';
 import { batchList, uploadForm } from './batchList.js';
 import { batchSummaryView, callsView, eventsView, failuresView } from './batchPage.js';
+import { agreementDashboard } from './agreement.js';
 import { callView, playerView } from './callPage.js';
 import { dataProtectionDashboard } from './dataProtection.js';
 import { fleetShell, fleetView } from './fleet.js';
 import { questionnaireDashboard } from './questionnaires.js';
 import type { Html } from './html.js';
 import { batchesShell, batchShell, callShell, docsShell, type Shell } from './layout.js';
+import { reviewDashboard } from './review.js';
 
 const ASSETS: Record<string, string> = {
   'app.js': 'text/javascript; charset=utf-8',
   'docs.js': 'text/javascript; charset=utf-8',
   'questionnaires.js': 'text/javascript; charset=utf-8',
+  'review.js': 'text/javascript; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
 };
 const assetText = Object.fromEntries(
@@ -86,6 +89,8 @@ export function dashboardRoutes(deps: ApiDeps, links: AudioLinks) {
   app.get('/ui/fleet', (c) => send(c, fleetShell(shell)));
   app.route('/', dataProtectionDashboard(deps, shell));
   app.route('/', questionnaireDashboard(deps, shell));
+  app.route('/', reviewDashboard(deps, links));
+  app.route('/', agreementDashboard(deps, shell));
   app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/ui/assets/:name', (c) => {
     const name = c.req.param('name');

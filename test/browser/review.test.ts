@@ -1,0 +1,148 @@
+// The QA workbench in headless Chromium (API with a reviewer key, real MariaDB): a reviewer overrides an answer
+// on the call page (the score and the history update), the call's versions show a diff, and the agreement page
+// draws the overturn rate. The call has an earlier version as a reaudit leaves one: its results kept by the
+// snapshot (lifecycle/versions.ts), then new answers written (test/integration/versions.test.ts runs a real one).
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { and, eq } from 'drizzle-orm';
+import type { Browser, Page } from 'playwright-core';
+import { hashKey } from '../../api/auth.js';
+import {
+  answerOverride,
+  answerReview,
+  auditAnswer,
+  call,
+  callReview,
+  resultVersion,
+} from '../../drizzle/schema/index.js';
+import { snapshotResults } from '../../lifecycle/versions.js';
+import { type ApiApp, openApiApp } from '../support/apiApp.js';
+import { chromiumMissing, launchChromium, screenshot, serveApp, watchPage } from '../support/browser.js';
+import { type SeededBatch, seedFinishedBatch } from '../support/seed.js';
+
+const tag = randomUUID().slice(0, 8);
+const REVIEWER = `ui-reviewer-${tag}`;
+const REVIEWER_NAME = `qa-anna-${tag}`;
+const skip = chromiumMissing();
+
+describe('reviewing a call in the dashboard', { skip }, () => {
+  let api: ApiApp;
+  let seed: SeededBatch;
+  let server: Awaited<ReturnType<typeof serveApp>>;
+  let browser: Browser;
+  let page: Page;
+  let problems: string[];
+  let id: number;
+
+  before(async () => {
+    api = await openApiApp({ API_KEYS: `reviewer:${REVIEWER_NAME}:${hashKey(REVIEWER)}` });
+    seed = await seedFinishedBatch(api.db, api.audio, [`review-${tag}.wav`, `review-failed-${tag}.wav`]);
+    id = seed.okCallId;
+    // What a reaudit of llm2 leaves: the old results as version 1, then new answers (greeting now no).
+    await api.db.transaction((tx) =>
+      snapshotResults(tx, { id: seed.batchId, taskId: `reaudit-of-${tag}`, stages: ['llm2'] }, [id]),
+    );
+    await api.db
+      .update(auditAnswer)
+      .set({ answer: 'no', score: 0 })
+      .where(and(eq(auditAnswer.callId, id), eq(auditAnswer.questionId, 101)));
+    await api.db.update(call).set({ auditScore: 0 }).where(eq(call.id, id));
+    server = await serveApp(api.app);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    problems = watchPage(page);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    for (const t of [answerOverride, answerReview, callReview, resultVersion])
+      await api?.db.delete(t).where(eq(t.callId, id));
+    await seed?.cleanup();
+    await api?.stop();
+  });
+
+  test('a reviewer overrides an answer: the score recomputes and the override is in the history', async () => {
+    await page.goto(`${server.url}/ui/calls/${id}`);
+    await page.fill('form.key input[name=key]', REVIEWER);
+    await page.click('form.key button[type=submit]');
+    const row = 'tr[data-review-question="identity_verification"]';
+    await page.waitForSelector(row);
+    assert.equal((await page.textContent(`${row} [data-effective]`))?.trim(), 'no');
+    await screenshot(page, 'review-1-call-before-override');
+
+    await page.selectOption(`${row} select[name=answer]`, 'yes');
+    await page.fill(`${row} input[name=reason]`, 'the agent checked date of birth and postcode at 0:40');
+    await page.click(`${row} form[data-review=override] button`);
+    await page.waitForSelector('[data-result=review].ok');
+    assert.match(
+      (await page.textContent('[data-result=review]')) ?? '',
+      /overridden: no → yes; the call score is now 65\.2/,
+    );
+    // The regions reload: the effective answer, the overridden mark, the score and the history.
+    await page.waitForSelector(`${row} [data-overridden]`);
+    assert.equal((await page.textContent(`${row} [data-effective] .badge`))?.trim(), 'yes');
+    assert.equal((await page.textContent(`${row} [data-ai]`))?.trim(), 'no');
+    await page.waitForFunction("document.querySelector('#call [data-score]')?.textContent?.includes('65.2')");
+    const history = await page.$$eval('[data-history] tbody tr', (rows) =>
+      rows.map((r) => r.textContent ?? ''),
+    );
+    assert.equal(history.length, 1);
+    assert.match(
+      history[0]!,
+      new RegExp(`${REVIEWER_NAME}.*reviewer.*identity_verification.*override.*no → yes`, 's'),
+    );
+    assert.match((await page.textContent('[data-reviewed]')) ?? '', new RegExp(REVIEWER_NAME));
+    await screenshot(page, 'review-2-answer-overridden');
+
+    // What the page did is what the database holds.
+    const [stored] = await api.db
+      .select()
+      .from(auditAnswer)
+      .where(and(eq(auditAnswer.callId, id), eq(auditAnswer.questionId, 102)));
+    assert.equal(stored?.answer, 'yes');
+  });
+
+  test('the versions region lists both versions and shows which answers changed', async () => {
+    await page.waitForSelector('table.versions tr[data-version="2"]');
+    const versions = await page.$$eval('table.versions tbody tr', (rows) =>
+      rows.map((r) => r.dataset.version),
+    );
+    assert.deepEqual(versions, ['1', '2']);
+    // The default diff: version 1 against the current results (the reaudit's greeting, the reviewer's identity).
+    await page.waitForSelector('[data-diff="1-2"]');
+    const changed = await page.$$eval('[data-diff] tr[data-changed]', (rows) =>
+      rows.map((r) => [r.dataset.changed, ...[...r.querySelectorAll('.badge')].map((b) => b.textContent)]),
+    );
+    assert.deepEqual(changed, [
+      ['greeting', 'yes', 'no'],
+      ['identity_verification', 'no', 'yes'],
+    ]);
+    // Comparing a version with itself shows no diff; back to 1 -> 2 through the form.
+    await page.selectOption('form[data-review=diff] select[name=from]', '2');
+    await page.click('form[data-review=diff] button');
+    await page.waitForSelector('[data-diff]', { state: 'detached' });
+    await page.selectOption('form[data-review=diff] select[name=from]', '1');
+    await page.click('form[data-review=diff] button');
+    await page.waitForSelector('[data-diff="1-2"]');
+    await page.locator('#versions').scrollIntoViewIfNeeded();
+    await screenshot(page, 'review-3-version-diff');
+  });
+
+  test('the agreement page shows the overturned answer per question and the weekly chart', async () => {
+    await page.goto(`${server.url}/ui/agreement`);
+    await page.waitForSelector('[data-agreement-question="1:identity_verification"]');
+    await page.waitForSelector('svg[data-chart=agreement] circle');
+    const cells = await page.$$eval('[data-agreement-question="1:identity_verification"] td', (tds) =>
+      tds.map((t) => t.textContent?.trim()),
+    );
+    assert.ok(Number(cells[3]) >= 1, `overturned at least once: ${cells.join(' | ')}`);
+    await page.selectOption('#agreement select[name=process_id]', '1');
+    await page.click('#agreement form button');
+    await page.waitForSelector('#agreement select[name=process_id] option[value="1"][selected]', {
+      state: 'attached',
+    });
+    await screenshot(page, 'review-4-agreement');
+    assert.deepEqual(problems, []);
+  });
+});
