@@ -2,7 +2,6 @@
 // close the run. The work and its idempotency are lifecycle/retention.ts's.
 import { Context } from '@temporalio/activity';
 import type { RetentionKind, RetentionRunStatus } from '../drizzle/schema/index.js';
-import { loadProcessPolicy } from '../lifecycle/processPolicy.js';
 import {
   closeRetentionRun,
   expireProcess,
@@ -10,6 +9,7 @@ import {
   openRetentionRun,
   type ProcessExpiry,
   type RunCounts,
+  retentionOf,
 } from '../lifecycle/retention.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -31,11 +31,11 @@ export function createRetentionActivities({ db, audio }: Pick<ActivityDeps, 'db'
     /**
      * Idempotent: each page's deletes, marks and count commit together and a page takes only unmarked calls, so a
      * retry (after a database error or a worker killed mid-way) goes on where the last committed page ended.
-     * The policy is read per attempt: a policy changed meanwhile applies to what is left.
+     * The days are read per attempt: a policy changed meanwhile applies to what is left. Only the days: a
+     * redaction policy that no longer parses does not stop retention.
      */
     async expireProcessData(input: ExpireProcessInput): Promise<ProcessExpiry> {
       const ctx = Context.current();
-      const policy = await loadProcessPolicy(db, input.processId);
       return expireProcess(
         { db, audio },
         {
@@ -43,7 +43,7 @@ export function createRetentionActivities({ db, audio }: Pick<ActivityDeps, 'db'
           processId: input.processId,
           asOf: new Date(input.asOf),
           pageSize: input.pageSize,
-          retention: policy.retention,
+          retention: await retentionOf(db, input.processId),
         },
         (page: { kind: RetentionKind; calls: number }) => {
           ctx.heartbeat(page);

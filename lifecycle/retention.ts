@@ -101,6 +101,22 @@ export async function openRetentionRun(
   return { runId: run.id, asOf: run.asOf.toISOString(), processes: policies.map((p) => p.processId) };
 }
 
+const KEPT: Retention = { recordingDays: null, transcriptDays: null, analysisDays: null, answerDays: null };
+
+/** The process's retention days (its stored row, or nothing expires). */
+export async function retentionOf(db: Db, processId: number): Promise<Retention> {
+  const [row] = await db
+    .select({
+      recordingDays: processPolicy.recordingDays,
+      transcriptDays: processPolicy.transcriptDays,
+      analysisDays: processPolicy.analysisDays,
+      answerDays: processPolicy.answerDays,
+    })
+    .from(processPolicy)
+    .where(eq(processPolicy.processId, processId));
+  return row ?? KEPT;
+}
+
 export type PageInput = {
   runId: number;
   processId: number;

@@ -2,7 +2,8 @@
 // with their recordings in the audio store) expire by kind as each policy says; the run's counts per process and
 // kind are right, the files are gone, reads of an expired part answer 410, a second run removes and counts
 // nothing; a run whose page fails mid-way (a database fault), or whose worker is killed mid-way, resumes and counts
-// each call once; a call a running batch holds is skipped; the schedule exists with the configured cron.
+// each call once; a process that keeps failing is given up for the run, which finishes the others and is recorded
+// Failed, and the next run finishes it; a call a running batch holds is skipped; the schedule exists with the configured cron.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
@@ -333,6 +334,67 @@ describe('a run interrupted mid-way', () => {
       assert.ok(marked.every((r) => r.recordingExpiredAt));
     } finally {
       await fault.remove();
+    }
+  });
+});
+
+describe('a run that gives a process up', () => {
+  test('the other processes finish, the run is Failed naming it, and the next run finishes it: totals exact', async () => {
+    const E = base + 4;
+    const F = base + 5;
+    await stack.db.insert(process).values([
+      { id: E, name: `retention ${tag} E` },
+      { id: F, name: `retention ${tag} F` },
+    ]);
+    try {
+      await setPolicy(E, { recordingDays: 30 });
+      await setPolicy(F, { recordingDays: 30 });
+      const e = await seedCalls(E, [40, 40, 40]);
+      const f = await seedCalls(F, [40, 40]);
+      // E's second call cannot be marked, twice: the first run (one attempt) gives E up after its first page.
+      const fault = await failUpdates(
+        stack.database.pool,
+        'call',
+        `OLD.id = ${e.ids[1]} AND NEW.recordingExpiredAt IS NOT NULL`,
+        2,
+      );
+      const counts = async (runId: number) =>
+        (await stack.db.select().from(retentionCount).where(eq(retentionCount.runId, runId)))
+          .filter((r) => r.processId === E || r.processId === F)
+          .map((r) => [r.processId === E ? 'E' : 'F', r.calls, r.items]);
+      try {
+        const workflowId = `${stack.config.COFI_TASK_QUEUE}/retention-gives-up-${tag}`;
+        await assert.rejects(
+          stack.client.workflow.execute(retention, {
+            taskQueue: mainQueue(stack.config.COFI_TASK_QUEUE),
+            workflowId,
+            args: [{ pageSize: 1, attempts: 1 }],
+          }),
+        );
+        const [failedRun] = await stack.db
+          .select()
+          .from(retentionRun)
+          .where(eq(retentionRun.workflowId, workflowId));
+        assert.equal(failedRun?.status, 'Failed');
+        assert.match(String(failedRun?.error), new RegExp(`process ${E}: .*injected database fault`));
+        assert.doesNotMatch(String(failedRun?.error), new RegExp(`process ${F}`));
+        assert.deepEqual(await counts(failedRun!.id), [
+          ['E', 1, 2],
+          ['F', 2, 4],
+        ]);
+        assert.deepEqual(await filesOf(f.batchId), [], "F's recordings went in the failed run");
+        const next = await runRetention(`after-failure-${tag}`, { pageSize: 1 });
+        assert.equal(next.result.status, 'Completed');
+        assert.equal(await fault.fired(), 2);
+        assert.deepEqual(await counts(next.result.runId), [['E', 2, 4]]);
+        assert.deepEqual(await filesOf(e.batchId), []);
+        await recordHistory(stack.client, workflowId, 'retention.gives-up');
+      } finally {
+        await fault.remove();
+      }
+    } finally {
+      await stack.db.delete(processPolicy).where(inArray(processPolicy.processId, [E, F]));
+      await stack.db.delete(process).where(inArray(process.id, [E, F]));
     }
   });
 });
