@@ -139,16 +139,21 @@ async function store(source: string, target: string): Promise<void> {
 
 export function createDailyActivities({ db, config, audio, inference }: ActivityDeps) {
   const root = path.resolve(config.DAILY_DIR);
-  /** A warning per refused sidecar, on its call, naming the file and the field; returns how many. */
+  /**
+   * A warning per refused sidecar, on its call, naming the file and the field. Written in the transaction that
+   * inserts the calls: a retry of the ingestion does not read those recordings again, so it could not write
+   * them later.
+   */
   const logBadSidecars = async (
+    q: Pick<typeof db, 'select' | 'insert'>,
     probed: { source: string; sidecar: Awaited<ReturnType<typeof readSidecar>> }[],
     batchId: number,
     ref: { batchId: number; attempt: number },
-  ): Promise<number> => {
+  ): Promise<void> => {
     const bad = probed.filter((f) => f.sidecar.problem);
     for (let i = 0; i < bad.length; i += 500) {
       const part = bad.slice(i, i + 500);
-      const rows = await db
+      const rows = await q
         .select({ id: call.id, sourcePath: call.sourcePath })
         .from(call)
         .where(
@@ -164,7 +169,7 @@ export function createDailyActivities({ db, config, audio, inference }: Activity
       for (const f of part) {
         const { field, reason } = f.sidecar.problem!;
         const callId = ids.get(f.source) ?? null;
-        await logEvent(db, {
+        await logEvent(q, {
           batchId,
           callId,
           stage: 'ingest',
@@ -176,7 +181,6 @@ export function createDailyActivities({ db, config, audio, inference }: Activity
         });
       }
     }
-    return bad.length;
   };
   return {
     /**
@@ -308,6 +312,7 @@ export function createDailyActivities({ db, config, audio, inference }: Activity
             .insert(call)
             .values(values)
             .onDuplicateKeyUpdate({ set: { sourcePath: sql`sourcePath` } });
+          await logBadSidecars(tx, chunk, batchId, ref);
         });
       }
 
@@ -387,7 +392,7 @@ export function createDailyActivities({ db, config, audio, inference }: Activity
       const added = fresh.length;
       const skipped = files.length - added - erased.size;
       const withMetadata = probed.filter((f) => f.sidecar.metadata).length;
-      const badSidecars = await logBadSidecars(probed, batchId, ref);
+      const badSidecars = probed.filter((f) => f.sidecar.problem).length;
       await logEvent(db, {
         batchId,
         stage: 'ingest',
