@@ -408,7 +408,7 @@ export async function eraseCall(deps: ErasureDeps, id: number, by: string | null
 }
 
 /**
- * Erases every call whose customer reference is `reference`, all or nothing: one call that cannot be erased
+ * Erases every call whose customer reference is `reference` (exactly: case and spaces count), all or nothing: one call that cannot be erased
  * (held by or belonging to a running batch) refuses them all, naming it. An erased call no longer carries its
  * reference, so a second erasure of the same reference finds nothing (404). The trail gets a row per call.
  */
@@ -418,16 +418,18 @@ export async function eraseByReference(
   by: string | null,
   request: ErasureRequest,
 ): Promise<Erased[]> {
+  // Exactly this reference: the column's collation would also match another case and trailing spaces, and
+  // `AB12` and `ab12` may be two customers. (The first condition is the one the index serves.)
+  const exactly = and(
+    eq(call.customerReference, reference),
+    sql`BINARY ${call.customerReference} = ${reference}`,
+  );
   // A tombstone from before erasures cleared the reference: clearing it completes that erasure.
   await deps.db
     .update(call)
     .set({ customerReference: null, callStartedAt: null })
-    .where(and(eq(call.customerReference, reference), eq(call.status, 'Erased')));
-  const rows = await deps.db
-    .select()
-    .from(call)
-    .where(eq(call.customerReference, reference))
-    .orderBy(call.id);
+    .where(and(exactly, eq(call.status, 'Erased')));
+  const rows = await deps.db.select().from(call).where(exactly).orderBy(call.id);
   if (rows.length === 0)
     throw new Refusal(
       'not_found',
