@@ -79,10 +79,18 @@ describe('daily batch', () => {
     const plain = calls.find((c) => c.audioName === 'plain-call.wav')!;
     assert.ok(Math.abs((ivr.ivrOffset ?? 0) - 6) < 0.4, `IVR cut at ${ivr.ivrOffset}`);
     assert.equal(plain.ivrOffset, 0);
-    assert.match(ivr.storedPath, /\.ivr\.wav$/);
-    assert.ok(ivr.originalPath && !ivr.originalPath.includes('.ivr.'));
+    // The stored recording is the IVR-cut one, or its redacted copy when redaction masked a span of it (the
+    // default policy keeps no unredacted copy of the recording then).
+    const [ivrText] = await stack.db.select().from(transcript).where(eq(transcript.callId, ivr.id));
+    if ((ivrText?.redactedEntities ?? []).some((e) => e.time)) {
+      assert.match(ivr.storedPath, /\.redact\.wav$/);
+      assert.equal(ivr.originalPath, null);
+    } else {
+      assert.match(ivr.storedPath, /\.ivr\.wav$/);
+      assert.ok(ivr.originalPath && !ivr.originalPath.includes('.ivr.'));
+    }
     const dist = await stack.db.select().from(fileDistribution).where(eq(fileDistribution.batchId, batchId));
-    assert.ok(dist.every((d) => d.denoiseDone && d.ivrDone && d.llm2Done));
+    assert.ok(dist.every((d) => d.denoiseDone && d.ivrDone && d.redactDone && d.llm2Done));
     const events = await stack.db
       .select()
       .from(batchExecutionLog)

@@ -246,6 +246,19 @@ describe('redaction as a stage between STT and the LLMs', () => {
     assert.ok((await meanVolume(row.storedPath, ...span)) > -40, 'the beep is audible');
   });
 
+  test('a Spanish call is redacted with the Spanish rules', async () => {
+    await setPolicy(null);
+    const { row } = await auditPiiCall(`pii-es-${randomUUID().slice(0, 8)}.wav`);
+    const [t] = await stack.db.select().from(transcript).where(eq(transcript.callId, row.id));
+    assert.equal(t?.lang, 'es');
+    assert.deepEqual(
+      t?.redactedEntities?.map((e) => e.type),
+      ['card', 'email', 'phone'],
+    );
+    for (const value of ['cuatro cinco tres dos', PII_VALUES.email, 'seis uno dos'])
+      assert.ok(!t?.text.includes(value), value);
+  });
+
   test('a policy without entity types passes the transcript through (marked as redacted)', async () => {
     await setPolicy({ entities: [] });
     const { row } = await auditPiiCall();
