@@ -15,6 +15,7 @@ const OPEN_PATHS = [
   /^\/$/,
   /^\/ui\/(batches|calls)\/[^/]+$/,
   /^\/ui\/fleet$/,
+  /^\/ui\/reports$/,
   /^\/ui\/data-protection$/,
   /^\/ui\/agreement$/,
   /^\/ui\/questionnaires(\/[^/]+)?$/,

@@ -1,12 +1,14 @@
 // Fragments of a batch page: summary with per-stage counts and timings, calls with the reaudit form,
 // the event timeline and the failures with the request that failed.
 import { REAUDIT_STAGES } from '../../core/stages.js';
+import type { StuckCall } from '../../lifecycle/stuck.js';
 import type { BatchDetail, BatchEvent, CallSummary, Failure } from '../schemas.js';
 import { isRunning, stageBar, statusBadge } from './batchList.js';
 import { duration, score, timestamp } from './format.js';
 import { type Html, html } from './html.js';
 
-export function batchSummaryView(b: BatchDetail): Html {
+/** `stuck`: its calls far longer in a stage than usual (lifecycle/stuck.ts), shown while it runs. */
+export function batchSummaryView(b: BatchDetail, stuck: StuckCall[] = []): Html {
   const running = isRunning(b.status);
   const stages = Object.keys(b.stage_status);
   return html`${running ? html`<span data-live hidden></span>` : ''}
@@ -16,6 +18,11 @@ export function batchSummaryView(b: BatchDetail): Html {
     ${
       running
         ? html`<button type="button" class="danger" data-action="cancel" data-batch="${b.batch_id}" data-task="${b.task_id}">Cancel batch</button>`
+        : ''
+    }
+    ${
+      !running && b.failed > 0
+        ? html`<button type="button" data-action="retry-failed" data-batch="${b.batch_id}" data-task="${b.task_id}" title="re-run each call whose latest run failed, from the stage it failed at">Retry ${b.failed} failed call${b.failed === 1 ? '' : 's'}</button>`
         : ''
     }
     <a class="button" href="${b.temporal_url}" target="_blank" rel="noopener noreferrer" data-temporal="batch">Workflow in Temporal Web UI</a>
@@ -33,6 +40,7 @@ export function batchSummaryView(b: BatchDetail): Html {
   <dt>workflow</dt><dd><code>${b.workflow_id}</code></dd>
   ${b.exit_reason ? html`<dt>ended because</dt><dd>${b.exit_reason}</dd>` : ''}
 </dl>
+${stuckView(stuck)}
 <table class="stage-table">
 <thead><tr><th>stage</th><th>status</th><th>progress</th><th>done</th><th title="calls without speech: nothing to send">no speech</th><th>failed</th><th>skipped</th><th>cancelled</th><th>total</th><th>started</th><th>finished</th><th>took</th></tr></thead>
 <tbody>${stages.map((s) => {
@@ -46,6 +54,18 @@ export function batchSummaryView(b: BatchDetail): Html {
 </tr>`;
   })}</tbody>
 </table>`;
+}
+
+/** The stuck calls of a running batch: a warning with each call, its stage, and how long against usual. */
+function stuckView(stuck: StuckCall[]): Html {
+  if (stuck.length === 0) return html``;
+  return html`<div class="stuck" data-stuck="${stuck.length}">
+<p class="bad"><b>${stuck.length} stuck call${stuck.length === 1 ? '' : 's'}</b>: in one stage far longer than that stage usually takes.</p>
+<ul>${stuck.map(
+    (s) =>
+      html`<li data-stuck-call="${s.callId}"><a href="/ui/calls/${s.callId}">${s.audioName}</a> in <b>${s.stage}</b> for ${duration(s.seconds)} (usually ${s.medianSeconds === null ? 'unknown' : duration(s.medianSeconds)}; flagged after ${duration(s.thresholdSeconds)})</li>`,
+  )}</ul>
+</div>`;
 }
 
 export function callsView(calls: CallSummary[], running: boolean): Html {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { type Context, Hono } from 'hono';
 import { simulatedStages } from '../../core/fleet.js';
 import { BATCH_KINDS, BATCH_STATUSES, isTerminal } from '../../core/stages.js';
+import { stuckCalls } from '../../lifecycle/stuck.js';
 import { noteAccess } from '../accessTrail.js';
 import type { AudioLinks } from '../audioLink.js';
 import type { ApiDeps } from '../deps.js';
@@ -29,6 +30,7 @@ import { agreementDashboard } from './agreement.js';
 import { callView, playerView } from './callPage.js';
 import { dataProtectionDashboard } from './dataProtection.js';
 import { fleetShell, fleetView } from './fleet.js';
+import { reportsDashboard } from './reports.js';
 import { questionnaireDashboard } from './questionnaires.js';
 import type { Html } from './html.js';
 import { batchesShell, batchShell, callShell, docsShell, type Shell } from './layout.js';
@@ -91,6 +93,7 @@ export function dashboardRoutes(deps: ApiDeps, links: AudioLinks) {
   app.route('/', questionnaireDashboard(deps, shell));
   app.route('/', reviewDashboard(deps, links));
   app.route('/', agreementDashboard(deps, shell));
+  app.route('/', reportsDashboard(deps, shell));
   app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/ui/assets/:name', (c) => {
     const name = c.req.param('name');
@@ -113,7 +116,8 @@ export function dashboardRoutes(deps: ApiDeps, links: AudioLinks) {
   });
   app.get('/ui/f/batches/:id/summary', async (c) => {
     const batch = await findBatch(db, pageId(c.req.param('id')));
-    return send(c, batchSummaryView(await batchDetail(deps, batch)));
+    const stuck = isTerminal(batch.status) ? [] : await stuckCalls(db, { batchId: batch.id });
+    return send(c, batchSummaryView(await batchDetail(deps, batch), stuck));
   });
   app.get('/ui/f/batches/:id/calls', async (c) => {
     const batch = await findBatch(db, pageId(c.req.param('id')));

@@ -166,6 +166,27 @@ async function cancel(button) {
   refresh('[data-src]');
 }
 
+/** Re-runs a batch's failed calls (one reaudit per stage they failed at) and links each reaudit. */
+async function retryFailed(button) {
+  const output = document.querySelector('[data-result=cancel]');
+  button.disabled = true;
+  const res = await fetch(`/batches/${encodeURIComponent(button.dataset.batch)}/retry-failed`, {
+    method: 'POST',
+    headers: authHeaders(),
+  });
+  button.disabled = false;
+  if (!res.ok) return report(output, false, await errorText(res));
+  const answer = await res.json();
+  report(output, true, `retrying ${answer.failed} failed call(s) of ${answer.task_id}:`);
+  for (const r of answer.retries) {
+    const a = document.createElement('a');
+    a.href = `/ui/batches/${r.batch_id}`;
+    a.textContent = `${r.task_id} (${r.calls} from ${r.from_stage})`;
+    a.dataset.retry = r.task_id;
+    output.append(' ', a);
+  }
+}
+
 document.addEventListener('submit', (event) => {
   const form = event.target;
   const action = form.dataset.action;
@@ -194,6 +215,8 @@ document.addEventListener('click', (event) => {
     showKeyState();
   } else if (target.dataset.action === 'cancel') {
     cancel(target).catch((err) => notice(`cancel failed: ${err.message}`));
+  } else if (target.dataset.action === 'retry-failed') {
+    retryFailed(target).catch((err) => notice(`retry failed: ${err.message}`));
   } else if (target.dataset.seek !== undefined) {
     const player = document.querySelector('[data-player]');
     if (player) {
