@@ -2,11 +2,13 @@
 // week, with the weekly rate drawn as an SVG chart (server-rendered; no script library). The shell is open like
 // every page shell; its fragment /ui/f/agreement needs a read key, as GET /reports/agreement does.
 import { type Context, Hono } from 'hono';
+import { flaggedCalls } from '../../lifecycle/overrides.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { idString } from '../openapi.js';
 import { listProcesses } from '../queries/reference.js';
 import { type Agreement, agreement } from '../queries/review.js';
+import { score, timestamp } from './format.js';
 import { type Html, html, trusted } from './html.js';
 import { page, type Shell } from './layout.js';
 
@@ -131,6 +133,21 @@ ${
 }`;
 }
 
+type Flagged = Awaited<ReturnType<typeof flaggedCalls>>;
+
+/** Calls with an answer whose AI answer changed since its review (GET /reviews/flagged), to confirm or redo. */
+export function flaggedView(calls: Flagged): Html {
+  return html`<h3>AI answer changed since review</h3>${
+    calls.length
+      ? html`<table class="flagged"><thead><tr><th>call</th><th>process</th><th>flagged answers</th><th>since</th><th>score</th></tr></thead>
+<tbody>${calls.map(
+          (c) =>
+            html`<tr data-flagged-call="${c.call_id}"><td><a href="/ui/calls/${c.call_id}">${c.audio_name}</a></td><td class="num">${c.process_id}</td><td class="num">${c.flagged_answers}</td><td>${timestamp(c.flagged_at)}</td><td class="num">${score(c.score)}</td></tr>`,
+        )}</tbody></table>`
+      : html`<p class="muted">none: no reaudit changed an AI answer a reviewer had overridden</p>`
+  }`;
+}
+
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 function day(raw: string | undefined, name: string, end: boolean): Date | undefined {
   if (!raw) return undefined;
@@ -155,12 +172,17 @@ export function agreementDashboard(deps: ApiDeps, shell: Shell) {
     }
     const from = day(c.req.query('from'), 'from', false);
     const to = day(c.req.query('to'), 'to', true);
-    const [report, processes] = await Promise.all([
+    const [report, processes, flagged] = await Promise.all([
       agreement(db, { processId, from, to }),
       listProcesses(db),
+      flaggedCalls(db, { processId, limit: 100 }),
     ]);
     const form = filterForm(processes, { processId, from: c.req.query('from'), to: c.req.query('to') });
-    return send(c, agreementView(report, form));
+    return send(
+      c,
+      html`${agreementView(report, form)}
+${flaggedView(flagged)}`,
+    );
   });
   return app;
 }

@@ -16,6 +16,7 @@ import {
   callReview,
   resultVersion,
 } from '../../drizzle/schema/index.js';
+import { reconcileReviews } from '../../lifecycle/overrides.js';
 import { snapshotResults } from '../../lifecycle/versions.js';
 import { type ApiApp, openApiApp } from '../support/apiApp.js';
 import { chromiumMissing, launchChromium, screenshot, serveApp, watchPage } from '../support/browser.js';
@@ -103,6 +104,35 @@ describe('reviewing a call in the dashboard', { skip }, () => {
     assert.equal(stored?.answer, 'yes');
   });
 
+  test('a later reaudit that changes the AI answer flags the override; the reviewer confirms it with the button', async () => {
+    // What llm2 of a reaudit does after writing new AI answers (here the AI now says yes to identity).
+    await api.db.transaction((tx) =>
+      reconcileReviews(tx, {
+        callId: id,
+        batchId: seed.batchId,
+        answers: [
+          { questionId: 101, answer: 'no' },
+          { questionId: 102, answer: 'yes' },
+        ],
+      }),
+    );
+    await page.reload();
+    const row = 'tr[data-review-question="identity_verification"]';
+    await page.waitForSelector(`${row}[data-flagged]`);
+    assert.match((await page.textContent('[data-ai-changed]')) ?? '', /AI answer changed since review/);
+    assert.match((await page.textContent(`${row} [data-ai]`)) ?? '', /yes\s*was no at review/);
+    await page.locator('#review').scrollIntoViewIfNeeded();
+    await screenshot(page, 'review-3-ai-changed-since-review');
+    await page.click(`${row} [data-confirm]`);
+    await page.waitForSelector('[data-result=review].ok');
+    await page.waitForSelector('[data-ai-changed]', { state: 'detached' });
+    const history = await page.$$eval('[data-history] tbody tr', (rows) =>
+      rows.map((r) => r.textContent ?? ''),
+    );
+    assert.equal(history.length, 2);
+    assert.match(history[0]!, /confirm/);
+  });
+
   test('the versions region lists both versions and shows which answers changed', async () => {
     await page.waitForSelector('table.versions tr[data-version="2"]');
     const versions = await page.$$eval('table.versions tbody tr', (rows) =>
@@ -126,13 +156,17 @@ describe('reviewing a call in the dashboard', { skip }, () => {
     await page.click('form[data-review=diff] button');
     await page.waitForSelector('[data-diff="1-2"]');
     await page.locator('#versions').scrollIntoViewIfNeeded();
-    await screenshot(page, 'review-3-version-diff');
+    await screenshot(page, 'review-4-version-diff');
   });
 
   test('the agreement page shows the overturned answer per question and the weekly chart', async () => {
     await page.goto(`${server.url}/ui/agreement`);
     await page.waitForSelector('[data-agreement-question="1:identity_verification"]');
     await page.waitForSelector('svg[data-chart=agreement] circle');
+    assert.ok(
+      await page.$('table.flagged, #agreement h3 + p.muted'),
+      'the flagged calls are listed (or none)',
+    );
     const cells = await page.$$eval('[data-agreement-question="1:identity_verification"] td', (tds) =>
       tds.map((t) => t.textContent?.trim()),
     );
@@ -142,7 +176,7 @@ describe('reviewing a call in the dashboard', { skip }, () => {
     await page.waitForSelector('#agreement select[name=process_id] option[value="1"][selected]', {
       state: 'attached',
     });
-    await screenshot(page, 'review-4-agreement');
+    await screenshot(page, 'review-5-agreement');
     assert.deepEqual(problems, []);
   });
 });
