@@ -36,7 +36,11 @@ const PROCESS = 1;
 
 let stack: Stack;
 before(async () => {
-  stack = await startStack({ simulator: { timeScale: 0.02, recordPrompts: true } });
+  // French is transcribed (LID and STT accept it) but has no redaction rules.
+  stack = await startStack({
+    simulator: { timeScale: 0.02, recordPrompts: true },
+    env: { LANGUAGES: 'en,hi,es,fr' },
+  });
 });
 after(async () => {
   await stack?.db.delete(processPolicy).where(eq(processPolicy.processId, PROCESS));
@@ -257,6 +261,26 @@ describe('redaction as a stage between STT and the LLMs', () => {
     );
     for (const value of ['cuatro cinco tres dos', PII_VALUES.email, 'seis uno dos'])
       assert.ok(!t?.text.includes(value), value);
+  });
+
+  test('a language redaction has no rules for fails the call at redact, and nothing reaches an LLM', async () => {
+    await setPolicy(null);
+    const name = `call-fr-${randomUUID().slice(0, 8)}.wav`;
+    const sentBefore = stack.sim.prompts().length;
+    const res = await uploadAudit(stack.app, auditForm([{ name, bytes: makeWav(8, 5) }]));
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const { final } = await waitForBatch(stack.app, String(res.body.task_id));
+    assert.equal(final.status, 'Failed', JSON.stringify(final));
+    const [row] = await stack.db
+      .select()
+      .from(call)
+      .where(eq(call.batchId, Number(res.body.batch_id)));
+    assert.equal(row?.lang, 'fr');
+    assert.equal(row?.failedStage, 'redact');
+    assert.match(String(row?.errorMessage), /no rules for language "fr".*not sent to the LLMs/);
+    assert.equal(stack.sim.prompts().length, sentBefore, 'no LLM request');
+    const [t] = await stack.db.select().from(transcript).where(eq(transcript.callId, row!.id));
+    assert.equal(t?.redactedAt, null);
   });
 
   test('a policy without entity types passes the transcript through (marked as redacted)', async () => {
