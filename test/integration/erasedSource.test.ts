@@ -4,7 +4,7 @@
 // that matches it, saying so in its event: the same day run again, and the same bytes under another name on
 // another day. Real Temporal, MariaDB and simulated nodes.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,16 +24,28 @@ let other = day();
 while (other === date) other = day();
 const ERASED = 'Jane Doe +44 7700 900123.wav';
 const REFERENCE = `cust-${Math.random().toString(36).slice(2, 10)}`;
+const SEED = Math.floor(Math.random() * 1_000_000);
+/**
+ * A recording no other test writes: makeWav has 50 tones per length, and while its fingerprint is in the
+ * (shared) test database, a day of another test with the same bytes would skip them. Its last samples are noise.
+ */
+function ownRecording(): Uint8Array {
+  const wav = Buffer.from(makeWav(5, SEED));
+  randomFillSync(wav, wav.length - 400);
+  return new Uint8Array(wav);
+}
+let erasedPrint = '';
 
 before(async () => {
   dailyDir = await mkdtemp(path.join(tmpdir(), 'cofi-erased-'));
   await mkdir(path.join(dailyDir, date), { recursive: true });
   await mkdir(path.join(dailyDir, other), { recursive: true });
-  await writeFile(path.join(dailyDir, date, ERASED), makeWav(5, 81));
-  await writeFile(path.join(dailyDir, date, 'kept.wav'), makeWav(5, 82));
+  await writeFile(path.join(dailyDir, date, ERASED), ownRecording());
+  await writeFile(path.join(dailyDir, date, 'kept.wav'), makeWav(5, SEED + 1));
   stack = await startStack({ simulator: { timeScale: 0 }, env: { DAILY_DIR: dailyDir, DAILY_CRON: '' } });
 });
 after(async () => {
+  if (erasedPrint) await stack?.db.delete(erasedSource).where(eq(erasedSource.sha256, erasedPrint));
   await stack?.stop();
   await rm(dailyDir, { recursive: true, force: true });
 });
@@ -76,6 +88,7 @@ describe('an erased daily recording is not ingested again', () => {
     await stack.db.update(call).set({ customerReference: REFERENCE }).where(eq(call.id, erasedId));
     const bytes = await readFile(path.join(dailyDir, date, ERASED));
     print = { sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
+    erasedPrint = print.sha256;
     const res = await postJson('/erasures', { customer_reference: REFERENCE });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.deepEqual(res.body.call_ids, [erasedId]);
@@ -93,7 +106,7 @@ describe('an erased daily recording is not ingested again', () => {
   });
 
   test('the day run again skips it, with the reason in its event, and takes a new file', async () => {
-    await writeFile(path.join(dailyDir, date, 'late.wav'), makeWav(4, 83));
+    await writeFile(path.join(dailyDir, date, 'late.wav'), makeWav(4, SEED + 2));
     const again = await runDay(date);
     assert.equal(again.batch.id, batchId);
     // The two calls of the first run (the tombstone among them) and the late one: no new call for the file.
@@ -117,7 +130,7 @@ describe('an erased daily recording is not ingested again', () => {
       path.join(dailyDir, other, 'renamed.wav'),
       await readFile(path.join(dailyDir, date, ERASED)),
     );
-    await writeFile(path.join(dailyDir, other, 'fresh.wav'), makeWav(5, 84));
+    await writeFile(path.join(dailyDir, other, 'fresh.wav'), makeWav(5, SEED + 3));
     const next = await runDay(other);
     assert.deepEqual(
       next.calls.map((c) => c.audioName),
