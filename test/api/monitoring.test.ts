@@ -123,9 +123,10 @@ describe('monitoring/ against the metrics cofi exports', () => {
       assert.match(exprs, new RegExp(`\\b${metric}\\b`), `no panel reads ${metric}`);
   });
 
-  test('the alert rules cover a stuck batch, a failing node, the failure rate and a gone worker', () => {
+  test('the alert rules cover a stuck batch, stuck calls, a failing node, the failure rate and a gone worker', () => {
     assert.deepEqual(alerts.map((a) => a.alert).sort(), [
       'CofiBatchStuck',
+      'CofiCallsStuck',
       'CofiFailureRateHigh',
       'CofiNodeFailing',
       'CofiWorkerGone',
@@ -154,7 +155,7 @@ describe('monitoring/ against the metrics cofi exports', () => {
         return assert.fail(`promtool ${args.join(' ')}:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
       }
     };
-    assert.match(run('check', 'rules', 'prometheus-alerts.yml'), /SUCCESS: 4 rules found/);
+    assert.match(run('check', 'rules', 'prometheus-alerts.yml'), /SUCCESS: 5 rules found/);
     assert.match(run('test', 'rules', 'prometheus-alerts.test.yml'), /SUCCESS/);
   });
 });
