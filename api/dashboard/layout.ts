@@ -28,7 +28,7 @@ ${scripts.map((s) => html`<script src="${s}" defer></script>`)}
 <body>
 <header class="top">
   <a class="brand" href="/">cofi</a>
-  <nav><a href="/">Batches</a><a href="/ui/fleet">Fleet</a><a href="/ui/questionnaires">Questionnaires</a><a href="/ui/data-protection">Data protection</a><a href="/ui/agreement">Agreement</a><a href="/ui/reports">Reports</a><a href="/docs">API docs</a></nav>
+  <nav><a href="/">Batches</a><a href="/ui/fleet">Fleet</a><a href="/ui/search">Search</a><a href="/ui/questionnaires">Questionnaires</a><a href="/ui/data-protection">Data protection</a><a href="/ui/agreement">Agreement</a><a href="/ui/reports">Reports</a><a href="/docs">API docs</a></nav>
   <form class="key" data-action="save-key" autocomplete="off">
     <label>API key <input type="password" name="key" placeholder="${open ? 'not needed: the API is open' : 'bearer key'}"></label>
     <button type="submit">Save</button>

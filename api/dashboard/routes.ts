@@ -35,12 +35,15 @@ import { questionnaireDashboard } from './questionnaires.js';
 import type { Html } from './html.js';
 import { batchesShell, batchShell, callShell, docsShell, type Shell } from './layout.js';
 import { reviewDashboard } from './review.js';
+import { searchDashboard } from './search.js';
 
 const ASSETS: Record<string, string> = {
   'app.js': 'text/javascript; charset=utf-8',
   'docs.js': 'text/javascript; charset=utf-8',
   'questionnaires.js': 'text/javascript; charset=utf-8',
   'review.js': 'text/javascript; charset=utf-8',
+  'search.js': 'text/javascript; charset=utf-8',
+  'search.css': 'text/css; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
 };
 const assetText = Object.fromEntries(
@@ -94,6 +97,7 @@ export function dashboardRoutes(deps: ApiDeps, links: AudioLinks) {
   app.route('/', reviewDashboard(deps, links));
   app.route('/', agreementDashboard(deps, shell));
   app.route('/', reportsDashboard(deps, shell));
+  app.route('/', searchDashboard(deps, shell));
   app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/ui/assets/:name', (c) => {
     const name = c.req.param('name');

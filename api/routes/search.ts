@@ -164,7 +164,8 @@ export const csvHeader = (rows: (typeof EXPORT_ROWS)[number]) =>
       : [...ANSWER_CALL_COLUMNS.map((c) => (c === 'score' ? 'call_score' : c)), ...ANSWER_COLUMNS],
   );
 
-function cursorOf(f: SearchFilters, text: string | undefined) {
+/** A request's cursor for the filters' sort; a bad one is a 422 naming it. */
+export function cursorOf(f: SearchFilters, text: string | undefined) {
   if (text === undefined) return undefined;
   const cursor = decodeCursor(text, f.sort);
   if (typeof cursor === 'string') throw new ApiError('validation_error', `query parameter cursor: ${cursor}`);

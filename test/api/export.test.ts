@@ -11,43 +11,7 @@ import { EXPORT_PAGE, exportStream } from '../../api/routes/search.js';
 import { accessLog, batchStatus, call } from '../../drizzle/schema/index.js';
 import { type ApiApp, openApiApp } from '../support/apiApp.js';
 import { serveApp } from '../support/browser.js';
-import { type SearchSeed, seedSearch } from './searchSeed.js';
-
-/** RFC 4180: fields split by commas, records by CRLF; a quoted field may hold both, and "" for a quote. */
-export function parseCsv(text: string): string[][] {
-  const records: string[][] = [];
-  let record: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') {
-      assert.equal(field, '', `a quote inside an unquoted field at ${i}`);
-      quoted = true;
-    } else if (ch === ',') {
-      record.push(field);
-      field = '';
-    } else if (ch === '\r' && text[i + 1] === '\n') {
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = '';
-      i++;
-    } else {
-      assert.ok(ch !== '\n' && ch !== '\r', `a bare line break outside quotes at ${i}`);
-      field += ch;
-    }
-  }
-  assert.equal(quoted, false, 'the file ends inside a quoted field');
-  assert.equal(field + record.join(''), '', 'the last record ends with CRLF');
-  return records;
-}
+import { parseCsv, type SearchSeed, seedSearch } from './searchSeed.js';
 
 const asObjects = (records: string[][]) => {
   const [header, ...rows] = records;

@@ -1,4 +1,6 @@
-// The calls search and export tests share: one batch with known metadata, results and transcripts.
+// What the calls search and export tests share: one batch with known metadata, results and transcripts, and a
+// strict CSV reader.
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { eq, inArray } from 'drizzle-orm';
 import {
@@ -144,4 +146,40 @@ export async function seedSearch(api: ApiApp): Promise<SearchSeed> {
       await db.delete(batchStatus).where(eq(batchStatus.id, batchId));
     },
   };
+}
+
+/** RFC 4180: fields split by commas, records by CRLF; a quoted field may hold both, and "" for a quote. */
+export function parseCsv(text: string): string[][] {
+  const records: string[][] = [];
+  let record: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') {
+      assert.equal(field, '', `a quote inside an unquoted field at ${i}`);
+      quoted = true;
+    } else if (ch === ',') {
+      record.push(field);
+      field = '';
+    } else if (ch === '\r' && text[i + 1] === '\n') {
+      record.push(field);
+      records.push(record);
+      record = [];
+      field = '';
+      i++;
+    } else {
+      assert.ok(ch !== '\n' && ch !== '\r', `a bare line break outside quotes at ${i}`);
+      field += ch;
+    }
+  }
+  assert.equal(quoted, false, 'the file ends inside a quoted field');
+  assert.equal(field + record.join(''), '', 'the last record ends with CRLF');
+  return records;
 }
