@@ -420,7 +420,7 @@ describe('GET /audit-log', () => {
     const cases: [string, string][] = [
       ['action=read_everything', 'action'],
       ['role=admin', 'role'],
-      ['target_type=process&target_id=1', 'target_type'],
+      ['target_type=agent&target_id=1', 'target_type'],
       ['target_id=5', 'target_id'],
       ['target_type=call&target_id=0', 'target_id'],
       ['batch_id=abc', 'batch_id'],
