@@ -180,6 +180,7 @@ test('a language STT does not take: the call fails at lid, counted once (not als
     distribute: 'done',
     lid: 'failed',
     stt: 'skipped',
+    redact: 'skipped',
     llm1: 'skipped',
     llm2: 'skipped',
   });
