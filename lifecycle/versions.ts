@@ -81,16 +81,21 @@ export async function snapshotResults(
         lid: lid ? strip(lid) : null,
         transcript: text ? strip(text) : null,
         analysis: fact ? strip(fact) : null,
-        answers: mine.map((a) => ({
-          questionId: a.questionId,
-          answer: a.answer,
-          aiAnswer: aiOf.get(`${row.id}:${a.questionId}`) ?? a.answer,
-          evidence: a.evidence,
-          score: a.score,
-          maxScore: a.maxScore,
-          model: a.model,
-          promptVersion: a.promptVersion,
-        })),
+        answers: mine.map((a) => {
+          // With when it was written (the JSON keeps it; resultsAt reads it back).
+          const kept: VersionSnapshot['answers'][number] & { createdAt: string } = {
+            questionId: a.questionId,
+            answer: a.answer,
+            aiAnswer: aiOf.get(`${row.id}:${a.questionId}`) ?? a.answer,
+            evidence: a.evidence,
+            score: a.score,
+            maxScore: a.maxScore,
+            model: a.model,
+            promptVersion: a.promptVersion,
+            createdAt: a.createdAt.toISOString(),
+          };
+          return kept;
+        }),
       };
       await tx.insert(resultVersion).values({
         callId: row.id,
@@ -115,6 +120,17 @@ export async function snapshotResults(
     }
   }
   return written;
+}
+
+/** When a version's newest result was written: its answers, analysis, transcript or language (ISO strings). */
+function resultsAt(snap: VersionSnapshot, answerTimes?: string[]): string | null {
+  const times = [
+    ...(answerTimes ?? snap.answers.map((a) => (a as { createdAt?: unknown }).createdAt)),
+    snap.analysis?.createdAt,
+    snap.transcript?.createdAt,
+    snap.lid?.createdAt,
+  ].filter((t): t is string => typeof t === 'string');
+  return times.sort().at(-1) ?? null;
 }
 
 /** A result row without its own keys and timestamps (the version row has those). */
@@ -187,7 +203,10 @@ async function currentVersion(db: Db, callId: number, stored: number): Promise<V
   return full(db, {
     version: stored + 1,
     current: true,
-    created_at: answers[0]?.createdAt.toISOString() ?? text?.createdAt.toISOString() ?? null,
+    created_at: resultsAt(
+      snap,
+      answers.map((a) => a.createdAt.toISOString()),
+    ),
     replaced_at: null,
     reason: 'current results',
     batch_id: null,
@@ -250,11 +269,7 @@ export async function listVersions(db: Db, callId: number): Promise<VersionFull[
       full(db, {
         version: r.version,
         current: false,
-        created_at:
-          (r.snapshot.answers.length || r.snapshot.transcript) &&
-          typeof r.snapshot.transcript?.createdAt === 'string'
-            ? (r.snapshot.transcript.createdAt as string)
-            : null,
+        created_at: resultsAt(r.snapshot),
         replaced_at: r.createdAt.toISOString(),
         reason: r.reason,
         batch_id: r.batchId,
