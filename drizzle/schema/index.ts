@@ -4,6 +4,7 @@ export * from './agents.js';
 export * from './batches.js';
 export * from './calls.js';
 export * from './erasure.js';
+export * from './failures.js';
 export * from './ledger.js';
 export * from './policy.js';
 export * from './reference.js';
