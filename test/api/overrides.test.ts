@@ -15,8 +15,10 @@ import {
   auditAnswer,
   call,
   callReview,
+  resultVersion,
 } from '../../drizzle/schema/index.js';
 import { reconcileReviews } from '../../lifecycle/overrides.js';
+import { snapshotResults } from '../../lifecycle/versions.js';
 import { type ApiApp, openApiApp } from '../support/apiApp.js';
 import { type SeededBatch, seedFinishedBatch } from '../support/seed.js';
 
@@ -188,10 +190,31 @@ describe('overriding an answer', () => {
     assert.deepEqual(await stateOf(id), before);
   });
 
-  test('an erased call answers 410 and keeps nothing of a review', async () => {
+  test('an erasure deletes the versions and reviews of a call; an erased call answers 410', async () => {
     const id = erased.okCallId;
+    // A review and a version (as a reaudit keeps one), whose reason and snapshot quote the call.
+    assert.equal(
+      (await override(id, 102, { answer: 'yes', reason: 'customer gave DOB 01/02/1980' })).status,
+      200,
+    );
+    await api.db.transaction((tx) =>
+      snapshotResults(tx, { id: erased.batchId, taskId: `reaudit-${tag}`, stages: ['llm2'] }, [id]),
+    );
+    assert.equal((await api.db.select().from(resultVersion).where(eq(resultVersion.callId, id))).length, 1);
     const erase = await send('DELETE', `/calls/${id}`, OPERATOR);
     assert.equal(erase.status, 200, JSON.stringify(erase.body));
+    assert.deepEqual(
+      [
+        erase.body.deleted.resultVersion,
+        erase.body.deleted.answerOverride,
+        erase.body.deleted.answerReview,
+        erase.body.deleted.callReview,
+      ],
+      [1, 1, 1, 1],
+    );
+    const state = await stateOf(id);
+    assert.deepEqual([state.history.length, state.reviews.length, state.marked.length], [0, 0, 0]);
+    assert.equal((await api.db.select().from(resultVersion).where(eq(resultVersion.callId, id))).length, 0);
     const res = await override(id, 102, { answer: 'yes', reason: 'x' });
     assert.equal(res.status, 410);
     assert.equal(res.body.code, 'gone');
