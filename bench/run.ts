@@ -3,6 +3,7 @@
 //   BENCH_THROUGHPUT_CALLS=1000  calls for the zero-latency throughput run
 //   BENCH_UTIL_CALLS=1000        calls for the utilisation runs (pipelined and stage-barrier)
 //   BENCH_SCALE_CALLS=10000      calls for the scale run (0 skips it)
+//   BENCH_SEARCH_CALLS=100000    calls for the search and export run (0 skips it)
 //   BENCH_TIME_SCALE=0.5         simulator latency multiplier in the utilisation runs
 //   BENCH_OUT=bench/results      where the results go (a reduced run should not overwrite the committed ones)
 // A part whose batch did not end Completed, every call through every stage, refuses the run: it exits 1 and
@@ -18,6 +19,7 @@ import { BATCH_WORKFLOW_TASK_TIMEOUT, batchSettings, workflowIds } from '../work
 import { actionsPerCall } from './actions.js';
 import { type Series, slotChart } from './chart.js';
 import { runScale, type ScaleResult } from './scale.js';
+import { runSearchBench, SEARCH_TARGET_P95_MS, type SearchBenchResult } from './search.js';
 import { stageBarrierBatch } from './stageBarrier.js';
 import { commitStamp, RefusedRun, requireAllDone, requireCompleted, summary } from './verdict.js';
 
@@ -39,6 +41,7 @@ const env = (name: string, fallback: number) => Number(process.env[name] ?? fall
 const N_THROUGHPUT = env('BENCH_THROUGHPUT_CALLS', 1000);
 const N_UTIL = env('BENCH_UTIL_CALLS', 1000);
 const N_SCALE = env('BENCH_SCALE_CALLS', 10000);
+const N_SEARCH = env('BENCH_SEARCH_CALLS', 100000);
 const TIME_SCALE = env('BENCH_TIME_SCALE', 0.5);
 const NODES = [
   { id: 'gpu-a', capacity: 4, lidPath: '/detect-language' },
@@ -253,6 +256,15 @@ async function main() {
     console.log('[bench] scale', result.scale);
     requireCompleted('scale', (result.scale as ScaleResult).status);
   }
+
+  // 5. Search and export over many calls, written straight into a database of their own (no pipeline).
+  if (N_SEARCH > 0) {
+    const search = await runSearchBench(N_SEARCH, DATABASE_URL);
+    const full = search.exports.at(-1);
+    requireAllDone('search, export of every call', full?.rows ?? 0, N_SEARCH);
+    result.search = search;
+    console.log('[bench] search', { ...search, perQuery: undefined });
+  }
   ops('mariadb', 'stop', opsEnv);
   ops('temporal', 'stop', opsEnv);
 
@@ -282,6 +294,7 @@ function report(r: Record<string, unknown>): string {
       }
     | undefined;
   const s = r.scale as ScaleResult | undefined;
+  const q = r.search as SearchBenchResult | undefined;
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   const parts = [
     `# cofi benchmark (${r.date}, commit ${r.commit}${(r.changedFiles as string[]).length ? ' with changes' : ''})`,
@@ -313,6 +326,23 @@ The batch workflow ran ${s.batchWorkflowRuns} time(s) (continue-as-new); largest
 ${Object.entries(s.rowsPerCall)
   .map(([k, v]) => `| ${k} | ${v.toFixed(2)} |`)
   .join('\n')}`);
+  if (q)
+    parts.push(`## 5. Search and export
+${q.calls} calls (${Object.entries(q.rowsPerCall)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(
+        ', ',
+      )} per call) written in ${q.seedSeconds} s with multi-row INSERTs; ${q.searches} searches through the API (\`GET /calls/search\`, pages of 50, every other one followed by its second page): **p95 ${q.p95Ms} ms** (target < ${SEARCH_TARGET_P95_MS} ms), p50 ${q.p50Ms} ms, max ${q.maxMs} ms.
+
+| query | searches | p50 (ms) | p95 (ms) | max (ms) | calls per page |
+|---|---|---|---|---|---|
+${q.perQuery.map((x) => `| ${x.query} | ${x.runs} | ${x.p50Ms} | ${x.p95Ms} | ${x.maxMs} | ${x.meanRows} |`).join('\n')}
+
+CSV export (\`GET /calls/export.csv\`, rows=calls), read to the end by a client that keeps only the byte count. Heap growth is the peak over the export, garbage included; retained is what a full collection every 5,000 rows left.
+
+| rows | seconds | rows/s | MB | heap growth (MiB) | retained (MiB) | RSS growth (MiB) |
+|---|---|---|---|---|---|---|
+${q.exports.map((e) => `| ${e.rows} | ${e.seconds} | ${e.rowsPerSecond} | ${e.megabytes} | ${e.heapGrowthMiB} | ${e.retainedMiB} | ${e.rssGrowthMiB} |`).join('\n')}`);
   return `${parts.join('\n\n')}\n`;
 }
 

@@ -43,6 +43,13 @@ type Result = {
     callsPerSecond: number;
     peakRssMiB: { worker: number; api: number };
   };
+  search?: {
+    calls: number;
+    searches: number;
+    p50Ms: number;
+    p95Ms: number;
+    exports: { rows: number; seconds: number; heapGrowthMiB: number; retainedMiB: number }[];
+  };
 };
 
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -75,6 +82,19 @@ export function summary(r: Result) {
         seconds: round(r.scale.seconds, 0),
         callsPerSecond: round(r.scale.callsPerSecond),
         peakRssMiB: r.scale.peakRssMiB,
+      },
+    }),
+    ...(r.search && {
+      search: {
+        calls: r.search.calls,
+        searches: r.search.searches,
+        p50Ms: r.search.p50Ms,
+        p95Ms: r.search.p95Ms,
+        // The export of every call (the last one measured), and how much of the heap it held on to.
+        exportRows: r.search.exports.at(-1)?.rows,
+        exportSeconds: r.search.exports.at(-1)?.seconds,
+        exportHeapGrowthMiB: r.search.exports.at(-1)?.heapGrowthMiB,
+        exportRetainedMiB: r.search.exports.at(-1)?.retainedMiB,
       },
     }),
   };

@@ -63,4 +63,32 @@ describe('benchmark verdict', () => {
       },
     });
   });
+
+  test('the summary keeps the search figures: p95, and the full export with the heap it held', () => {
+    const s = summary({
+      commit: 'abc',
+      changedFiles: [],
+      date: 'd',
+      search: {
+        calls: 100000,
+        searches: 500,
+        p50Ms: 5.1,
+        p95Ms: 120.4,
+        exports: [
+          { rows: 10000, seconds: 0.3, heapGrowthMiB: 17, retainedMiB: 0.5 },
+          { rows: 100000, seconds: 2.1, heapGrowthMiB: 23, retainedMiB: 0.8 },
+        ],
+      },
+    });
+    assert.deepEqual(s.search, {
+      calls: 100000,
+      searches: 500,
+      p50Ms: 5.1,
+      p95Ms: 120.4,
+      exportRows: 100000,
+      exportSeconds: 2.1,
+      exportHeapGrowthMiB: 23,
+      exportRetainedMiB: 0.8,
+    });
+  });
 });
