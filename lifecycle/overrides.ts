@@ -33,11 +33,11 @@ export type Reviewer = { keyName: string; role: string };
 /** Longest reason kept (a reason is a sentence or two; the column is text). */
 export const MAX_REASON = 2000;
 
-type Scored = { auditScore: number; criticalFailure: boolean | undefined };
+type Scored = { auditScore: number; criticalFailure: boolean };
 
 /**
- * Scores a call's effective answers with the questionnaire's rules and writes the answers whose answer or score
- * changed, and the call's score (and critical failure, when the scoring reports one).
+ * Scores a call's effective answers with the questionnaire's rules (a critical question answered `no` sets the
+ * score to 0) and writes the answers whose answer or score changed, the call's score and its critical failure.
  */
 async function rescore(tx: Tx, callId: number, effective: ReadonlyMap<number, string>): Promise<Scored> {
   const rows = await tx
@@ -63,16 +63,11 @@ async function rescore(tx: Tx, callId: number, effective: ReadonlyMap<number, st
         .set({ answer: next.answer, score: next.score, maxScore: next.maxScore })
         .where(eq(auditAnswer.id, answer.id));
   }
-  // The critical-question rule reports a failure when the scoring knows it; older scoring has no such field.
-  const critical =
-    'criticalFailure' in scored && typeof scored.criticalFailure === 'boolean'
-      ? scored.criticalFailure
-      : undefined;
   await tx
     .update(call)
-    .set({ auditScore: scored.callScore, ...(critical === undefined ? {} : { criticalFailure: critical }) })
+    .set({ auditScore: scored.callScore, criticalFailure: scored.criticalFailure })
     .where(eq(call.id, callId));
-  return { auditScore: scored.callScore, criticalFailure: critical };
+  return { auditScore: scored.callScore, criticalFailure: scored.criticalFailure };
 }
 
 /** The call locked for a review change, refused when it is erased or held by a running batch. */
@@ -173,7 +168,7 @@ export async function overrideAnswer(
     return {
       override: { id: inserted?.id ?? 0, ...values },
       score: scored.auditScore,
-      critical_failure: scored.criticalFailure ?? null,
+      critical_failure: scored.criticalFailure,
     };
   });
 }

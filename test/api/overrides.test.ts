@@ -13,6 +13,7 @@ import {
   answerOverride,
   answerReview,
   auditAnswer,
+  auditQuestion,
   call,
   callReview,
   resultVersion,
@@ -306,5 +307,62 @@ describe('after a reaudit: "AI answer changed since review"', () => {
     const flagged = await send('GET', '/reviews/flagged?process_id=1&limit=1000', READ);
     assert.ok(!flagged.body.calls.some((c: Json) => c.call_id === id));
     assert.equal((await send('POST', `/calls/${id}/answers/102/confirm`, REVIEWER)).status, 409);
+  });
+});
+
+describe('an override and a critical question', () => {
+  let critical: SeededBatch;
+  let questionId: number;
+  before(async () => {
+    critical = await seedFinishedBatch(api.db, api.audio, [
+      `ov-crit-${tag}.wav`,
+      `ov-crit-failed-${tag}.wav`,
+    ]);
+    // A critical question of a questionnaire version of its own (no process's current questionnaire changes).
+    const fake = 900_000 + Math.floor(Math.random() * 90_000);
+    const [q] = await api.db.insert(auditQuestion).values({
+      processId: fake,
+      versionId: fake,
+      position: 99,
+      code: `critical_check_${tag.replace(/-/g, '_')}`,
+      text: 'Did the agent read the mandatory warning?',
+      answerType: 'yes_no',
+      weight: 5,
+      critical: true,
+    });
+    questionId = q.insertId;
+    await api.db.insert(auditAnswer).values({
+      callId: critical.okCallId,
+      questionId,
+      answer: 'yes',
+      score: 5,
+      maxScore: 5,
+      model: 'sim',
+    });
+  });
+  after(async () => {
+    const id = critical?.okCallId;
+    if (id)
+      for (const t of [answerOverride, answerReview, callReview])
+        await api.db.delete(t).where(eq(t.callId, id));
+    await critical?.cleanup();
+    if (questionId) await api.db.delete(auditQuestion).where(eq(auditQuestion.id, questionId));
+  });
+
+  test('overriding a critical question to no fails the call on a critical item (score 0); back to yes lifts it', async () => {
+    const id = critical.okCallId;
+    const failed = await override(id, questionId, { answer: 'no', reason: 'no warning read' });
+    assert.equal(failed.status, 200, JSON.stringify(failed.body));
+    assert.equal(failed.body.score, 0);
+    assert.equal(failed.body.critical_failure, true);
+    let [row] = await api.db.select().from(call).where(eq(call.id, id));
+    assert.deepEqual([row?.auditScore, row?.criticalFailure], [0, true]);
+    const lifted = await override(id, questionId, { answer: 'yes', reason: 'it was read at 1:10' });
+    assert.equal(lifted.status, 200, JSON.stringify(lifted.body));
+    // greeting yes 8, identity no 0 of 15, the critical question yes 5: 13 of 28.
+    assert.equal(lifted.body.score, 46.4);
+    assert.equal(lifted.body.critical_failure, false);
+    [row] = await api.db.select().from(call).where(eq(call.id, id));
+    assert.deepEqual([row?.auditScore, row?.criticalFailure], [46.4, false]);
   });
 });
