@@ -11,6 +11,12 @@ usage:
                                      call metadata: a JSON file from file name to its fields, and/or each
                                      recording's <recording>.json next to it (docs/api.md, Call metadata)
   cofi reaudit <audio names...> --stages stt,llm2 [--no-wait]
+  cofi reaudit --calls <id,id...> --stages stt,llm2 [--no-wait]
+  cofi reaudit --batch <task> --stages stt,llm2 [--no-wait]
+                                     every call of a batch (audit-42, a day, a reaudit, or an id)
+  cofi retry-failed <task> [--no-wait]
+                                     re-run the calls of a batch whose latest run failed, each from the
+                                     stage it failed at (one reaudit per stage)
   cofi cancel <task>                 stop a running batch: audit-42, reaudit-43, daily-2025-01-31, or an id
   cofi status <task>                 e.g. audit-42, reaudit-43, daily-2025-01-31, or a batch id
   cofi batches [--kind audit|reaudit|daily] [--status <status>] [--limit <n>]
@@ -35,6 +41,8 @@ const options = {
   process: { type: 'string' },
   'category-mapping': { type: 'string' },
   stages: { type: 'string' },
+  calls: { type: 'string' },
+  batch: { type: 'string' },
   metadata: { type: 'string' },
   sidecars: { type: 'boolean', default: false },
   kind: { type: 'string' },
@@ -83,7 +91,20 @@ async function run(argv: string[]): Promise<number> {
       });
     case 'reaudit':
       if (!v.stages) throw new UsageError('reaudit needs --stages, e.g. --stages stt,llm2');
-      return commands.reaudit(client, o, need('one or more audio names'), v.stages);
+      if ([rest.length > 0, v.calls !== undefined, v.batch !== undefined].filter(Boolean).length !== 1)
+        throw new UsageError('reaudit needs audio names, or --calls <ids>, or --batch <task> (one of them)');
+      return commands.reaudit(
+        client,
+        o,
+        v.calls !== undefined
+          ? { callIds: v.calls }
+          : v.batch !== undefined
+            ? { batch: v.batch }
+            : { names: rest },
+        v.stages,
+      );
+    case 'retry-failed':
+      return commands.retryFailed(client, o, single(need('a task id')));
     case 'cancel':
       return commands.cancel(client, o, single(need('a task id')));
     case 'status':

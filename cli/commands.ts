@@ -86,16 +86,32 @@ export async function audit(
   return o.wait ? follow(client, o, queued.batch_id) : done(o, queued);
 }
 
+/** Which calls a reaudit re-runs: by audio name, by call id, or every call of a batch. */
+export type ReauditTarget = { names: string[] } | { callIds: string } | { batch: string };
+
 export async function reaudit(
   client: ApiClient,
   o: CommandOptions,
-  names: string[],
+  target: ReauditTarget,
   stages: string,
 ): Promise<number> {
+  const which =
+    'names' in target
+      ? { audio_names: target.names }
+      : 'callIds' in target
+        ? {
+            call_ids: target.callIds
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+              // Checked by the API (a 422 names what is not an id).
+              .map(Number),
+          }
+        : { batch_id: await batchIdOf(client, target.batch) };
   const queued = await answer(
     client.reaudit.$post({
       json: {
-        audio_names: names,
+        ...which,
         stages: stages
           .split(',')
           .map((s) => s.trim())
@@ -111,6 +127,23 @@ export async function reaudit(
     if (queued.not_found.length) o.out.write(`not found: ${queued.not_found.join(', ')}\n`);
   }
   return o.wait ? follow(client, o, queued.batch_id) : done(o, queued);
+}
+
+/** Re-runs the calls of a batch whose latest run failed, each from the stage it failed at; follows each reaudit. */
+export async function retryFailed(client: ApiClient, o: CommandOptions, task: string): Promise<number> {
+  const id = String(await batchIdOf(client, task));
+  const queued = await answer(client.batches[':id']['retry-failed'].$post({ param: { id } }));
+  if (!o.json) {
+    o.out.write(`retrying ${queued.failed} failed call(s) of ${queued.task_id}:\n`);
+    for (const r of queued.retries)
+      o.out.write(
+        `  queued ${r.task_id} (batch ${r.batch_id}): ${r.calls} call(s), stages ${r.stages.join(', ')}\n`,
+      );
+  }
+  if (!o.wait) return done(o, queued);
+  let worst: number = EXIT.ok;
+  for (const r of queued.retries) worst = Math.max(worst, await follow(client, o, r.batch_id));
+  return worst;
 }
 
 function done(o: CommandOptions, queued: unknown): number {
