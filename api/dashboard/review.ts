@@ -44,7 +44,7 @@ ${
     : ''
 }
 <p class="muted">An override changes the answer the score is computed from (the call score is recomputed); the AI's answer is kept. A reviewer or operator key is needed.</p>
-<table class="answers review">
+<table class="review-answers">
 <thead><tr><th>question</th><th>AI</th><th>effective</th><th>score</th><th>override</th></tr></thead>
 <tbody>${d.answers.map((a) => {
     const v = byQuestion.get(a.question_id);
@@ -128,7 +128,7 @@ function diffView(d: VersionDiff): Html {
   return html`<div data-diff="${d.from}-${d.to}">
 <p>version ${d.from} → ${d.to}: score ${score(d.score_before)} → ${score(d.score_after)} · ${d.changed.length} answer(s) changed, ${d.unchanged} unchanged${d.transcript_changed ? ' · transcript changed' : ''}${d.analysis_changed ? ' · analysis changed' : ''}</p>${
     d.changed.length
-      ? html`<table class="answers diff"><thead><tr><th>question</th><th>before</th><th>after</th><th>score</th></tr></thead>
+      ? html`<table class="version-diff"><thead><tr><th>question</th><th>before</th><th>after</th><th>score</th></tr></thead>
 <tbody>${d.changed.map(
           (c) => html`<tr data-changed="${c.code ?? c.question_id}">
   <td>${c.question ?? c.question_id}</td><td>${answerBadge(c.before)}</td><td>${answerBadge(c.after)}</td>
