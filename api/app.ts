@@ -22,14 +22,14 @@ import { fleetRoutes } from './routes/fleet.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { policyRoutes } from './routes/policy.js';
-import { reauditRoutes } from './routes/reaudit.js';
 import { questionnaireRoutes } from './routes/questionnaires.js';
+import { reauditRoutes } from './routes/reaudit.js';
 import { referenceRoutes } from './routes/reference.js';
 import { reportRoutes } from './routes/reports.js';
-import { reviewRoutes } from './routes/review.js';
 import { retentionRoutes } from './routes/retention.js';
-import { stuckRoutes } from './routes/stuck.js';
+import { reviewRoutes } from './routes/review.js';
 import { searchRoutes } from './routes/search.js';
+import { stuckRoutes } from './routes/stuck.js';
 import { createApiMetrics } from './tableMetrics.js';
 
 export const API_VERSION = '0.1.0';

@@ -37,12 +37,9 @@ export const reportQuery = z
     process: idString('process')
       .optional()
       .openapi({ type: 'integer', minimum: 1, maximum: MAX_ID, description: 'only calls of this process' }),
-    bucket: z
-      .enum(REPORT_BUCKETS)
-      .optional()
-      .openapi({
-        description: 'trend per day or per ISO week (Monday first); default: day up to 31 days, else week',
-      }),
+    bucket: z.enum(REPORT_BUCKETS).optional().openapi({
+      description: 'trend per day or per ISO week (Monday first); default: day up to 31 days, else week',
+    }),
     pass_mark: z.coerce
       .number()
       .min(0, 'pass_mark is a score from 0 to 100')

@@ -42,15 +42,13 @@ async function addBatch(status: 'InProgress' | 'Completed', name: string) {
 }
 
 async function addCall(batchId: number, name: string) {
-  const [row] = await api.db
-    .insert(call)
-    .values({
-      batchId,
-      audioName: `${name}-${tag}.wav`,
-      storedPath: 'none',
-      processId: 1,
-      status: 'InProgress',
-    });
+  const [row] = await api.db.insert(call).values({
+    batchId,
+    audioName: `${name}-${tag}.wav`,
+    storedPath: 'none',
+    processId: 1,
+    status: 'InProgress',
+  });
   allCalls.push(row.insertId);
   return row.insertId;
 }
@@ -71,20 +69,18 @@ before(async () => {
     startedAt: ago(secondsAgo + 1),
     finishedAt: ago(secondsAgo),
   });
-  await api.db
-    .insert(stageOutcome)
-    .values([
-      done(ids.stuck, 'distribute', 7200),
-      done(ids.stuck, 'lid', 3600),
-      done(ids.fresh, 'distribute', 7200),
-      done(ids.fresh, 'lid', 10),
-      done(ids.failed, 'distribute', 7200),
-      { ...done(ids.failed, 'lid', 3600), outcome: 'failed' as const },
-      ...(['stt', 'llm1', 'llm2'] as const).map((s) => ({
-        ...done(ids.failed, s, 3600),
-        outcome: 'skipped' as const,
-      })),
-    ]);
+  await api.db.insert(stageOutcome).values([
+    done(ids.stuck, 'distribute', 7200),
+    done(ids.stuck, 'lid', 3600),
+    done(ids.fresh, 'distribute', 7200),
+    done(ids.fresh, 'lid', 10),
+    done(ids.failed, 'distribute', 7200),
+    { ...done(ids.failed, 'lid', 3600), outcome: 'failed' as const },
+    ...(['stt', 'llm1', 'llm2'] as const).map((s) => ({
+      ...done(ids.failed, s, 3600),
+      outcome: 'skipped' as const,
+    })),
+  ]);
   // STT's recent history: 200 calls, each 20 s from the end of its LID to the end of its STT (the latest rows).
   for (let i = 0; i < 200; i += 50) {
     const batch = [];
