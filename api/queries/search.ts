@@ -61,11 +61,13 @@ const instant = (name: string, upper: boolean, what: string) =>
         : `${what} at or after this ISO date or date-time (with a zone)`,
     });
 
+/** A score bound: a plain decimal number (an empty value is refused, not read as 0), 0..100. */
 const score = (name: string, description: string) =>
-  z.coerce
-    .number({ message: `${name} must be a number from 0 to 100` })
-    .min(0, `${name} must be from 0 to 100`)
-    .max(100, `${name} must be from 0 to 100`)
+  z
+    .string()
+    .regex(/^\d{1,3}(\.\d+)?$/, `${name} must be a number from 0 to 100`)
+    .transform(Number)
+    .pipe(z.number().max(100, `${name} must be from 0 to 100`))
     .optional()
     .openapi({ type: 'number', minimum: 0, maximum: 100, description });
 

@@ -197,6 +197,8 @@ describe('GET /calls/search: bad input is a 422 naming the parameter', () => {
     ['from=2026-03-02&to=2026-03-01', /^query parameter from: from is greater than to/],
     ['score_min=101', /^query parameter score_min: score_min must be from 0 to 100/],
     ['score_max=abc', /^query parameter score_max: /],
+    ['score_max=', /^query parameter score_max: score_max must be a number from 0 to 100/],
+    ['score_min=-5', /^query parameter score_min: score_min must be a number from 0 to 100/],
     ['score_min=80&score_max=20', /^query parameter score_min: score_min is greater than score_max/],
     ['process_id=0', /^query parameter process_id: /],
     ['process_id=1.5', /^query parameter process_id: /],
