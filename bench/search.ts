@@ -26,6 +26,8 @@ export type SearchQueryFigures = {
   meanRows: number;
 };
 export type ExportFigures = {
+  /** What was exported: `calls of the first 10 %`, `every call`, `every answer`. */
+  of: string;
   rows: number;
   seconds: number;
   rowsPerSecond: number;
@@ -367,7 +369,7 @@ async function timeQueries(
  * included, as the process sees it) and, every 5 chunks (5,000 rows), the heap left after a full collection (`retainedMiB`:
  * what the export holds on to; flat from 10,000 to 100,000 rows means bounded).
  */
-async function timeExport(app: App, url: string, gc: () => void): Promise<ExportFigures> {
+async function timeExport(app: App, of: string, url: string, gc: () => void): Promise<ExportFigures> {
   gc();
   const base = process.memoryUsage();
   let peakHeap = base.heapUsed;
@@ -407,6 +409,7 @@ async function timeExport(app: App, url: string, gc: () => void): Promise<Export
   peakRss = Math.max(peakRss, m.rss);
   const rows = lines - 1;
   return {
+    of,
     rows,
     seconds: round(seconds, 2),
     rowsPerSecond: Math.round(rows / seconds),
@@ -459,8 +462,9 @@ export async function runSearchBench(n: number, databaseUrl: string, runs = 30):
     setFlagsFromString('--expose_gc');
     const gc = runInNewContext('gc') as () => void;
     const exports = [
-      await timeExport(app, `/calls/export.csv?to=${day(DAYS * 0.9)}`, gc),
-      await timeExport(app, '/calls/export.csv', gc),
+      await timeExport(app, 'calls of the first 10%', `/calls/export.csv?to=${day(DAYS * 0.9)}`, gc),
+      await timeExport(app, 'every call', '/calls/export.csv', gc),
+      await timeExport(app, 'every answer', '/calls/export.csv?rows=answers', gc),
     ];
     console.log('[bench] export', exports);
     return {
