@@ -1,7 +1,8 @@
 // The reports page and the batch page's retry button in headless Chromium, on rows inserted by the test (no
 // pipeline): the chart is server-rendered SVG with a line per agent, the tables show the hand-worked figures, the
 // filters are a GET form whose query the fragment checks; "Retry 1 failed call" starts the reaudit of the failed
-// call and links it. Screenshots: test-results/screenshots/reports*.png and retry-failed.png.
+// call and links it; a running batch's call an hour in STT is listed as stuck. Screenshots:
+// test-results/screenshots/reports*.png, retry-failed.png and batch-stuck.png.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -17,6 +18,7 @@ import {
   process,
   questionnaireVersion,
   reauditCall,
+  stageOutcome,
 } from '../../drizzle/schema/index.js';
 import { type ApiApp, openApiApp } from '../support/apiApp.js';
 import { chromiumMissing, launchChromium, screenshot, serveApp, watchPage } from '../support/browser.js';
@@ -199,5 +201,52 @@ describe('reports page and retry button', { skip }, () => {
     await page.locator('[data-result=cancel]', { hasText: /409/ }).waitFor();
     assert.match((await page.textContent('[data-result=cancel]')) ?? '', /held by a running batch/);
     await link.first().waitFor({ state: 'detached' });
+  });
+
+  test('a running batch page lists its call an hour in STT as stuck', async () => {
+    const [b] = await api.db.insert(batchStatus).values({
+      batchDate: new Date().toISOString().slice(0, 10),
+      kind: 'audit',
+      status: 'InProgress',
+      taskId: `stuck-${tag}`,
+      workflowId: `test/stuck-${tag}`,
+      processId: 1,
+      stages: ['distribute', 'lid', 'stt', 'llm1', 'llm2'],
+      totalFiles: 1,
+      startedAt: new Date(Date.now() - 7_200_000),
+    });
+    const [c] = await api.db.insert(call).values({
+      batchId: b.insertId,
+      audioName: `stuck <b>call</b> ${tag}.wav`,
+      storedPath: 'none',
+      processId: 1,
+      status: 'InProgress',
+    });
+    try {
+      await api.db.insert(callLock).values({ callId: c.insertId, batchId: b.insertId });
+      await api.db.insert(stageOutcome).values(
+        (['distribute', 'lid'] as const).map((stage, i) => ({
+          batchId: b.insertId,
+          callId: c.insertId,
+          stage,
+          outcome: 'done' as const,
+          finishedAt: new Date(Date.now() - (7200 - i * 3600) * 1000),
+        })),
+      );
+      await page.goto(`${server.url}/ui/batches/${b.insertId}`);
+      const item = page.locator(`[data-stuck-call="${c.insertId}"]`);
+      await item.waitFor();
+      assert.match(
+        (await item.textContent()) ?? '',
+        /stuck <b>call<\/b> .* in stt for 1 h 0 min \(usually .*; flagged after 5 min 0 s\)/,
+      );
+      assert.match((await page.textContent('.stuck p')) ?? '', /1 stuck call/);
+      await screenshot(page, 'batch-stuck');
+    } finally {
+      await api.db.delete(stageOutcome).where(eq(stageOutcome.batchId, b.insertId));
+      await api.db.delete(callLock).where(eq(callLock.batchId, b.insertId));
+      await api.db.delete(call).where(eq(call.id, c.insertId));
+      await api.db.delete(batchStatus).where(eq(batchStatus.id, b.insertId));
+    }
   });
 });
