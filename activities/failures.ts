@@ -1,11 +1,17 @@
 // A call that failed (or was cancelled) at a stage: its processing_logs row with the request that failed,
 // the call and distribution rows marked, the ledger told (failed there, skipped after; or cancelled from
 // there on), and a per-file event. One transaction; keyed by (batch, call, stage), so a retry adds nothing.
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { safePayload } from '../core/errors.js';
 import { eventStageName, type Stage } from '../core/stages.js';
 import type { Db } from '../drizzle/client.js';
-import { batchStatus, call, fileDistribution, processingLogs } from '../drizzle/schema/index.js';
+import {
+  batchStatus,
+  call,
+  failedRequest,
+  fileDistribution,
+  processingLogs,
+} from '../drizzle/schema/index.js';
 import { eventKey, logEvent } from '../lifecycle/events.js';
 import { recordOutcomes, stoppedAt } from '../lifecycle/ledger.js';
 import type { Tx } from './calls.js';
@@ -98,8 +104,25 @@ export function createFailureActivities({ db }: { db: Db }) {
       // A call of the first batch shape sends neither: its batch knows.
       const stages = input.stages ?? (batch?.stages as Stage[] | undefined) ?? [input.stage];
       const attempt = input.attempt ?? batch?.attempt ?? 0;
-      const full = { ...input, stages, attempt, audioName: row?.audioName ?? null };
-      await db.transaction((tx) => writeCallFailure(tx, full));
+      // The stage activity kept its failed request in the database (activities/failedRequest.ts): Temporal,
+      // and so this input, has only a message without contents.
+      const which = and(
+        eq(failedRequest.batchId, input.batchId),
+        eq(failedRequest.callId, input.callId),
+        eq(failedRequest.stage, input.stage),
+      );
+      const [kept] = await db.select().from(failedRequest).where(which);
+      const full = {
+        ...input,
+        ...(kept && input.errorType !== 'cancelled' ? { message: kept.message, context: kept.context } : {}),
+        stages,
+        attempt,
+        audioName: row?.audioName ?? null,
+      };
+      await db.transaction(async (tx) => {
+        await writeCallFailure(tx, full);
+        await tx.delete(failedRequest).where(which);
+      });
     },
   };
 }

@@ -4,6 +4,7 @@ import { createBatchActivities } from './batch.js';
 import { createDailyActivities } from './daily.js';
 import type { ActivityDeps } from './deps.js';
 import { createDistributeActivities } from './distribute.js';
+import { keepRequestInDatabase } from './failedRequest.js';
 import { createFailureActivities } from './failures.js';
 import { createGpuActivities } from './gpu.js';
 import { createLlmActivities } from './llm.js';
@@ -20,6 +21,8 @@ export function createActivities(deps: ActivityDeps) {
   const redact = createRedactActivities(deps);
   const distribute = createDistributeActivities(deps);
   const t = deps.telemetry;
+  // Stage activities' failures reach Temporal without the request; the request waits in the database.
+  const db = deps.db;
   return {
     /** The main queue: batch bookkeeping, distribution, failures. */
     main: {
@@ -37,18 +40,42 @@ export function createActivities(deps: ActivityDeps) {
     },
     /** Audio clean-up and redaction (ffmpeg), concurrency = the worker host's cores. */
     audio: {
-      runAudioStage: observed(t, 'audio', () => 'worker', audio.runAudioStage),
-      runRedact: observed(t, 'redact', () => 'worker', redact.runRedact),
+      runAudioStage: keepRequestInDatabase(
+        db,
+        'denoise',
+        observed(t, 'audio', () => 'worker', audio.runAudioStage),
+      ),
+      runRedact: keepRequestInDatabase(
+        db,
+        'redact',
+        observed(t, 'redact', () => 'worker', redact.runRedact),
+      ),
     },
     /** One queue per GPU node, concurrency = the node's capacity. */
     gpu: {
-      runLid: observed(t, 'lid', (i) => i.route.gpuNode, gpu.runLid),
-      runStt: observed(t, 'stt', (i) => i.route.gpuNode, gpu.runStt),
+      runLid: keepRequestInDatabase(
+        db,
+        'lid',
+        observed(t, 'lid', (i) => i.route.gpuNode, gpu.runLid),
+      ),
+      runStt: keepRequestInDatabase(
+        db,
+        'stt',
+        observed(t, 'stt', (i) => i.route.gpuNode, gpu.runStt),
+      ),
     },
     /** One queue per LLM endpoint, concurrency = its capacity. */
     llm: {
-      runLlm1: observed(t, 'llm1', (i) => i.route.llmEndpoint, llm.runLlm1),
-      runLlm2: observed(t, 'llm2', (i) => i.route.llmEndpoint, llm.runLlm2),
+      runLlm1: keepRequestInDatabase(
+        db,
+        'llm1',
+        observed(t, 'llm1', (i) => i.route.llmEndpoint, llm.runLlm1),
+      ),
+      runLlm2: keepRequestInDatabase(
+        db,
+        'llm2',
+        observed(t, 'llm2', (i) => i.route.llmEndpoint, llm.runLlm2),
+      ),
     },
   };
 }

@@ -33,6 +33,8 @@ export type FailureContext = {
   inputPayload?: unknown;
   /** The raw response, when the server answered something unusable. */
   rawResponse?: string;
+  /** The message without contents (a server's answer may quote the request), for Temporal's history. */
+  publicMessage?: string;
 };
 
 export function stageFailure(

@@ -11,6 +11,7 @@
 //   lidResult, transcript, analysis, auditAnswer, fileDistribution   deleted (results, per-call distribution)
 //   resultVersion, answerOverride, answerReview, callReview   deleted (earlier results; reviews, whose reasons
 //                     may quote the call; the call leaves the agreement figures)
+//   failedRequest     deleted (a stage's failed request waiting for the failure log; normally gone already)
 //   processing_logs   kept for failure counts (id, stage, status, error class, times); name, message, payload
 //                     blanked (an LLM stage's payload is the transcript)
 //   batchExecutionLog kept for the event timeline and the fleet's move counts; message blanked (names the file)
@@ -44,6 +45,7 @@ import {
   callLock,
   callReview,
   erasedSource,
+  failedRequest,
   fileDistribution,
   lidResult,
   processingLogs,
@@ -331,6 +333,7 @@ async function eraseOne(
     ['answerOverride', answerOverride],
     ['answerReview', answerReview],
     ['callReview', callReview],
+    ['failedRequest', failedRequest],
   ] as const) {
     deleted[name] = affected(await tx.delete(table).where(eq(table.callId, id)));
   }

@@ -32,6 +32,7 @@ import {
   batchStatus,
   call,
   callLock,
+  failedRequest,
   processingLogs,
   processPolicy,
   RETENTION_KINDS,
@@ -235,6 +236,8 @@ async function removeRows(
         .set({ inputPayload: null })
         .where(inArray(processingLogs.callId, ids.map(String)));
       await blankVersions(tx, ids, '$.transcript', sql`NULL`);
+      // A failed request kept for the failure log (an LLM stage's is the transcript).
+      await tx.delete(failedRequest).where(inArray(failedRequest.callId, ids));
       return deleted;
     }
     case 'analysis': {

@@ -54,7 +54,7 @@ export async function postInference(
     );
   }
   if (res.ok) return { text, context };
-  const failed = { ...context, rawResponse: cut(text) };
+  const failed = { ...context, rawResponse: cut(text), publicMessage: `${req.url} answered ${res.status}` };
   const what = `${req.url} answered ${res.status}: ${cut(text, 300)}`;
   if (res.status === 429) throw stageFailure('rate_limited', what, failed);
   if (res.status >= 500) throw stageFailure('server_error', what, failed);

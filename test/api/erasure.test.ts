@@ -167,6 +167,7 @@ describe('erasing a finished call', () => {
       answerOverride: 0,
       answerReview: 0,
       callReview: 0,
+      failedRequest: 0,
     });
     assert.equal(ok.files_removed, 3, 'the recording and its denoise and ivr copies');
     assert.equal((failed.blanked as Json).processing_logs, 1);

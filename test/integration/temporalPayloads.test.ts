@@ -5,18 +5,22 @@
 // recording's file name, a line of its transcript, its analysis or an answer's evidence. Temporal keeps
 // histories (and search attributes, and memos) for the namespace's retention, out of reach of an erasure.
 //
-// One call fails (the simulator answers 400 to its file name's transcription, at LID): what a failed stage
-// hands Temporal is checked apart. An activity's failure carries the failed request's description in its
-// details (core/errors.ts stageFailure: the FailureContext, whose request payload names the file, and the
-// server's answer), and its message quotes up to 300 characters of the server's error body (core/inference/
-// http.ts), which a real server may fill with the file name. Both are in the ActivityTaskFailed event. (The
-// call workflow hands that context to recordCallFailure, a local activity: its input is not in the history.)
-// That is a FINDING, kept as a todo below (docs/api.md, Erasure, "Not reached by an erasure"): the success
-// path is asserted, the failure path is printed.
+// One call fails (the simulator answers 400 to its file name's transcription, at LID): a failed stage's request
+// (its description names the file) and the server's answer (which may quote it) stay in the database
+// (activities/failedRequest.ts) and reach the failure log from there; Temporal gets the failure's type, retry
+// decision and a message without contents. Both halves are checked: nothing in Temporal's failures, and the
+// failure log still shows the request that failed.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { and, eq, inArray } from 'drizzle-orm';
-import { analysis, auditAnswer, call, transcript } from '../../drizzle/schema/index.js';
+import {
+  analysis,
+  auditAnswer,
+  call,
+  failedRequest,
+  processingLogs,
+  transcript,
+} from '../../drizzle/schema/index.js';
 import { SEARCH_ATTRIBUTES, workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
 import { recordHistory } from '../support/histories.js';
@@ -221,13 +225,22 @@ describe('Temporal payloads of an audit and a reaudit carry no personal data', (
     }
   });
 
-  // A FINDING, not a passing test: a failed stage's request description (FailureContext: the request payload
-  // with the file name, and the server's answer) rides in the activity failure's details. Printed on every run
-  // until a stage writes its own failure context to processing_logs and hands Temporal the error class, the
-  // status and the URL only.
-  test('no failure in any history holds the file name or call contents', {
-    todo: 'issue 16 finding: a failed stage hands Temporal its request payload (file name) and the server body',
-  }, () => {
+  test('no failure in any history holds the file name or call contents', () => {
     assert.deepEqual(failureLeaks, [], `personal data in Temporal failures:\n${failureLeaks.join('\n')}`);
+  });
+
+  test('the failure log still shows the request that failed and the server answer, and nothing waits', async () => {
+    const [log] = await stack.db
+      .select()
+      .from(processingLogs)
+      .where(and(eq(processingLogs.batchId, String(batchIds[0]!)), eq(processingLogs.status, 'failed')));
+    assert.ok(log, 'the broken call has its failure row');
+    assert.match(log.errorMessage ?? '', /answered 400: /, 'the message quotes the server, as before');
+    assert.ok(log.inputPayload?.includes(BROKEN), `the request names the file: ${log.inputPayload}`);
+    const waiting = await stack.db
+      .select()
+      .from(failedRequest)
+      .where(inArray(failedRequest.batchId, batchIds));
+    assert.deepEqual(waiting, [], 'a recorded failure takes its kept request with it');
   });
 });
