@@ -25,8 +25,9 @@ const OPEN_PATHS = [
   /^\/favicon\.ico$/,
 ];
 const AUDIO_PATH = /^\/calls\/(\d{1,10})\/audio$/;
-/** Reads only an operator may make: the access trail names every key and what it did. */
-const OPERATOR_READS = [/^\/audit-log$/];
+/** Reads only an operator may make: the access trail names every key and what it did; retention runs, what
+ * the schedule deleted. */
+const OPERATOR_READS = [/^\/audit-log$/, /^\/retention\/runs$/];
 /** Changes a `reviewer` key may make (an operator may too): overriding and confirming answers, marking reviewed. */
 const REVIEW_CHANGES = [/^\/calls\/[^/]+\/answers\/[^/]+\/(override|confirm)$/, /^\/calls\/[^/]+\/review$/];
 const READ_METHODS = new Set(['GET', 'HEAD']);

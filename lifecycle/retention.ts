@@ -28,6 +28,7 @@ import { BATCH_STATUSES, type CallStatus, isTerminal } from '../core/stages.js';
 import type { Db } from '../drizzle/client.js';
 import {
   analysis,
+  answerOverride,
   auditAnswer,
   batchStatus,
   call,
@@ -246,6 +247,8 @@ async function removeRows(
     }
     case 'answer': {
       await blankVersions(tx, ids, '$.answers', sql`JSON_ARRAY()`);
+      // A reviewer's reason may quote the call; who overrode what, and when, stays for the agreement figures.
+      await tx.update(answerOverride).set({ reason: '' }).where(inArray(answerOverride.callId, ids));
       return affected(await tx.delete(auditAnswer).where(inArray(auditAnswer.callId, ids)));
     }
     default:

@@ -1,11 +1,10 @@
 // GET /retention/runs: the retention runs, newest first, each with what it expired per process and kind (counts,
-// never contents). Operator keys only: the handler refuses a read key, as requireKeys does for operator reads.
+// never contents). Operator keys only (api/auth.ts OPERATOR_READS).
 import { createRoute, z } from '@hono/zod-openapi';
 import { desc, lt } from 'drizzle-orm';
 import { RETENTION_KINDS, RETENTION_RUN_STATUSES, retentionRun } from '../../drizzle/schema/index.js';
 import { runCounts } from '../../lifecycle/retention.js';
 import type { ApiDeps } from '../deps.js';
-import { ApiError } from '../errors.js';
 import { createRouter, cursorQuery, errorResponses, json, limitQuery } from '../openapi.js';
 
 const countSchema = z.object({
@@ -93,12 +92,6 @@ export async function retentionRuns(db: ApiDeps['database']['db'], limit: number
 
 export function retentionRoutes(deps: ApiDeps) {
   return createRouter().openapi(list, async (c) => {
-    const actor = c.get('actor');
-    if (actor && actor.role !== 'operator')
-      throw new ApiError(
-        'forbidden',
-        `a "${actor.role}" key may not GET /retention/runs: it needs an "operator" key`,
-      );
     const q = c.req.valid('query');
     return c.json(await retentionRuns(deps.database.db, q.limit, q.before), 200);
   });

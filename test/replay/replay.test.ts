@@ -22,6 +22,7 @@ test('there are recorded histories for every workflow type', () => {
     'reauditV2',
     'dailyBatchV2',
     'scheduledDay',
+    'retention',
   ])
     assert.ok(kinds.has(kind), `no recorded history of ${kind}`);
 });
