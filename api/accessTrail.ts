@@ -31,6 +31,8 @@ type Trailed = {
   target: AccessTarget;
   /** The target's id from the path match, when the path names it. */
   id?: (m: RegExpExecArray) => string | undefined;
+  /** The route writes its own rows when it succeeds (one per call it changed): only a refusal is written here. */
+  refusalsOnly?: true;
 };
 
 const GET: readonly string[] = ['GET', 'HEAD'];
@@ -38,6 +40,9 @@ const POST: readonly string[] = ['POST'];
 /** Every route that shows a call's transcript, answers or audio, and every change. Loose path patterns, so an
  * attempt with a malformed id (refused with 422) is recorded as well, without a target id. */
 const TRAILED: readonly Trailed[] = [
+  // Before `/calls/{id}`, whose loose pattern would take them for a read of a call named `search`.
+  { methods: GET, path: /^\/calls\/search$/, action: 'search', target: 'call' },
+  { methods: GET, path: /^\/calls\/export\.csv$/, action: 'export', target: 'call' },
   { methods: GET, path: /^\/calls\/([^/]*)$/, action: 'read_call', target: 'call', id: (m) => m[1] },
   { methods: GET, path: /^\/calls\/([^/]*)\/audio$/, action: 'read_audio', target: 'call', id: (m) => m[1] },
   // The dashboard's call fragment shows the transcript and the answers (its player fragment shows neither).
@@ -70,6 +75,8 @@ const TRAILED: readonly Trailed[] = [
   },
   { methods: POST, path: /^\/batches$/, action: 'daily_run', target: 'batch' },
   { methods: ['DELETE'], path: /^\/calls\/([^/]*)$/, action: 'erasure', target: 'call', id: (m) => m[1] },
+  // Erasure by customer reference writes a row per erased call itself, in the erasure's transaction.
+  { methods: POST, path: /^\/erasures$/, action: 'erasure', target: 'call', refusalsOnly: true },
   // Publishing a questionnaire version changes how every call from then on is scored.
   {
     methods: POST,
@@ -134,6 +141,7 @@ export function accessTrail(db: Db, logger?: Logger): MiddlewareHandler {
     await next();
     if (!found) return;
     const { trailed, match } = found;
+    if (trailed.refusalsOnly && c.res.status < 400) return;
     const actor = c.get('actor');
     const note = c.get('accessNote') ?? {};
     const pathId = trailed.id ? idOf(trailed.id(match)) : null;

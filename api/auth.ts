@@ -16,6 +16,7 @@ const OPEN_PATHS = [
   /^\/ui\/(batches|calls)\/[^/]+$/,
   /^\/ui\/fleet$/,
   /^\/ui\/reports$/,
+  /^\/ui\/search$/,
   /^\/ui\/data-protection$/,
   /^\/ui\/agreement$/,
   /^\/ui\/questionnaires(\/[^/]+)?$/,

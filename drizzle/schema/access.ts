@@ -22,6 +22,10 @@ export const ACCESS_ACTIONS = [
   'policy_change',
   /** POST /processes/{id}/questionnaire/versions: a questionnaire version published (or refused). */
   'publish_questionnaire',
+  /** GET /calls/search: which calls match words of their transcripts (ids and metadata answered, no text). */
+  'search',
+  /** GET /calls/export.csv: calls or answers of a search, as a file. */
+  'export',
 ] as const;
 export type AccessAction = (typeof ACCESS_ACTIONS)[number];
 

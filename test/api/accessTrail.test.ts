@@ -151,6 +151,22 @@ describe('reads are recorded with the key that made them', () => {
     );
   });
 
+  test('a search and an export are search and export rows, not reads of a call named "search"', async () => {
+    const rows = await trailOf(async () => {
+      assert.equal((await send('GET', `/calls/search?batch_id=${seed.batchId}`, bearer(READ))).status, 200);
+      const csv = await send('GET', `/calls/export.csv?batch_id=${seed.batchId}`, bearer(READ));
+      assert.equal(csv.status, 200);
+      await csv.res.text();
+    });
+    assert.deepEqual(
+      rows.map((r) => [r.action, r.targetType, r.targetId, r.path, r.keyName, r.status]),
+      [
+        ['search', 'call', null, '/calls/search', READER, 200],
+        ['export', 'call', null, '/calls/export.csv', READER, 200],
+      ],
+    );
+  });
+
   test('audio through a signed link is recorded as signed-link, without the signature', async () => {
     const { body } = await send('GET', `/calls/${seed.okCallId}`, bearer(READ));
     const link = String(body.audio_url);
@@ -207,6 +223,25 @@ describe('refused attempts are recorded with their status', () => {
         ['cancel', READER, 'read', 403, 'batch', seed.batchId],
         ['upload', READER, 'read', 403, 'batch', null],
         ['read_call', READER, 'read', 422, 'call', null],
+      ],
+    );
+  });
+
+  test('an erasure by customer reference refused (a read key, a blank reference) is one erasure row each', async () => {
+    const body = (ref: string) => JSON.stringify({ customer_reference: ref });
+    const json = { 'content-type': 'application/json' };
+    const rows = await trailOf(async () => {
+      assert.equal((await send('POST', '/erasures', { ...bearer(READ), ...json }, body('C-1'))).status, 403);
+      assert.equal(
+        (await send('POST', '/erasures', { ...bearer(OPERATOR), ...json }, body('  '))).status,
+        422,
+      );
+    });
+    assert.deepEqual(
+      rows.map((r) => [r.action, r.targetType, r.targetId, r.keyName, r.status]),
+      [
+        ['erasure', 'call', null, READER, 403],
+        ['erasure', 'call', null, LEAD, 422],
       ],
     );
   });
@@ -372,11 +407,11 @@ describe('GET /audit-log', () => {
     assert.ok(batch.entries.every((e) => e.batch_id === seed.batchId));
 
     const refused = await auditLog(`key=${READER}&status=4xx`);
-    assert.deepEqual(refused.entries.map((e) => e.status).sort(), [403, 403, 422]);
+    assert.deepEqual(refused.entries.map((e) => e.status).sort(), [403, 403, 403, 422]);
     const forbidden = await auditLog(`key=${READER}&status=403`);
     assert.deepEqual(
       forbidden.entries.map((e) => e.action),
-      ['upload', 'cancel'],
+      ['erasure', 'upload', 'cancel'],
     );
     assert.deepEqual((await auditLog(`key=${READER}&role=operator`)).entries, []);
     const lead = await auditLog(`key=${LEAD}&role=operator&target_type=batch`);

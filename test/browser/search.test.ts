@@ -1,7 +1,7 @@
 // The search page in headless Chromium on rows inserted by the test: filters narrow the table, words are found,
 // names are shown as text, pages follow the API's cursor, a bad filter shows its 422, the search lives in the
 // address bar (a reload shows it again), and the export buttons download the same search as CSV. The API is open
-// (no keys) here: /ui/search is not yet among auth.ts's open page shells, so with keys the shell itself is a 401.
+// (no keys) here.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
