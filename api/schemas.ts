@@ -317,9 +317,10 @@ export const callDetailSchema = z
     critical_failures: z.array(z.string()).openapi({
       description: 'codes of the critical questions answered `no` (the score is then 0); empty when none',
     }),
-    audio_url: z
-      .string()
-      .openapi({ description: 'the recording; signed when the API has keys, for <audio>' }),
+    audio_url: z.string().nullable().openapi({
+      description:
+        'the recording; signed when the API has keys, for <audio>; null once it expired by retention',
+    }),
     temporal_url: z.url().openapi({
       description:
         "the Web UI's list of every workflow that ran the call (its upload, reaudits), newest first",

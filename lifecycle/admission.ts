@@ -244,6 +244,8 @@ async function findReauditCalls(db: Db, target: ReauditTarget) {
     batchId: call.batchId,
     status: call.status,
     distributed: fileDistribution.callId,
+    recordingExpiredAt: call.recordingExpiredAt,
+    transcriptExpiredAt: call.transcriptExpiredAt,
   };
   if ('callIds' in target) {
     const calls = await db
@@ -266,6 +268,39 @@ async function findReauditCalls(db: Db, target: ReauditTarget) {
   const latest = new Map<string, (typeof found)[number]>();
   for (const row of found) if (!latest.has(nameKey(row.audioName))) latest.set(nameKey(row.audioName), row);
   return { calls: [...latest.values()], notFound: target.names.filter((n) => !latest.has(nameKey(n))) };
+}
+
+/**
+ * Retention removed what the stages would read (docs/retention.md): the recording, which lid and stt hear, or the
+ * transcript, which the stages after stt read when stt does not run again.
+ */
+function refuseExpired(
+  calls: {
+    audioName: string;
+    id: number;
+    recordingExpiredAt: Date | null;
+    transcriptExpiredAt: Date | null;
+  }[],
+  stages: readonly Stage[],
+): void {
+  const hears = stages.filter((s) => s === 'lid' || s === 'stt');
+  const reads = stages.filter((s) => s === 'redact' || s === 'llm1' || s === 'llm2');
+  const named = (xs: typeof calls) => list(xs.map((x) => `${x.audioName} (call ${x.id})`));
+  const noRecording = hears.length ? calls.filter((x) => x.recordingExpiredAt) : [];
+  if (noRecording.length)
+    throw new Refusal(
+      'conflict',
+      `${hears.join(' and ')} cannot re-run: the recording expired by retention for ${named(noRecording)}`,
+      { calls: noRecording.map((x) => x.audioName) },
+    );
+  const noTranscript =
+    reads.length && !stages.includes('stt') ? calls.filter((x) => x.transcriptExpiredAt) : [];
+  if (noTranscript.length)
+    throw new Refusal(
+      'conflict',
+      `${reads.join(', ')} cannot re-run: the transcript expired by retention for ${named(noTranscript)}`,
+      { calls: noTranscript.map((x) => x.audioName) },
+    );
 }
 
 /**
@@ -307,9 +342,10 @@ export async function admitReaudit(
     throw new Refusal('conflict', `calls still being processed: ${list(busy.map((b) => b.audioName))}`, {
       calls: busy.map((b) => b.audioName),
     });
+  const requested = orderStages(input.requested);
+  refuseExpired(calls, reauditStages(requested));
   const callIds = calls.map((x) => x.id);
   await releaseLostHolders(deps, callIds);
-  const requested = orderStages(input.requested);
   // A call never distributed (its distribution failed) is distributed again first.
   const stages: Stage[] = [
     ...(calls.some((x) => x.distributed === null) ? (['distribute'] as const) : []),

@@ -17,7 +17,11 @@ export function playerView(d: CallDetail): Html {
     <a class="button" href="${d.temporal_url}" target="_blank" rel="noopener noreferrer" data-temporal="call">Its workflows in Temporal Web UI</a>
   </div>
 </div>
-<audio controls preload="metadata" src="${d.audio_url}" data-player></audio>
+${
+  d.audio_url === null
+    ? html`<p class="muted" id="recording-expired">The recording expired by retention (the process's policy); the results below are what is kept.</p>`
+    : html`<audio controls preload="metadata" src="${d.audio_url}" data-player></audio>`
+}
 <p class="muted">${duration(c.duration)} · ${c.audio_format ?? ''} · GPU node ${c.gpu_node ?? '—'} · process ${d.process ? `${d.process.id} · ${d.process.name}` : c.process_id}</p>
 ${metadataView(d)}`;
 }

@@ -128,7 +128,8 @@ export async function callDetail(
     critical_failures: criticalFailures(
       answers.map(({ answer: a, question: q }) => ({ code: q.code, answer: a.answer, critical: q.critical })),
     ),
-    audio_url: audioUrl,
+    // Retention removed the recording (GET /calls/{id}/audio answers 410): nothing to play.
+    audio_url: row.recordingExpiredAt ? null : audioUrl,
     temporal_url: temporal.call(id),
   };
 }

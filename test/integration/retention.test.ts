@@ -284,6 +284,44 @@ describe('a retention run over two processes with different days', () => {
     assert.equal(d.expired.analysis, null);
   });
 
+  test('an expired recording has no audio_url and the call page says it expired', async () => {
+    const [a40, , a10] = a.ids as [number, number, number];
+    const d = (await (await stack.app.request(`/calls/${a40}`)).json()) as { audio_url: string | null };
+    assert.equal(d.audio_url, null);
+    const kept = (await (await stack.app.request(`/calls/${a10}`)).json()) as { audio_url: string | null };
+    assert.match(String(kept.audio_url), /\/calls\/\d+\/audio/);
+    const player = await (await stack.app.request(`/ui/f/calls/${a40}/player`)).text();
+    assert.match(player, /id="recording-expired"/);
+    assert.doesNotMatch(player, /<audio /);
+  });
+
+  test('a reaudit needing what expired is a 409 naming it, and admits nothing', async () => {
+    const [a40, a70] = a.ids as [number, number];
+    const batches = async () => (await stack.db.select({ id: batchStatus.id }).from(batchStatus)).length;
+    const before = await batches();
+    const reaudit = async (body: object) => {
+      const res = await stack.app.request('/reaudit', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, detail: String(((await res.json()) as { detail?: string }).detail) };
+    };
+    const stt = await reaudit({ call_ids: [a40], stages: ['stt'] });
+    assert.equal(stt.status, 409, stt.detail);
+    assert.match(
+      stt.detail,
+      new RegExp(`^stt cannot re-run: the recording expired by retention for .*call ${a40}`),
+    );
+    const llm2 = await reaudit({ call_ids: [a70], stages: ['llm2'] });
+    assert.equal(llm2.status, 409, llm2.detail);
+    assert.match(
+      llm2.detail,
+      new RegExp(`llm2 cannot re-run: the transcript expired by retention for .*call ${a70}`),
+    );
+    assert.equal(await batches(), before, 'no reaudit batch was made');
+  });
+
   test('GET /retention/runs shows the run with its counts', async () => {
     const res = await stack.app.request('/retention/runs?limit=50');
     assert.equal(res.status, 200);
