@@ -2,7 +2,7 @@
 // start. The rows are rolled back only when the start definitely did not happen; once it did, the workflow
 // owns the batch (it records every way it ends), so nothing here writes to a started batch again.
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
 import type { AudioInfo } from '../core/audio/probe.js';
 import type { AudioStore } from '../core/audioStore.js';
 import { type CallMetadata, metadataColumns } from '../core/callMetadata.js';
@@ -26,6 +26,7 @@ import {
   callLock,
   fileDistribution,
   reauditCall,
+  transcript,
 } from '../drizzle/schema/index.js';
 import { auditUploadV2 } from '../workflows/auditUpload.js';
 import { type DailyMemo, dailyBatchV2 } from '../workflows/dailyBatch.js';
@@ -270,6 +271,16 @@ async function findReauditCalls(db: Db, target: ReauditTarget) {
   return { calls: [...latest.values()], notFound: target.names.filter((n) => !latest.has(nameKey(n))) };
 }
 
+/** Calls among `ids` whose transcript has not been through redaction. */
+async function unredactedAmong(db: Db, ids: number[]): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .select({ callId: transcript.callId })
+    .from(transcript)
+    .where(and(inArray(transcript.callId, ids), isNull(transcript.redactedAt)));
+  return rows.map((r) => r.callId);
+}
+
 /**
  * Retention removed what the stages would read (docs/retention.md): the recording, which lid and stt hear, or the
  * transcript, which the stages after stt read when stt does not run again.
@@ -342,9 +353,17 @@ export async function admitReaudit(
     throw new Refusal('conflict', `calls still being processed: ${list(busy.map((b) => b.audioName))}`, {
       calls: busy.map((b) => b.audioName),
     });
-  const requested = orderStages(input.requested);
-  refuseExpired(calls, reauditStages(requested));
   const callIds = calls.map((x) => x.id);
+  // The LLMs read only redacted transcripts (activities/llm.ts refuses others). A call transcribed before the
+  // redact stage existed, or whose batch ran without it, has an unredacted one: its reaudit of an LLM stage
+  // runs redact first instead of failing at the LLM.
+  const unredacted = await unredactedAmong(db, callIds);
+  const redactFirst =
+    unredacted.length > 0 &&
+    input.requested.some((s) => s === 'llm1' || s === 'llm2') &&
+    !input.requested.some((s) => s === 'stt' || s === 'redact');
+  const requested = orderStages<ReauditStage>(redactFirst ? [...input.requested, 'redact'] : input.requested);
+  refuseExpired(calls, reauditStages(requested));
   await releaseLostHolders(deps, callIds);
   // A call never distributed (its distribution failed) is distributed again first.
   const stages: Stage[] = [
@@ -363,7 +382,8 @@ export async function admitReaudit(
         totalFiles: calls.length,
         source: 'reaudit',
         details: {
-          requestedStages: requested,
+          requestedStages: orderStages(input.requested),
+          ...(redactFirst ? { redactFirst: unredacted } : {}),
           notFound,
           ...input.details,
           originalBatches: [...new Set(calls.map((x) => x.batchId))],

@@ -9,7 +9,10 @@ import { readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import type { ApplicationFailure } from '@temporalio/common';
 import { eq } from 'drizzle-orm';
+import type { ActivityDeps } from '../../activities/deps.js';
+import { createLlmActivities } from '../../activities/llm.js';
 import { createRedactActivities } from '../../activities/redact.js';
 import { MASK_PAD_SEC } from '../../core/audio/mask.js';
 import type { RedactionPolicy } from '../../core/redaction/index.js';
@@ -17,6 +20,7 @@ import {
   analysis,
   auditAnswer,
   batchExecutionLog,
+  batchStatus,
   call,
   fileDistribution,
   processingLogs,
@@ -316,17 +320,61 @@ describe('redaction as a stage between STT and the LLMs', () => {
     );
   });
 
-  test('an LLM stage refuses a transcript that has not been through redaction, naming why', async () => {
+  test('a reaudit of an LLM stage on a transcript never redacted runs redact first, then the LLM', async () => {
+    // A call transcribed before the redact stage existed (or by a batch that ran without it).
     await setPolicy(null);
     const { name, row } = await auditPiiCall();
-    await stack.db.update(transcript).set({ redactedAt: null }).where(eq(transcript.callId, row.id));
+    const [kept] = await stack.db.select().from(transcript).where(eq(transcript.callId, row.id));
+    await stack.db
+      .update(transcript)
+      .set({
+        redactedAt: null,
+        redactedEntities: null,
+        text: `my card number is ${PII_VALUES.card}`,
+        segments: [{ id: 0, start: 0, end: 4, text: `my card number is ${PII_VALUES.card}` }],
+      })
+      .where(eq(transcript.callId, row.id));
+    const asked = promptsMentioning(PII_VALUES.card).length;
     const res = await postReaudit(stack.app, { audio_names: [name], stages: ['llm2'] });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     const { final } = await waitForBatch(stack.app, String(res.body.task_id));
-    assert.equal(final.status, 'Failed', JSON.stringify(final));
-    const [after] = await stack.db.select().from(call).where(eq(call.id, row.id));
-    assert.equal(after?.status, 'Failed');
-    assert.equal(after?.failedStage, 'llm2');
-    assert.match(String(after?.errorMessage), /has not been through redaction/);
+    assert.equal(final.status, 'Completed', JSON.stringify(final));
+    const [batch] = await stack.db
+      .select()
+      .from(batchStatus)
+      .where(eq(batchStatus.id, Number(res.body.batch_id)));
+    // llm1 reads the redacted transcript too: its analysis of the unredacted one is made again.
+    assert.deepEqual(batch?.stages, ['redact', 'llm1', 'llm2']);
+    assert.deepEqual((batch?.details as { redactFirst?: number[] }).redactFirst, [row.id]);
+    const [after] = await stack.db.select().from(transcript).where(eq(transcript.callId, row.id));
+    assert.ok(after?.redactedAt, 'redacted now');
+    assert.doesNotMatch(after!.text, new RegExp(PII_VALUES.card));
+    assert.equal(promptsMentioning(PII_VALUES.card).length, asked, 'no LLM was sent the card number');
+    await stack.db.update(transcript).set(kept!).where(eq(transcript.callId, row.id));
+  });
+
+  test('an LLM stage itself refuses a transcript that has not been through redaction, naming why', async () => {
+    await setPolicy(null);
+    const { row } = await auditPiiCall();
+    await stack.db.update(transcript).set({ redactedAt: null }).where(eq(transcript.callId, row.id));
+    await stack.db
+      .update(fileDistribution)
+      .set({ llm1Done: false })
+      .where(eq(fileDistribution.callId, row.id));
+    const { runLlm1 } = createLlmActivities({
+      db: stack.db,
+      config: stack.config,
+      inference: {},
+    } as unknown as ActivityDeps);
+    await assert.rejects(
+      runLlm1({
+        batchId: row.batchId,
+        callId: row.id,
+        route: { gpuNode: 'node-a', llmEndpoint: stack.config.fleet.llm[0]!.id },
+        last: false,
+      }),
+      (err: ApplicationFailure) =>
+        err.type === 'not_redacted' && err.nonRetryable && /has not been through redaction/.test(err.message),
+    );
   });
 });
