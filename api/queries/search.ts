@@ -147,6 +147,11 @@ export const filterFields = {
   score_max: score('score_max', 'calls scored at most this (0..100); unscored calls are left out'),
   agent_id: exact('agent_id', 64, 'the agent (call metadata), exactly'),
   team: exact('team', 64, 'the team (call metadata), exactly'),
+  customer_reference: exact(
+    'customer_reference',
+    128,
+    "the customer's reference (call metadata), exactly: every call of one customer",
+  ),
   direction: z.enum(CALL_DIRECTIONS).optional(),
   reviewed: z
     .enum(['true', 'false'], { message: 'reviewed must be true or false' })
@@ -282,6 +287,7 @@ function whereOf(f: SearchFilters, cursor: Cursor | undefined): SQL | undefined 
   if (f.score_max !== undefined) where.push(lte(call.auditScore, f.score_max));
   if (f.agent_id !== undefined) where.push(eq(call.agentId, f.agent_id));
   if (f.team !== undefined) where.push(eq(call.team, f.team));
+  if (f.customer_reference !== undefined) where.push(eq(call.customerReference, f.customer_reference));
   if (f.direction !== undefined) where.push(eq(call.direction, f.direction));
   if (f.reviewed !== undefined)
     where.push(f.reviewed ? isNotNull(callReview.callId) : isNull(callReview.callId));

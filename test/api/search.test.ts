@@ -56,6 +56,8 @@ describe('GET /calls/search: filters', () => {
     assert.deepEqual(await idsOf('category=billing'), [refund]);
     assert.deepEqual(await idsOf('status=Failed'), [failed]);
     assert.deepEqual(await idsOf('direction=outbound'), [kuendigung]);
+    assert.deepEqual(await idsOf('customer_reference=CUST-0042'), [kuendigung]);
+    assert.deepEqual(await idsOf('customer_reference=CUST-0043'), []);
     assert.deepEqual(await idsOf('reviewed=true'), [refund]);
     assert.equal((await idsOf('reviewed=false')).length, 32);
     assert.deepEqual(await idsOf('score_min=85&team=team-1'), [refund]);

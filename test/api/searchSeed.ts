@@ -70,6 +70,7 @@ export async function seedSearch(api: ApiApp): Promise<SearchSeed> {
     lang: 'de',
     agentId: 'agent-b',
     team: 'team-1',
+    customerReference: 'CUST-0042',
     auditScore: 40,
     direction: 'outbound',
     callStartedAt: new Date('2026-02-28T10:00:00Z'),
