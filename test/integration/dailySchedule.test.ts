@@ -303,8 +303,10 @@ test('a day asked for again while its last run is closing starts anew once that 
   const { final: first } = await waitForDay(date);
   assert.equal(first.status, 'Completed', JSON.stringify(first));
   // The run that has closed its day but not yet ended (a moment, made long here): an execution with the day's
-  // id, options and memo, on a queue nobody polls, ended by hand a second after the request came.
+  // id, options and memo, on a queue nobody polls, ended by hand a second after the request came. The first
+  // run's row is final a moment before its workflow closes: wait for that, or the id is still taken.
   const workflowId = workflowIds.dailyBatch(stack.config.COFI_TASK_QUEUE, date);
+  await stack.client.workflow.getHandle(workflowId).result();
   const closing = await stack.client.workflow.start('dailyBatchV2', {
     workflowId,
     taskQueue: `${stack.config.COFI_TASK_QUEUE}-nobody`,
