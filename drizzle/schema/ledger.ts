@@ -23,6 +23,8 @@ export const stageOutcome = mysqlTable(
     // Progress: GROUP BY stage, outcome over one batch, from the index alone.
     index('stageOutcome_progress').on(t.batchId, t.stage, t.outcome),
     index('stageOutcome_call').on(t.callId),
+    // Stuck calls (lifecycle/stuck.ts): a stage's latest finished calls, newest first, for its running median.
+    index('stageOutcome_recent').on(t.stage, t.outcome, t.finishedAt),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX `stageOutcome_recent` ON `stageOutcome` (`stage`,`outcome`,`finishedAt`);
