@@ -78,7 +78,9 @@ export function createReauditActivities({ db }: Pick<ActivityDeps, 'db'>) {
             failedStage: null,
             errorMessage: null,
             ...(stage === 'lid' ? { lang: null } : {}),
-            ...(stage === 'llm2' ? { auditScore: null } : {}),
+            ...(stage === 'llm2'
+              ? { auditScore: null, questionnaireVersionId: null, criticalFailure: null }
+              : {}),
           })
           .where(inArray(call.id, ids));
       });

@@ -365,6 +365,8 @@ async function eraseOne(
       sourcePath: null,
       errorMessage: null,
       auditScore: null,
+      questionnaireVersionId: null,
+      criticalFailure: null,
       lang: null,
       ivrOffset: null,
       // The customer's part of the call metadata (who, and when they called); the agent and team stay.
