@@ -111,6 +111,12 @@ export const answerReview = mysqlTable(
     /** The reaudit batch that changed it. */
     aiChangedBatchId: int('aiChangedBatchId'),
     aiChangedAt: datetime('aiChangedAt', { mode: 'date', fsp: 3 }),
+    /**
+     * "Override not carried: question changed": a reaudit scored the call with a questionnaire version that has
+     * no question of this code and answer type, so the verdict could not be re-applied (why, in words). The row
+     * stays, flagged, until a reviewer acknowledges it.
+     */
+    notCarried: varchar('notCarried', { length: 255 }),
     updatedAt: updatedAt(),
   },
   (t) => [primaryKey({ columns: [t.callId, t.questionId] }), index('answerReview_changed').on(t.aiChanged)],

@@ -1,0 +1,1 @@
+ALTER TABLE `answerReview` ADD `notCarried` varchar(255);
