@@ -25,7 +25,7 @@ export type StuckCall = {
   batchId: number;
   audioName: string;
   stage: Stage;
-  /** When the call entered the stage: the end of its previous stage in this batch. */
+  /** When the call entered the stage: the end of its previous stage in this batch (or when it joined the batch). */
   since: Date;
   seconds: number;
   /** The stage's median time (null: no finished call to learn it from yet) and the threshold it gives. */
@@ -45,8 +45,9 @@ function median(values: number[]): number | null {
 
 /**
  * Per stage, the median time of its latest finished calls: from the end of the call's previous stage in the
- * same batch (or the attempt's start, for a batch's first stage) to the end of this one. Queue time counts, as
- * it does for a call waiting now, so a busy fleet does not look stuck.
+ * same batch (for a batch's first stage: the start of the batch's attempt, as a call waiting now is timed; the
+ * attempt's own start when the batch has started again since) to the end of this one. Queue time counts, as it
+ * does for a call waiting now, so a busy fleet (or a long batch's window) does not look stuck.
  */
 export async function stageMedians(db: Reader, samples = MEDIAN_SAMPLES): Promise<Map<Stage, number>> {
   const out = new Map<Stage, number>();
@@ -57,10 +58,14 @@ export async function stageMedians(db: Reader, samples = MEDIAN_SAMPLES): Promis
         .select({
           batchId: stageOutcome.batchId,
           callId: stageOutcome.callId,
-          startedAt: stageOutcome.startedAt,
+          startedAt:
+            sql<Date | null>`CASE WHEN ${batchStatus.startedAt} <= ${stageOutcome.finishedAt} THEN ${batchStatus.startedAt} ELSE ${stageOutcome.startedAt} END`.as(
+              'startedAt',
+            ),
           finishedAt: stageOutcome.finishedAt,
         })
         .from(stageOutcome)
+        .innerJoin(batchStatus, eq(batchStatus.id, stageOutcome.batchId))
         .where(and(eq(stageOutcome.stage, stage), eq(stageOutcome.outcome, 'done')))
         .orderBy(desc(stageOutcome.finishedAt))
         .limit(samples)
@@ -84,7 +89,11 @@ export const thresholdOf = (rule: StuckRule, medianSeconds: number | null) =>
 
 /**
  * The stuck calls of running batches (of one batch, with `batchId`). A call's stage is its batch's first stage
- * without an outcome for it; a call with no outcome yet is waiting to be admitted, not in a stage, and is left out.
+ * without an outcome for it. Its time in that stage runs from its last outcome in the batch; a call with none yet
+ * (in the batch's first stage: a reaudit's calls between the clean-up and their first stage's end, or calls
+ * waiting for the batch's window) from when it joined the batch: the later of its admission (its lock) and the
+ * start of the batch's current attempt. The database groups the ledger per call and returns only candidates:
+ * calls with an undecided stage, in it longer than the floor (no threshold is lower).
  */
 export async function stuckCalls(
   db: Reader,
@@ -92,66 +101,83 @@ export async function stuckCalls(
 ): Promise<StuckCall[]> {
   const rule = options.rule ?? DEFAULT_STUCK_RULE;
   const now = options.now ?? new Date();
-  const rows = await db
-    .select({
-      batchId: stageOutcome.batchId,
-      callId: stageOutcome.callId,
-      stage: stageOutcome.stage,
-      finishedAt: stageOutcome.finishedAt,
-      stages: batchStatus.stages,
-      audioName: call.audioName,
-    })
-    .from(stageOutcome)
-    .innerJoin(
-      callLock,
-      and(eq(callLock.callId, stageOutcome.callId), eq(callLock.batchId, stageOutcome.batchId)),
-    )
-    .innerJoin(batchStatus, eq(batchStatus.id, stageOutcome.batchId))
-    .innerJoin(call, eq(call.id, stageOutcome.callId))
-    .where(
-      and(
-        inArray(batchStatus.status, RUNNING),
-        options.batchId !== undefined ? eq(batchStatus.id, options.batchId) : undefined,
-      ),
-    );
-  type Seen = { batchId: number; audioName: string; stages: Stage[]; decided: Set<Stage>; last: Date };
-  const calls = new Map<number, Seen>();
-  for (const r of rows) {
-    const at = asDate(r.finishedAt);
-    const seen = calls.get(r.callId) ?? {
-      batchId: r.batchId,
-      audioName: r.audioName,
-      stages: (r.stages ?? []) as Stage[],
-      decided: new Set<Stage>(),
-      last: at,
-    };
-    seen.decided.add(r.stage);
-    if (at > seen.last) seen.last = at;
-    calls.set(r.callId, seen);
-  }
-  if (calls.size === 0) return [];
+  const rows = await stuckCandidates(db, { ...options, now, minSeconds: rule.minSeconds });
+  if (rows.length === 0) return [];
   const medians = options.medians ?? (await stageMedians(db, rule.samples));
   const out: StuckCall[] = [];
-  for (const [callId, c] of calls) {
-    // A failed or cancelled call has its later stages decided too (skipped): only an open one has a stage.
-    const stage = c.stages.find((s) => !c.decided.has(s));
-    if (!stage) continue;
-    const seconds = (now.getTime() - c.last.getTime()) / 1000;
-    const medianSeconds = medians.get(stage) ?? null;
+  for (const r of rows) {
+    const seconds = (now.getTime() - r.since.getTime()) / 1000;
+    const medianSeconds = medians.get(r.stage) ?? null;
     const thresholdSeconds = thresholdOf(rule, medianSeconds);
     if (seconds > thresholdSeconds)
       out.push({
-        callId,
-        batchId: c.batchId,
-        audioName: c.audioName,
-        stage,
-        since: c.last,
+        ...r,
         seconds: Math.round(seconds),
         medianSeconds: medianSeconds === null ? null : Math.round(medianSeconds * 10) / 10,
         thresholdSeconds: Math.round(thresholdSeconds),
       });
   }
   return out.sort((a, b) => b.seconds - a.seconds);
+}
+
+export type StuckCandidate = Pick<StuckCall, 'callId' | 'batchId' | 'audioName' | 'stage' | 'since'>;
+
+/**
+ * The calls of running batches with an undecided stage that have been in it longer than `minSeconds`, grouped
+ * per call in the database: a scrape reads one row per candidate, not every ledger row of every locked call.
+ */
+export async function stuckCandidates(
+  db: Reader,
+  options: { batchId?: number; now: Date; minSeconds: number },
+): Promise<StuckCandidate[]> {
+  const floor = new Date(options.now.getTime() - options.minSeconds * 1000);
+  const joined = sql`GREATEST(${callLock.lockedAt}, COALESCE(${batchStatus.startedAt}, ${callLock.lockedAt}))`;
+  const since = sql<Date | string>`COALESCE(MAX(${stageOutcome.finishedAt}), ${joined})`;
+  const rows = await db
+    .select({
+      batchId: callLock.batchId,
+      callId: callLock.callId,
+      audioName: sql<string>`MAX(${call.audioName})`,
+      stages: sql<string | string[] | null>`MAX(${batchStatus.stages})`,
+      decided: sql<string | null>`GROUP_CONCAT(${stageOutcome.stage})`,
+      since,
+    })
+    .from(callLock)
+    .innerJoin(batchStatus, eq(batchStatus.id, callLock.batchId))
+    .innerJoin(call, eq(call.id, callLock.callId))
+    .leftJoin(
+      stageOutcome,
+      and(eq(stageOutcome.batchId, callLock.batchId), eq(stageOutcome.callId, callLock.callId)),
+    )
+    .where(
+      and(
+        inArray(batchStatus.status, RUNNING),
+        options.batchId !== undefined ? eq(callLock.batchId, options.batchId) : undefined,
+      ),
+    )
+    .groupBy(callLock.batchId, callLock.callId, callLock.lockedAt, batchStatus.startedAt)
+    // A failed or cancelled call has its later stages decided too (skipped): only an open one has a stage.
+    .having(
+      and(
+        sql`${since} < ${floor}`,
+        sql`COUNT(DISTINCT ${stageOutcome.stage}) < JSON_LENGTH(MAX(${batchStatus.stages}))`,
+      ),
+    );
+  const out: StuckCandidate[] = [];
+  for (const r of rows) {
+    const stages = (typeof r.stages === 'string' ? JSON.parse(r.stages) : (r.stages ?? [])) as Stage[];
+    const decided = new Set((r.decided ?? '').split(',').filter(Boolean));
+    const stage = stages.find((s) => !decided.has(s));
+    if (stage)
+      out.push({
+        callId: r.callId,
+        batchId: r.batchId,
+        audioName: r.audioName,
+        stage,
+        since: asDate(r.since),
+      });
+  }
+  return out;
 }
 
 /** Stuck calls per stage, every stage present (0 included), for the gauge. */

@@ -1,13 +1,20 @@
 // Stuck calls on the real MariaDB: a running batch's call an hour in STT while STT usually takes 20 s is flagged in
 // GET /batches/{id}/stuck and counted in /metrics (cofi_stuck_calls{stage="stt"}); a call that just entered its
-// stage, a failed one and one not yet admitted are not; the threshold is the multiple of the running median,
-// never below the floor; an ended batch has none.
+// stage, a failed one and one that just joined the batch are not; a call with no outcome yet in its batch (a
+// reaudit's first stage) is timed from when it joined the batch, and found too; the threshold is the multiple of
+// the running median, never below the floor; only candidates come back from the database; an ended batch has none.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { eq, inArray } from 'drizzle-orm';
 import { batchStatus, call, callLock, stageOutcome } from '../../drizzle/schema/index.js';
-import { DEFAULT_STUCK_RULE, stageMedians, stuckCalls, thresholdOf } from '../../lifecycle/stuck.js';
+import {
+  DEFAULT_STUCK_RULE,
+  stageMedians,
+  stuckCalls,
+  stuckCandidates,
+  thresholdOf,
+} from '../../lifecycle/stuck.js';
 import { type ApiApp, openApiApp } from '../support/apiApp.js';
 
 const tag = randomUUID().slice(0, 8);
@@ -18,11 +25,12 @@ const ago = (seconds: number) => new Date(now - seconds * 1000);
 let api: ApiApp;
 let running: number;
 let history: number;
-const ids: Record<'stuck' | 'fresh' | 'failed' | 'waiting', number> = {
+const ids: Record<'stuck' | 'fresh' | 'failed' | 'waiting' | 'firstStage', number> = {
   stuck: 0,
   fresh: 0,
   failed: 0,
   waiting: 0,
+  firstStage: 0,
 };
 const allCalls: number[] = [];
 
@@ -59,7 +67,9 @@ before(async () => {
   history = await addBatch('Completed', 'stuck-history');
   for (const key of Object.keys(ids) as (keyof typeof ids)[]) {
     ids[key] = await addCall(running, key);
-    await api.db.insert(callLock).values({ callId: ids[key], batchId: running });
+    // firstStage joined the batch 7000 s ago and has no outcome yet (a reaudit's call in its first stage).
+    const lockedAt = key === 'firstStage' ? ago(7000) : new Date(now);
+    await api.db.insert(callLock).values({ callId: ids[key], batchId: running, lockedAt });
   }
   const done = (callId: number, stage: (typeof STAGES)[number], secondsAgo: number) => ({
     batchId: running,
@@ -87,6 +97,16 @@ before(async () => {
     for (let j = i; j < i + 50; j += 1) {
       const id = await addCall(history, `history-${j}`);
       batch.push(
+        // Its first stage in the batch (nothing before it): timed from the batch's start, 7200 s before it ended
+        // at 30 s ago, although the attempt itself took a second (the wait for the batch's window counts).
+        {
+          batchId: history,
+          callId: id,
+          stage: 'denoise' as const,
+          outcome: 'done' as const,
+          startedAt: ago(31),
+          finishedAt: ago(30),
+        },
         {
           batchId: history,
           callId: id,
@@ -127,17 +147,28 @@ describe('a call far longer in a stage than usual', () => {
     assert.equal(medians.get('stt'), 20);
   });
 
-  test('GET /batches/{id}/stuck lists only the call an hour in STT, with why', async () => {
+  test("a batch's first stage is timed from the batch's start, as a call waiting in it now is", async () => {
+    const medians = await stageMedians(api.db);
+    assert.equal(medians.get('denoise'), 7170);
+  });
+
+  test('GET /batches/{id}/stuck lists the call an hour in STT and the one 2 h in its first stage, with why', async () => {
     const { status, text } = await get(`/batches/${running}/stuck`);
     assert.equal(status, 200, text);
     const body = JSON.parse(text) as { stuck: Json[]; task_id: string };
     assert.equal(body.task_id, `stuck-running-${tag}`);
     assert.deepEqual(
-      body.stuck.map((s) => [s.call_id, s.stage, s.median_seconds, s.threshold_seconds]),
-      // 5 x 20 s is under the floor: the floor is the threshold.
-      [[ids.stuck, 'stt', 20, DEFAULT_STUCK_RULE.minSeconds]],
+      body.stuck.map((s) => [s.call_id, s.stage]),
+      [
+        [ids.firstStage, 'distribute'],
+        [ids.stuck, 'stt'],
+      ],
     );
-    const [s] = body.stuck;
+    const [first, s] = body.stuck;
+    // No outcome yet: timed from when it joined the batch (its lock, after the batch's start).
+    assert.equal(first?.since, ago(7000).toISOString());
+    // 5 x 20 s is under the floor: the floor is the threshold.
+    assert.deepEqual([s?.median_seconds, s?.threshold_seconds], [20, DEFAULT_STUCK_RULE.minSeconds]);
     assert.ok(Number(s?.seconds) >= 3600, `in the stage for ${s?.seconds} s`);
     assert.equal(s?.since, ago(3600).toISOString());
   });
@@ -146,17 +177,40 @@ describe('a call far longer in a stage than usual', () => {
     assert.equal(thresholdOf(DEFAULT_STUCK_RULE, 20), DEFAULT_STUCK_RULE.minSeconds);
     assert.equal(thresholdOf(DEFAULT_STUCK_RULE, 1000), 5000);
     assert.equal(thresholdOf(DEFAULT_STUCK_RULE, null), DEFAULT_STUCK_RULE.minSeconds);
-    const slow = await stuckCalls(api.db, { batchId: running, medians: new Map([['stt', 1000]]) });
+    const slow = await stuckCalls(api.db, {
+      batchId: running,
+      medians: new Map([
+        ['stt', 1000],
+        ['distribute', 2000],
+      ]),
+    });
     assert.deepEqual(slow, [], 'STT usually 1000 s: an hour is not 5 times that');
     const strict = await stuckCalls(api.db, {
       batchId: running,
+      now: new Date(now),
       rule: { ...DEFAULT_STUCK_RULE, minSeconds: 5 },
       medians: new Map([['stt', 1]]),
     });
     assert.deepEqual(
       strict.map((s) => s.callId),
-      [ids.stuck, ids.fresh],
+      [ids.firstStage, ids.stuck, ids.fresh],
       'with a 5 s floor and a 1 s median, 10 s in STT is stuck too',
+    );
+  });
+
+  test('the database returns only candidates: open calls in their stage past the floor', async () => {
+    const rows = await stuckCandidates(api.db, {
+      batchId: running,
+      now: new Date(now),
+      minSeconds: DEFAULT_STUCK_RULE.minSeconds,
+    });
+    // Not the call 10 s in STT, not the failed one (every stage decided), not the one that just joined.
+    assert.deepEqual(
+      rows.map((r) => [r.callId, r.stage]).sort((a, b) => Number(a[0]) - Number(b[0])),
+      [
+        [ids.stuck, 'stt'],
+        [ids.firstStage, 'distribute'],
+      ],
     );
   });
 
