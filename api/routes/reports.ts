@@ -40,12 +40,18 @@ export const reportQuery = z
     bucket: z.enum(REPORT_BUCKETS).optional().openapi({
       description: 'trend per day or per ISO week (Monday first); default: day up to 31 days, else week',
     }),
-    pass_mark: z.coerce
-      .number()
-      .min(0, 'pass_mark is a score from 0 to 100')
-      .max(100, 'pass_mark is a score from 0 to 100')
-      .default(DEFAULT_PASS_MARK)
+    // A plain decimal 0..100: an empty or non-numeric value is refused, not coerced (`pass_mark=` is not 0).
+    pass_mark: z
+      .string()
+      .regex(/^\d{1,3}(\.\d+)?$/, 'pass_mark is a score from 0 to 100')
+      .transform(Number)
+      .pipe(z.number().max(100, 'pass_mark is a score from 0 to 100'))
+      .optional()
       .openapi({
+        type: 'number',
+        minimum: 0,
+        maximum: 100,
+        default: DEFAULT_PASS_MARK,
         description: `a scored call below this score is a failed call (default ${DEFAULT_PASS_MARK})`,
       }),
   })
@@ -79,7 +85,7 @@ export async function reportFilter(
     processId: q.process,
     agentId: q.agent,
     bucket: q.bucket ?? (days <= 31 ? 'day' : 'week'),
-    passMark: q.pass_mark,
+    passMark: q.pass_mark ?? DEFAULT_PASS_MARK,
   };
 }
 

@@ -227,6 +227,11 @@ describe('bad parameters', () => {
         ['to=03/12/2003', 422, /to must be YYYY-MM-DD/],
         ['bucket=month', 422, /bucket/],
         ['pass_mark=101', 422, /pass_mark is a score from 0 to 100/],
+        // Empty or not a number: refused, not read as 0 (which would pass every scored call).
+        ['pass_mark=', 422, /pass_mark is a score from 0 to 100/],
+        ['pass_mark=abc', 422, /pass_mark is a score from 0 to 100/],
+        ['pass_mark=-5', 422, /pass_mark is a score from 0 to 100/],
+        ['pass_mark=1e2', 422, /pass_mark is a score from 0 to 100/],
         ['process=abc', 422, /process must be a positive integer/],
         ['process=2147483647', 404, /no process with id 2147483647/],
         ['agnet=x', 422, /agnet/],
