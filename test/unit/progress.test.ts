@@ -12,7 +12,7 @@ import {
 } from '../../core/progress.js';
 import { AUDIT_STAGES, type Stage } from '../../core/stages.js';
 
-const stages: Stage[] = [...AUDIT_STAGES]; // distribute, lid, stt, llm1, llm2
+const stages: Stage[] = [...AUDIT_STAGES]; // distribute, lid, stt, redact, llm1, llm2
 const count = (total: number, done = 0, failed = 0, skipped = 0, cancelled = 0): StageCount => ({
   total,
   done,
@@ -102,6 +102,7 @@ describe('stageStatus', () => {
       distribute: 'InProgress',
       lid: 'InProgress',
       stt: 'InProgress',
+      redact: 'InProgress',
       llm1: 'InProgress',
       llm2: 'InProgress',
     });
@@ -112,6 +113,7 @@ describe('stageStatus', () => {
       distribute: count(3, 3),
       lid: count(3, 2, 1),
       stt: count(3, 1, 1, 1),
+      redact: count(3, 1, 0, 2),
       llm1: count(3, 1, 0, 2),
       llm2: count(3, 1, 0, 2),
     });
@@ -119,6 +121,7 @@ describe('stageStatus', () => {
       distribute: 'Complete',
       lid: 'CompleteWithErrors',
       stt: 'CompleteWithErrors',
+      redact: 'CompleteWithErrors',
       llm1: 'CompleteWithErrors',
       llm2: 'CompleteWithErrors',
     });
