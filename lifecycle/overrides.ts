@@ -11,7 +11,13 @@
 // differs from the AI answer the reviewer overrode (even when it now agrees with the reviewer), the answer is
 // flagged "AI answer changed since review" (answerReview.aiChanged) until a reviewer confirms it (the override
 // then stands against the new AI answer) or overrides it again (to the AI's answer, to drop the override).
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+//
+// A reaudit may score the call with a newer questionnaire version, whose questions have new ids. A verdict is
+// carried to the new version's question with the same code when its answer type is unchanged (the row moves to
+// the new question id; the AI answer is compared as above). When the new version has no such question (gone, or
+// its answer type changed), the verdict cannot apply: it stays, flagged "override not carried: question changed"
+// (answerReview.notCarried) on the call and in GET /reviews/flagged, until a reviewer acknowledges it.
+import { and, asc, desc, eq, inArray, isNotNull, or, sql } from 'drizzle-orm';
 import { ANSWERS, type Question, scoreQuestionnaire } from '../core/inference/questionnaire.js';
 import type { Db } from '../drizzle/client.js';
 import {
@@ -136,19 +142,27 @@ export async function overrideAnswer(
       : current.answer.answer;
     const at = new Date();
     const scored = await rescore(tx, input.callId, new Map([[input.questionId, input.answer]]));
-    await tx
-      .insert(answerReview)
-      .values({ callId: input.callId, questionId: input.questionId, answer: input.answer, aiAnswer })
-      .onDuplicateKeyUpdate({
-        set: {
-          answer: input.answer,
-          aiAnswer,
-          aiChanged: false,
-          newAiAnswer: null,
-          aiChangedBatchId: null,
-          aiChangedAt: null,
-        },
-      });
+    if (input.answer === aiAnswer)
+      // Back to the AI's answer: the override is dropped (the history keeps this action), so a later reaudit
+      // takes its own AI answer instead of forcing this one back.
+      await tx
+        .delete(answerReview)
+        .where(and(eq(answerReview.callId, input.callId), eq(answerReview.questionId, input.questionId)));
+    else
+      await tx
+        .insert(answerReview)
+        .values({ callId: input.callId, questionId: input.questionId, answer: input.answer, aiAnswer })
+        .onDuplicateKeyUpdate({
+          set: {
+            answer: input.answer,
+            aiAnswer,
+            aiChanged: false,
+            newAiAnswer: null,
+            aiChangedBatchId: null,
+            aiChangedAt: null,
+            notCarried: null,
+          },
+        });
     await markReviewedIn(tx, input.callId, input.by, at);
     const values = {
       callId: input.callId,
@@ -175,7 +189,9 @@ export async function overrideAnswer(
 
 /**
  * Confirms an answer flagged "AI answer changed since review": the reviewer's answer stands against the new AI
- * answer, the flag clears, and the confirmation is kept in the history. Refused when the answer is not flagged.
+ * answer, the flag clears, and the confirmation is kept in the history. On a verdict flagged "override not
+ * carried" it acknowledges it: the verdict (which no answer of the call can take) goes, the history keeps the
+ * acknowledgement. Refused when the answer is not flagged.
  */
 export async function confirmAnswer(
   db: Db,
@@ -191,16 +207,19 @@ export async function confirmAnswer(
       .from(answerReview)
       .where(and(eq(answerReview.callId, input.callId), eq(answerReview.questionId, input.questionId)))
       .for('update');
-    if (!review?.aiChanged)
+    if (!review?.aiChanged && !review?.notCarried)
       throw new Refusal(
         'conflict',
         `question ${input.questionId} of call ${input.callId} is not flagged "AI answer changed since review": nothing to confirm`,
       );
-    const aiAnswer = review.newAiAnswer ?? review.aiAnswer;
-    await tx
-      .update(answerReview)
-      .set({ aiAnswer, aiChanged: false, newAiAnswer: null, aiChangedBatchId: null, aiChangedAt: null })
-      .where(and(eq(answerReview.callId, input.callId), eq(answerReview.questionId, input.questionId)));
+    const aiAnswer = review.aiChanged ? (review.newAiAnswer ?? review.aiAnswer) : review.aiAnswer;
+    const where = and(eq(answerReview.callId, input.callId), eq(answerReview.questionId, input.questionId));
+    if (review.notCarried) await tx.delete(answerReview).where(where);
+    else
+      await tx
+        .update(answerReview)
+        .set({ aiAnswer, aiChanged: false, newAiAnswer: null, aiChangedBatchId: null, aiChangedAt: null })
+        .where(where);
     const values = {
       callId: input.callId,
       questionId: input.questionId,
@@ -210,7 +229,9 @@ export async function confirmAnswer(
       answerAfter: review.answer,
       scoreBefore: row.auditScore,
       scoreAfter: row.auditScore,
-      reason,
+      reason: review.notCarried
+        ? `${review.notCarried}; acknowledged: ${reason}`.slice(0, MAX_REASON)
+        : reason,
       keyName: input.by.keyName,
       role: input.by.role,
       at: new Date(),
@@ -237,9 +258,56 @@ export async function markReviewed(
 }
 
 /**
- * After llm2 wrote a call's new AI answers (in its transaction): the reviewers' overrides are re-applied, an
- * answer whose AI answer changed since its review is flagged, and the score is recomputed. Returns the call's
- * effective score, or null when the call has no overrides (llm2's own score stands).
+ * Where each verdict whose question the new answers do not include goes: the new questionnaire version's
+ * question of the same code and answer type (its id), or why it cannot be carried.
+ */
+async function carryTargets(
+  tx: Tx,
+  missing: readonly number[],
+  answered: readonly number[],
+  reviewed: ReadonlySet<number>,
+): Promise<Map<number, number | string>> {
+  const out = new Map<number, number | string>();
+  if (missing.length === 0) return out;
+  const cols = { id: auditQuestion.id, code: auditQuestion.code, answerType: auditQuestion.answerType };
+  const [before, now] = await Promise.all([
+    tx
+      .select(cols)
+      .from(auditQuestion)
+      .where(inArray(auditQuestion.id, [...missing])),
+    answered.length
+      ? tx
+          .select(cols)
+          .from(auditQuestion)
+          .where(inArray(auditQuestion.id, [...answered]))
+      : Promise.resolve([]),
+  ]);
+  const oldOf = new Map(before.map((q) => [q.id, q]));
+  const newOf = new Map(now.map((q) => [q.code, q]));
+  for (const id of missing) {
+    const old = oldOf.get(id);
+    const next = old ? newOf.get(old.code) : undefined;
+    out.set(
+      id,
+      !old
+        ? `override not carried: question changed (question ${id} no longer exists)`
+        : !next
+          ? `override not carried: question changed (the questionnaire version the call was scored with has no question ${old.code})`
+          : next.answerType !== old.answerType
+            ? `override not carried: question changed (${old.code} is now ${next.answerType}, was ${old.answerType})`
+            : reviewed.has(next.id)
+              ? `override not carried: question ${old.code} has a verdict of its own in the new version`
+              : next.id,
+    );
+  }
+  return out;
+}
+
+/**
+ * After llm2 wrote a call's new AI answers (in its transaction): the reviewers' overrides are re-applied (carried
+ * by question code to a new questionnaire version's question, or flagged "override not carried"), an answer
+ * whose AI answer changed since its review is flagged, and the score is recomputed. Returns the call's effective
+ * score, or null when no override applies (llm2's own score stands).
  */
 export async function reconcileReviews(
   tx: Tx,
@@ -250,10 +318,34 @@ export async function reconcileReviews(
   const aiOf = new Map(input.answers.map((a) => [a.questionId, a.answer]));
   const effective = new Map<number, string>();
   const at = new Date();
+  const targets = await carryTargets(
+    tx,
+    reviews.filter((r) => !aiOf.has(r.questionId)).map((r) => r.questionId),
+    [...aiOf.keys()],
+    new Set(reviews.map((r) => r.questionId)),
+  );
   for (const r of reviews) {
-    const ai = aiOf.get(r.questionId);
-    if (ai === undefined) continue; // the questionnaire no longer asks it: the verdict stays, unused
-    effective.set(r.questionId, r.answer);
+    const target = targets.get(r.questionId);
+    const keyOf = (questionId: number) =>
+      and(eq(answerReview.callId, r.callId), eq(answerReview.questionId, questionId));
+    if (typeof target === 'string') {
+      // The verdict cannot apply to any answer of this version: kept and flagged, never dropped silently.
+      if (r.notCarried !== target)
+        await tx
+          .update(answerReview)
+          .set({ notCarried: target, aiChangedBatchId: input.batchId, aiChangedAt: at })
+          .where(keyOf(r.questionId));
+      continue;
+    }
+    const questionId = target ?? r.questionId;
+    if (target !== undefined || r.notCarried)
+      // Carried to the new version's question of the same code and answer type.
+      await tx
+        .update(answerReview)
+        .set({ questionId, notCarried: null, aiChangedBatchId: null, aiChangedAt: null })
+        .where(keyOf(r.questionId));
+    const ai = aiOf.get(questionId) ?? r.aiAnswer;
+    effective.set(questionId, r.answer);
     const changed = ai !== r.aiAnswer;
     if (changed || r.aiChanged)
       await tx
@@ -263,7 +355,7 @@ export async function reconcileReviews(
             ? { aiChanged: true, newAiAnswer: ai, aiChangedBatchId: input.batchId, aiChangedAt: at }
             : { aiChanged: false, newAiAnswer: null, aiChangedBatchId: null, aiChangedAt: null },
         )
-        .where(and(eq(answerReview.callId, r.callId), eq(answerReview.questionId, r.questionId)));
+        .where(keyOf(questionId));
   }
   if (effective.size === 0) return null;
   return rescore(tx, input.callId, effective);
@@ -272,6 +364,7 @@ export async function reconcileReviews(
 export type ReviewState = {
   reviewed: { reviewed_at: string; reviewed_by: string } | null;
   ai_changed: number;
+  not_carried: number;
   answers: {
     question_id: number;
     answer: string;
@@ -279,6 +372,7 @@ export type ReviewState = {
     ai_changed: boolean;
     new_ai_answer: string | null;
     ai_changed_batch_id: number | null;
+    not_carried: string | null;
   }[];
   history: {
     id: number;
@@ -314,6 +408,7 @@ export async function reviewOf(db: Db, callId: number): Promise<ReviewState> {
   return {
     reviewed: mark ? { reviewed_at: mark.reviewedAt.toISOString(), reviewed_by: mark.reviewedBy } : null,
     ai_changed: reviews.filter((r) => r.aiChanged).length,
+    not_carried: reviews.filter((r) => r.notCarried).length,
     answers: reviews.map((r) => ({
       question_id: r.questionId,
       answer: r.answer,
@@ -321,6 +416,7 @@ export async function reviewOf(db: Db, callId: number): Promise<ReviewState> {
       ai_changed: r.aiChanged,
       new_ai_answer: r.newAiAnswer,
       ai_changed_batch_id: r.aiChangedBatchId,
+      not_carried: r.notCarried,
     })),
     history: history.map((h) => ({
       id: h.id,
@@ -339,12 +435,18 @@ export async function reviewOf(db: Db, callId: number): Promise<ReviewState> {
   };
 }
 
-/** Calls with at least one answer flagged "AI answer changed since review", most recently flagged first. */
+/**
+ * Calls with at least one answer flagged "AI answer changed since review" or "override not carried", most
+ * recently flagged first.
+ */
 export async function flaggedCalls(db: Db, opts: { processId?: number; limit: number }) {
   const rows = await db
     .select({
       callId: answerReview.callId,
       flagged: sql<number>`COUNT(*)`.mapWith(Number),
+      notCarried: sql<number>`SUM(CASE WHEN ${answerReview.notCarried} IS NULL THEN 0 ELSE 1 END)`.mapWith(
+        Number,
+      ),
       since: sql<Date>`MAX(${answerReview.aiChangedAt})`,
       processId: call.processId,
       batchId: call.batchId,
@@ -355,7 +457,7 @@ export async function flaggedCalls(db: Db, opts: { processId?: number; limit: nu
     .innerJoin(call, eq(call.id, answerReview.callId))
     .where(
       and(
-        eq(answerReview.aiChanged, true),
+        or(eq(answerReview.aiChanged, true), isNotNull(answerReview.notCarried)),
         opts.processId === undefined ? undefined : eq(call.processId, opts.processId),
       ),
     )
@@ -369,16 +471,22 @@ export async function flaggedCalls(db: Db, opts: { processId?: number; limit: nu
     audio_name: r.audioName,
     score: r.auditScore,
     flagged_answers: r.flagged,
+    not_carried: r.notCarried,
     flagged_at: r.since ? new Date(r.since).toISOString() : null,
   }));
 }
 
-/** Ids of calls in `ids` that have an answer flagged "AI answer changed since review". */
+/** Ids of calls in `ids` that have an answer flagged "AI answer changed since review" or "override not carried". */
 export async function flaggedAmong(db: Db, ids: readonly number[]): Promise<Set<number>> {
   if (ids.length === 0) return new Set();
   const rows = await db
     .selectDistinct({ callId: answerReview.callId })
     .from(answerReview)
-    .where(and(eq(answerReview.aiChanged, true), inArray(answerReview.callId, [...ids])));
+    .where(
+      and(
+        or(eq(answerReview.aiChanged, true), isNotNull(answerReview.notCarried)),
+        inArray(answerReview.callId, [...ids]),
+      ),
+    );
   return new Set(rows.map((r) => r.callId));
 }

@@ -142,7 +142,7 @@ export function flaggedView(calls: Flagged): Html {
       ? html`<table class="flagged"><thead><tr><th>call</th><th>process</th><th>flagged answers</th><th>since</th><th>score</th></tr></thead>
 <tbody>${calls.map(
           (c) =>
-            html`<tr data-flagged-call="${c.call_id}"><td><a href="/ui/calls/${c.call_id}">${c.audio_name}</a></td><td class="num">${c.process_id}</td><td class="num">${c.flagged_answers}</td><td>${timestamp(c.flagged_at)}</td><td class="num">${score(c.score)}</td></tr>`,
+            html`<tr data-flagged-call="${c.call_id}"><td><a href="/ui/calls/${c.call_id}">${c.audio_name}</a></td><td class="num">${c.process_id}</td><td class="num">${c.flagged_answers}${c.not_carried ? html` <span class="muted" data-not-carried>(${c.not_carried} not carried: question changed)</span>` : ''}</td><td>${timestamp(c.flagged_at)}</td><td class="num">${score(c.score)}</td></tr>`,
         )}</tbody></table>`
       : html`<p class="muted">none: no reaudit changed an AI answer a reviewer had overridden</p>`
   }`;

@@ -42,6 +42,15 @@ ${
   r.ai_changed
     ? html`<p class="bad" data-ai-changed="${r.ai_changed}">${r.ai_changed} answer(s): AI answer changed since review. A reaudit's AI answered differently from the answer the reviewer overrode; the override still applies until it is confirmed or overridden again.</p>`
     : ''
+}${
+  r.not_carried
+    ? html`<div class="bad" data-not-carried="${r.not_carried}"><p>${r.not_carried} override(s) not carried: question changed. A reaudit scored the call with a questionnaire version that has no question of the same code and answer type, so these verdicts no longer apply.</p><ul>${r.answers
+        .filter((v) => v.not_carried)
+        .map(
+          (v) =>
+            html`<li data-not-carried-question="${v.question_id}">question ${v.question_id}: ${v.answer} (AI ${v.ai_answer}) · ${v.not_carried} <form data-review="confirm" data-url="/calls/${id}/answers/${v.question_id}/confirm" class="inline"><button type="submit" data-acknowledge>Acknowledge</button></form></li>`,
+        )}</ul></div>`
+    : ''
 }
 <p class="muted">An override changes the answer the score is computed from (the call score is recomputed); the AI's answer is kept. A reviewer or operator key is needed.</p>
 <table class="review-answers">

@@ -125,6 +125,10 @@ const reviewSchema = z
     score: z.number().nullable(),
     reviewed: z.object({ reviewed_at: z.string(), reviewed_by: z.string() }).nullable(),
     ai_changed: z.number().int().openapi({ description: 'answers flagged "AI answer changed since review"' }),
+    not_carried: z.number().int().openapi({
+      description:
+        'verdicts flagged "override not carried": a reaudit scored the call with a questionnaire version without that question (same code and answer type)',
+    }),
     answers: z.array(
       z.object({
         question_id: z.number().int(),
@@ -133,6 +137,12 @@ const reviewSchema = z
         ai_changed: z.boolean(),
         new_ai_answer: z.string().nullable(),
         ai_changed_batch_id: z.number().int().nullable(),
+        not_carried: z
+          .string()
+          .nullable()
+          .openapi({
+            description: 'why the verdict could not be carried to the current questionnaire version',
+          }),
       }),
     ),
     history: z.array(historySchema),
@@ -257,7 +267,8 @@ const confirmRoute = createRoute({
   method: 'post',
   path: '/calls/{id}/answers/{questionId}/confirm',
   tags,
-  summary: 'Confirms an override flagged "AI answer changed since review" (reviewer or operator key)',
+  summary:
+    'Confirms an override flagged "AI answer changed since review", or acknowledges one flagged "override not carried" (reviewer or operator key)',
   request: {
     params: answerParams,
     body: {
@@ -297,7 +308,8 @@ const flaggedRoute = createRoute({
   method: 'get',
   path: '/reviews/flagged',
   tags,
-  summary: 'Calls with an answer flagged "AI answer changed since review", most recently flagged first',
+  summary:
+    'Calls with an answer flagged "AI answer changed since review" or "override not carried", most recently flagged first',
   request: {
     query: z.object({
       process_id: idString('process_id').optional().openapi({ type: 'integer', minimum: 1, maximum: MAX_ID }),
@@ -315,6 +327,7 @@ const flaggedRoute = createRoute({
             audio_name: z.string(),
             score: z.number().nullable(),
             flagged_answers: z.number().int(),
+            not_carried: z.number().int().openapi({ description: 'of which flagged "override not carried"' }),
             flagged_at: z.string().nullable(),
           }),
         ),

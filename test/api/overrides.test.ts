@@ -157,11 +157,8 @@ describe('overriding an answer', () => {
         ['no', 'yes', REVIEWER_NAME, 100],
       ],
     );
-    // The effective answer is the AI's again: the review agrees with the AI now.
-    assert.deepEqual(
-      review.body.answers.map((a: Json) => [a.answer, a.ai_answer]),
-      [['no', 'no']],
-    );
+    // The effective answer is the AI's again: the override is dropped (the history above keeps both actions).
+    assert.deepEqual(review.body.answers, []);
   });
 
   test('bad input is a 4xx with a detail, and changes nothing', async () => {
@@ -364,5 +361,166 @@ describe('an override and a critical question', () => {
     assert.equal(lifted.body.critical_failure, false);
     [row] = await api.db.select().from(call).where(eq(call.id, id));
     assert.deepEqual([row?.auditScore, row?.criticalFailure], [46.4, false]);
+  });
+});
+
+describe('a reaudit with a new questionnaire version', () => {
+  let batch: SeededBatch;
+  const fake = 800_000 + Math.floor(Math.random() * 90_000);
+  const code = (c: string) => `${c}_${tag.replace(/-/g, '_')}`;
+  const q: Record<string, number> = {};
+  before(async () => {
+    batch = await seedFinishedBatch(api.db, api.audio, [`ov-qv-${tag}.wav`, `ov-qv-failed-${tag}.wav`]);
+    // Version 1 (fake) asks greeting, hold and close; version 2 (fake + 1) asks greeting and close again with
+    // new ids, close now with an n/a answer (its type changed), and hold no more.
+    const add = async (key: string, versionId: number, c: string, answerType: 'yes_no' | 'yes_no_na') => {
+      const [r] = await api.db.insert(auditQuestion).values({
+        processId: fake,
+        versionId,
+        position: Object.keys(q).length,
+        code: code(c),
+        text: `${c}?`,
+        answerType,
+        weight: 10,
+      });
+      q[key] = r.insertId;
+    };
+    await add('greet1', fake, 'greet', 'yes_no');
+    await add('hold1', fake, 'hold', 'yes_no');
+    await add('close1', fake, 'close', 'yes_no');
+    await add('greet2', fake + 1, 'greet', 'yes_no');
+    await add('close2', fake + 1, 'close', 'yes_no_na');
+    const id = batch.okCallId;
+    await api.db.delete(auditAnswer).where(eq(auditAnswer.callId, id));
+    await api.db.insert(auditAnswer).values(
+      ['greet1', 'hold1', 'close1'].map((k) => ({
+        callId: id,
+        questionId: q[k] as number,
+        answer: 'no',
+        score: 0,
+        maxScore: 10,
+        model: 'sim',
+      })),
+    );
+  });
+  after(async () => {
+    const id = batch?.okCallId;
+    if (id)
+      for (const t of [answerOverride, answerReview, callReview])
+        await api.db.delete(t).where(eq(t.callId, id));
+    await batch?.cleanup();
+    for (const qid of Object.values(q)) await api.db.delete(auditQuestion).where(eq(auditQuestion.id, qid));
+  });
+
+  test('a verdict moves to the new question of the same code and type; one whose question changed is flagged, not dropped', async () => {
+    const id = batch.okCallId;
+    for (const k of ['greet1', 'hold1', 'close1'])
+      assert.equal((await override(id, q[k] as number, { answer: 'yes', reason: `${k} heard` })).status, 200);
+    // The reaudit's llm2 scores with version 2: new ids; its AI still says no to greeting.
+    await api.db.delete(auditAnswer).where(eq(auditAnswer.callId, id));
+    const answers = [
+      { questionId: q.greet2 as number, answer: 'no' },
+      { questionId: q.close2 as number, answer: 'na' },
+    ];
+    await api.db
+      .insert(auditAnswer)
+      .values(answers.map((a) => ({ callId: id, ...a, score: 0, maxScore: 10, model: 'sim' })));
+    const scored = await api.db.transaction((tx) =>
+      reconcileReviews(tx, { callId: id, batchId: batch.batchId, answers }),
+    );
+    // greeting carried (the reviewer's yes, 10 of 10); close is n/a, out of the score.
+    assert.equal(scored?.auditScore, 100);
+    const state = await stateOf(id);
+    assert.deepEqual(
+      state.answers.map((a) => [a.q, a.a]),
+      [
+        [q.greet2, 'yes'],
+        [q.close2, 'na'],
+      ],
+    );
+    const byQ = new Map(state.reviews.map((r) => [r.questionId, r]));
+    assert.equal(byQ.get(q.greet2 as number)?.answer, 'yes');
+    assert.equal(byQ.get(q.greet2 as number)?.aiChanged, false, 'the AI still says no, as when overridden');
+    assert.equal(byQ.get(q.greet2 as number)?.notCarried, null);
+    assert.ok(!byQ.has(q.greet1 as number), 'the verdict moved to the new question id');
+    assert.match(byQ.get(q.hold1 as number)?.notCarried ?? '', /not carried: question changed.*no question/);
+    assert.match(byQ.get(q.close1 as number)?.notCarried ?? '', /not carried: question changed.*yes_no_na/);
+
+    const review = await send('GET', `/calls/${id}/review`, READ);
+    assert.equal(review.status, 200);
+    assert.equal(review.body.not_carried, 2);
+    const flagged = await send('GET', '/reviews/flagged?process_id=1&limit=1000', READ);
+    const mine = flagged.body.calls.find((c: Json) => c.call_id === id);
+    assert.equal(mine?.not_carried, 2, JSON.stringify(flagged.body));
+    const page = await api.app.request(`/ui/f/calls/${id}/review`, {
+      headers: { authorization: `Bearer ${READ}` },
+    });
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /override\(s\) not carried: question changed/);
+
+    // A next reaudit whose AI now says yes to greeting flags the carried verdict "AI answer changed".
+    await api.db.transaction((tx) =>
+      reconcileReviews(tx, {
+        callId: id,
+        batchId: batch.batchId,
+        answers: [
+          { questionId: q.greet2 as number, answer: 'yes' },
+          { questionId: q.close2 as number, answer: 'na' },
+        ],
+      }),
+    );
+    const [greet] = await api.db
+      .select()
+      .from(answerReview)
+      .where(and(eq(answerReview.callId, id), eq(answerReview.questionId, q.greet2 as number)));
+    assert.equal(greet?.aiChanged, true);
+
+    // Acknowledging a verdict not carried removes it and keeps the acknowledgement in the history.
+    const ack = await send('POST', `/calls/${id}/answers/${q.hold1}/confirm`, REVIEWER);
+    assert.equal(ack.status, 200, JSON.stringify(ack.body));
+    assert.match(ack.body.reason, /not carried/);
+    const after = await send('GET', `/calls/${id}/review`, READ);
+    assert.equal(after.body.not_carried, 1);
+  });
+});
+
+describe('overriding back to the AI answer', () => {
+  test('drops the verdict (the history keeps it), so a later reaudit takes its own AI answer', async () => {
+    const id = seed.okCallId;
+    await api.db.delete(answerReview).where(eq(answerReview.callId, id));
+    await api.db
+      .update(auditAnswer)
+      .set({ answer: 'yes', score: 8 })
+      .where(and(eq(auditAnswer.callId, id), eq(auditAnswer.questionId, 101)));
+    // greeting: the AI says yes. The reviewer says no, then back to yes.
+    assert.equal((await override(id, 101, { answer: 'no', reason: 'no greeting heard' })).status, 200);
+    const back = await override(id, 101, { answer: 'yes', reason: 'it was at 0:02' });
+    assert.equal(back.status, 200, JSON.stringify(back.body));
+    let state = await stateOf(id);
+    assert.ok(!state.reviews.some((r) => r.questionId === 101), 'no verdict on greeting');
+    assert.deepEqual(
+      state.history
+        .filter((h) => h.questionId === 101)
+        .slice(-2)
+        .map((h) => h.answerAfter),
+      ['no', 'yes'],
+    );
+    // A reaudit whose AI now says no: its no stands (the dropped override does not force yes back).
+    await api.db
+      .update(auditAnswer)
+      .set({ answer: 'no', score: 0 })
+      .where(and(eq(auditAnswer.callId, id), eq(auditAnswer.questionId, 101)));
+    await api.db.transaction((tx) =>
+      reconcileReviews(tx, {
+        callId: id,
+        batchId: seed.batchId,
+        answers: [
+          { questionId: 101, answer: 'no' },
+          { questionId: 102, answer: 'yes' },
+        ],
+      }),
+    );
+    state = await stateOf(id);
+    assert.equal(state.answers.find((a) => a.q === 101)?.a, 'no');
   });
 });
