@@ -134,6 +134,36 @@ export const callReview = mysqlTable(
   (t) => [index('callReview_at').on(t.reviewedAt)],
 );
 
+export const VERDICT_KINDS = ['override', 'confirm', 'mark'] as const;
+
+/**
+ * What a reviewer saw and decided, per answer, at each review action (an override, a confirmation, marking the
+ * call reviewed): every answer of the call shown at that moment, with the AI's answer and the effective one.
+ * Agreement counts these rows, dated by the action, so answers a later reaudit wrote (that nobody saw) are not
+ * counted as reviewed, and the figures survive retention of the answers. An erasure deletes a call's rows.
+ */
+export const reviewVerdict = mysqlTable(
+  'reviewVerdict',
+  {
+    id: int('id').autoincrement().primaryKey(),
+    callId: int('callId').notNull(),
+    processId: int('processId').notNull(),
+    questionId: int('questionId').notNull(),
+    /** The question's code: a question's questionnaire versions add up under it. */
+    code: varchar('code', { length: 64 }).notNull(),
+    aiAnswer: varchar('aiAnswer', { length: 16 }).notNull(),
+    /** The effective answer after the action. */
+    answer: varchar('answer', { length: 16 }).notNull(),
+    kind: varchar('kind', { length: 8, enum: VERDICT_KINDS }).notNull(),
+    keyName: varchar('keyName', { length: 64 }).notNull(),
+    at: datetime('at', { mode: 'date', fsp: 3 }).notNull(),
+  },
+  (t) => [
+    index('reviewVerdict_call').on(t.callId, t.code, t.id),
+    index('reviewVerdict_process_at').on(t.processId, t.at),
+  ],
+);
+
 export type ResultVersionRow = InferSelectModel<typeof resultVersion>;
 export type AnswerOverrideRow = InferSelectModel<typeof answerOverride>;
 export type AnswerReviewRow = InferSelectModel<typeof answerReview>;
