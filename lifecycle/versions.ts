@@ -3,6 +3,7 @@
 // version, in the clean-up's own transaction. The seed's tables keep only the current results, so the seed's
 // verification queries show the current version; versions 1..N are the earlier ones, the current is N+1.
 import { and, asc, eq, inArray, max } from 'drizzle-orm';
+import { isRedactionLanguage, redact } from '../core/redaction/index.js';
 import type { Db } from '../drizzle/client.js';
 import {
   analysis,
@@ -79,7 +80,7 @@ export async function snapshotResults(
         lang: row.lang,
         auditScore: row.auditScore,
         lid: lid ? strip(lid) : null,
-        transcript: text ? strip(text) : null,
+        transcript: text ? keptTranscript(text) : null,
         analysis: fact ? strip(fact) : null,
         answers: mine.map((a) => {
           // With when it was written (the JSON keeps it; resultsAt reads it back).
@@ -87,7 +88,8 @@ export async function snapshotResults(
             questionId: a.questionId,
             answer: a.answer,
             aiAnswer: aiOf.get(`${row.id}:${a.questionId}`) ?? a.answer,
-            evidence: a.evidence,
+            // Answers of a transcript that predates redaction may quote what it held (issue 16).
+            evidence: text && text.redactedAt === null ? redactedEvidence(a.evidence, row.lang) : a.evidence,
             score: a.score,
             maxScore: a.maxScore,
             model: a.model,
@@ -131,6 +133,23 @@ function resultsAt(snap: VersionSnapshot, answerTimes?: string[]): string | null
     snap.lid?.createdAt,
   ].filter((t): t is string => typeof t === 'string');
   return times.sort().at(-1) ?? null;
+}
+
+/**
+ * A transcript as a version keeps it (issue 16): never the unredacted copy a policy kept beside it, and no text
+ * at all when it predates redaction (a reaudit redacts such a transcript after this snapshot, so its text and
+ * segments are still as spoken).
+ */
+function keptTranscript(row: typeof transcript.$inferSelect): Record<string, unknown> {
+  const { originalText: _text, originalSegments: _segments, ...rest } = row;
+  const kept = strip(rest);
+  return row.redactedAt === null ? { ...kept, text: null, segments: null } : kept;
+}
+
+/** An answer's evidence quote run through redaction (every entity type); null when its language has no rules. */
+function redactedEvidence(evidence: string | null, lang: string | null): string | null {
+  if (evidence === null || !isRedactionLanguage(lang)) return null;
+  return redact([{ text: evidence }], { language: lang }).segments[0]?.text ?? null;
 }
 
 /** A result row without its own keys and timestamps (the version row has those). */
@@ -187,7 +206,7 @@ async function currentVersion(db: Db, callId: number, stored: number): Promise<V
     lang: row?.lang ?? null,
     auditScore: row?.auditScore ?? null,
     lid: null,
-    transcript: text ? strip(text) : null,
+    transcript: text ? keptTranscript(text) : null,
     analysis: fact ? strip(fact) : null,
     answers: answers.map((a) => ({
       questionId: a.questionId,
