@@ -1,5 +1,6 @@
 // Retrying a batch's failed calls: the ledger says which of its calls failed in their latest run and at which
-// stage; each is re-run from that stage by a reaudit (one per stage, since a reaudit runs one stage list).
+// stage; each is re-run from that stage by a reaudit (one per stage, since a reaudit runs one stage list, and
+// one per MAX_RETRY_CALLS calls of a stage, the cap of a whole-batch reaudit).
 import { eq, inArray } from 'drizzle-orm';
 import { REAUDIT_STAGES, type ReauditStage, STAGES, type Stage } from '../core/stages.js';
 import { type BatchRow, batchStatus, call, stageOutcome } from '../drizzle/schema/index.js';
@@ -16,6 +17,13 @@ export type FailedCall = {
 };
 
 const CHUNK = 1000;
+/**
+ * The most calls one retry reaudit admits: the cap of a whole-batch reaudit (MAX_BATCH_REAUDIT_CALLS in
+ * api/routes/reaudit.ts), which keeps one batch workflow's history and signals bounded. A stage with more failed
+ * calls is retried by several reaudits of at most this many calls each, so "retry the failed calls of batch N"
+ * works on any day in one request.
+ */
+export const MAX_RETRY_CALLS = 10_000;
 const order = (stage: Stage) => STAGES.indexOf(stage);
 
 /**
@@ -71,14 +79,16 @@ export function retryStage(stage: Stage): ReauditStage {
 export type RetryStarted = ReauditAdmitted & { fromStage: ReauditStage; callIds: number[] };
 
 /**
- * Re-runs the failed calls of a batch, each from the stage it failed at: one reaudit per stage, earliest first.
+ * Re-runs the failed calls of a batch, each from the stage it failed at: one reaudit per stage, earliest first,
+ * split into reaudits of at most `maxCalls` (MAX_RETRY_CALLS) calls in call id order.
  * A batch without failed calls is a conflict (nothing to do); calls held by a running batch are refused as a
  * reaudit refuses them. When a later reaudit is refused after earlier ones started, the refusal lists those.
  */
 export async function retryFailed(
   deps: LifecycleDeps,
-  input: { batchId: number; deadline?: number },
+  input: { batchId: number; deadline?: number; maxCalls?: number },
 ): Promise<{ batch: BatchRow; failed: FailedCall[]; started: RetryStarted[] }> {
+  const maxCalls = input.maxCalls ?? MAX_RETRY_CALLS;
   const [batch] = await deps.db.select().from(batchStatus).where(eq(batchStatus.id, input.batchId));
   if (!batch) throw new Refusal('not_found', `no batch with id ${input.batchId}`);
   const failed = await latestFailures(deps.db, batch);
@@ -97,8 +107,16 @@ export async function retryFailed(
     group.callIds.push(f.callId);
     groups.set(key, group);
   }
+  const parts = [...groups.values()]
+    .sort((a, b) => order(a.stage) - order(b.stage))
+    .flatMap(({ stage, callIds }) =>
+      Array.from({ length: Math.ceil(callIds.length / maxCalls) }, (_, i) => ({
+        stage,
+        callIds: callIds.slice(i * maxCalls, (i + 1) * maxCalls),
+      })),
+    );
   const started: RetryStarted[] = [];
-  for (const { stage, callIds } of [...groups.values()].sort((a, b) => order(a.stage) - order(b.stage))) {
+  for (const { stage, callIds } of parts) {
     try {
       const admitted = await admitReaudit(deps, {
         callIds,

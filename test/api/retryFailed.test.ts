@@ -17,6 +17,7 @@ import {
   stageOutcome,
 } from '../../drizzle/schema/index.js';
 import { reauditStages } from '../../lifecycle/admission.js';
+import { MAX_RETRY_CALLS, retryFailed } from '../../lifecycle/retryFailed.js';
 import { type ApiApp, openApiApp } from '../support/apiApp.js';
 import { type SeededBatch, seedFinishedBatch } from '../support/seed.js';
 
@@ -66,10 +67,10 @@ async function finishReaudits() {
   started.length = 0;
 }
 
-async function addFailedCall(stage: 'llm2' | 'distribute'): Promise<number> {
+async function addFailedCall(stage: 'llm2' | 'distribute', name = `failed-at-${stage}`): Promise<number> {
   const [row] = await api.db.insert(call).values({
     batchId: seed.batchId,
-    audioName: `failed-at-${stage}-${tag}.wav`,
+    audioName: `${name}-${tag}.wav`,
     storedPath: api.audio.batchFile(seed.batchId, stage === 'llm2' ? 3 : 4, 'wav'),
     processId: 1,
     categoryMappingId: 1,
@@ -162,6 +163,50 @@ describe('POST /batches/{id}/retry-failed', () => {
   });
 });
 
+describe('a stage with more failed calls than a reaudit takes', () => {
+  let more: number[] = [];
+  before(async () => {
+    more = [await addFailedCall('llm2', 'failed-at-llm2-b'), await addFailedCall('llm2', 'failed-at-llm2-c')];
+  });
+  after(async () => {
+    await finishReaudits();
+    await api.db.delete(stageOutcome).where(inArray(stageOutcome.callId, more));
+    await api.db.delete(fileDistribution).where(inArray(fileDistribution.callId, more));
+    await api.db.delete(call).where(inArray(call.id, more));
+  });
+
+  test('is retried by several reaudits of at most the cap each, in call id order', async () => {
+    // The cap is a whole-batch reaudit's (10,000); two here, so three llm2 failures make two reaudits.
+    assert.equal(MAX_RETRY_CALLS, 10_000);
+    const lifecycle = {
+      db: api.db,
+      temporal: api.deps.temporal,
+      config: api.deps.config,
+      audio: api.deps.audio,
+    };
+    const { failed, started } = await retryFailed(lifecycle, { batchId: seed.batchId, maxCalls: 2 });
+    for (const s of started) await forget(s.batchId);
+    assert.equal(failed.length, 5);
+    assert.deepEqual(
+      started.map((s) => [s.stages[0], s.callIds]),
+      [
+        ['distribute', [distributeFailed]],
+        ['stt', [seed.failedCallId]],
+        ['llm2', [llm2Failed, more[0]]],
+        ['llm2', [more[1]]],
+      ],
+    );
+    const locked = await api.db
+      .select()
+      .from(callLock)
+      .where(inArray(callLock.callId, [llm2Failed, ...more]));
+    assert.deepEqual(
+      locked.map((l) => l.batchId),
+      [started[2]!.batchId, started[2]!.batchId, started[3]!.batchId],
+    );
+  });
+});
+
 describe('what counts as failed is the latest run', () => {
   test('a call that failed in batch N and completed in a later batch is not retried; none left: 409', async () => {
     // A later batch (standing for a reaudit that re-ran them) in which every failed call completed.
@@ -217,7 +262,8 @@ describe('POST /reaudit by call ids and of a whole batch', () => {
     assert.equal(status, 200, JSON.stringify(body));
     await forget(body.batch_id as number);
     assert.equal(body.calls, 1);
-    assert.deepEqual(body.stages, reauditStages(['llm1']));
+    // The seeded call's transcript was never redacted: its LLM reaudit runs redact first (lifecycle/admission.ts).
+    assert.deepEqual(body.stages, ['redact', ...reauditStages(['llm1'])]);
     assert.deepEqual(body.not_found, ['2147483646']);
     const links = await api.db
       .select()
