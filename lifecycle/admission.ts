@@ -247,6 +247,8 @@ async function findReauditCalls(db: Db, target: ReauditTarget) {
     distributed: fileDistribution.callId,
     recordingExpiredAt: call.recordingExpiredAt,
     transcriptExpiredAt: call.transcriptExpiredAt,
+    analysisExpiredAt: call.analysisExpiredAt,
+    answerExpiredAt: call.answerExpiredAt,
   };
   if ('callIds' in target) {
     const calls = await db
@@ -282,36 +284,38 @@ async function unredactedAmong(db: Db, ids: number[]): Promise<number[]> {
 }
 
 /**
- * Retention removed what the stages would read (docs/retention.md): the recording, which lid and stt hear, or the
- * transcript, which the stages after stt read when stt does not run again.
+ * Retention removed what the stages would read or write again (docs/retention.md): the recording, which lid
+ * and stt hear; the transcript, which stt would write again and the stages after it read; the analysis and
+ * the answers, which llm1 and llm2 would write again. Written again, they would outlive the policy that
+ * expired them (a run takes each kind of a call once).
  */
-function refuseExpired(
+export function refuseExpired(
   calls: {
     audioName: string;
     id: number;
     recordingExpiredAt: Date | null;
     transcriptExpiredAt: Date | null;
+    analysisExpiredAt: Date | null;
+    answerExpiredAt: Date | null;
   }[],
   stages: readonly Stage[],
 ): void {
-  const hears = stages.filter((s) => s === 'lid' || s === 'stt');
-  const reads = stages.filter((s) => s === 'redact' || s === 'llm1' || s === 'llm2');
-  const named = (xs: typeof calls) => list(xs.map((x) => `${x.audioName} (call ${x.id})`));
-  const noRecording = hears.length ? calls.filter((x) => x.recordingExpiredAt) : [];
-  if (noRecording.length)
-    throw new Refusal(
-      'conflict',
-      `${hears.join(' and ')} cannot re-run: the recording expired by retention for ${named(noRecording)}`,
-      { calls: noRecording.map((x) => x.audioName) },
-    );
-  const noTranscript =
-    reads.length && !stages.includes('stt') ? calls.filter((x) => x.transcriptExpiredAt) : [];
-  if (noTranscript.length)
-    throw new Refusal(
-      'conflict',
-      `${reads.join(', ')} cannot re-run: the transcript expired by retention for ${named(noTranscript)}`,
-      { calls: noTranscript.map((x) => x.audioName) },
-    );
+  const rules: [Stage[], string, (x: (typeof calls)[number]) => Date | null][] = [
+    [['lid', 'stt'], 'the recording', (x) => x.recordingExpiredAt],
+    [['stt', 'redact', 'llm1', 'llm2'], 'the transcript', (x) => x.transcriptExpiredAt],
+    [['llm1'], 'the analysis', (x) => x.analysisExpiredAt],
+    [['llm2'], 'the answers', (x) => x.answerExpiredAt],
+  ];
+  for (const [needing, what, expiredAt] of rules) {
+    const hit = stages.filter((s) => needing.includes(s));
+    const gone = hit.length ? calls.filter((x) => expiredAt(x)) : [];
+    if (gone.length)
+      throw new Refusal(
+        'conflict',
+        `${hit.join(', ')} cannot re-run: ${what} expired by retention for ${list(gone.map((x) => `${x.audioName} (call ${x.id})`))}`,
+        { calls: gone.map((x) => x.audioName) },
+      );
+  }
 }
 
 /**
