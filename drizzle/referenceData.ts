@@ -1,6 +1,6 @@
 // Loads the reference data (processes and questionnaires, category mappings, languages) idempotently.
 import { readFileSync } from 'node:fs';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from './client.js';
 import {
   auditQuestion,
@@ -12,11 +12,12 @@ import {
 } from './schema/index.js';
 import type { AnswerType } from './schema/reference.js';
 
-type ProcessSeed = {
+export type ProcessSeed = {
   id: number;
   name: string;
   description: string;
   questions: {
+    /** Kept as the row's id only when no row has it (a fresh database: the seed's ids); see loadReferenceData. */
     id: number;
     code: string;
     text: string;
@@ -33,6 +34,8 @@ type LanguageSeed = { code: string; name: string; enabled: boolean };
 const read = <T>(file: string): T =>
   JSON.parse(readFileSync(new URL(`./reference/${file}`, import.meta.url), 'utf8')) as T;
 
+export type ReferenceData = ReturnType<typeof referenceData>;
+
 export function referenceData() {
   return {
     processes: read<ProcessSeed[]>('processes.json'),
@@ -47,10 +50,13 @@ export const REFERENCE_DATA_PUBLISHER = 'reference-data';
 /**
  * Upserts by primary key, so a second load changes nothing and an edited file updates the rows; except the
  * questionnaires: the file gives a process its version 1 when it has none, and never changes a version that
- * exists (published versions are immutable; new ones are published through the API).
+ * exists (published versions are immutable; new ones are published through the API). Version 1's questions are
+ * found by (processId, versionId) and written only when it has none. auditQuestion is numbered by the table, which
+ * the questionnaire publish API fills too: the file's question ids are kept only when none of them is taken (a
+ * fresh database, where the seed's process 1 keeps its documented ids 101-109); a process added to the file later
+ * whose ids published questions took gets ids from the table instead of failing startup with a duplicate key.
  */
-export async function loadReferenceData(db: Db): Promise<void> {
-  const data = referenceData();
+export async function loadReferenceData(db: Db, data: ReferenceData = referenceData()): Promise<void> {
   await db.transaction(async (tx) => {
     for (const p of data.processes) {
       await tx
@@ -84,9 +90,22 @@ export async function loadReferenceData(db: Db): Promise<void> {
         .limit(1)
         .for('update');
       if (has) continue;
+      const taken = await tx
+        .select({ id: auditQuestion.id })
+        .from(auditQuestion)
+        .where(
+          inArray(
+            auditQuestion.id,
+            p.questions.map((q) => q.id),
+          ),
+        )
+        .limit(1)
+        .for('update');
+      const keepIds = taken.length === 0;
       await tx.insert(auditQuestion).values(
-        p.questions.map((q, position) => ({
+        p.questions.map(({ id, ...q }, position) => ({
           ...q,
+          ...(keepIds && { id }),
           critical: q.critical ?? false,
           processId: p.id,
           versionId: v1.id,
