@@ -6,30 +6,10 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { and, eq, sql } from 'drizzle-orm';
-import { type FailureContext, failureContext, safePayload } from '../core/errors.js';
+import { type FailureContext, failureContext, safeMessage, safePayload } from '../core/errors.js';
 import type { Stage } from '../core/stages.js';
 import type { Db } from '../drizzle/client.js';
 import { failedRequest } from '../drizzle/schema/index.js';
-
-/** Failure types whose message is built from ids, URLs and codes only, never from what was sent or heard. */
-const SAFE_MESSAGE_TYPES: ReadonlySet<string> = new Set([
-  'connection',
-  'timeout',
-  'rate_limited',
-  'missing_data',
-]);
-
-/** What Temporal is told about a failure: no request, no server answer, no text of the call. */
-export function temporalMessage(
-  stage: string,
-  type: string,
-  message: string,
-  context: FailureContext,
-): string {
-  if (context.publicMessage) return context.publicMessage;
-  if (SAFE_MESSAGE_TYPES.has(type)) return message;
-  return `${type} at ${stage}: the reason and the request are in the call's failure log`;
-}
 
 export type StageCall = { batchId: number; callId: number; stage?: Stage };
 
@@ -61,8 +41,9 @@ export function keepRequestInDatabase<I extends StageCall, O>(
 }
 
 async function keep(db: Db, key: Required<StageCall>, err: unknown): Promise<unknown> {
-  // A cancellation is Temporal's own and says nothing of the call.
-  if (err instanceof CancelledFailure || Context.current().cancellationSignal.aborted) return err;
+  // A cancellation is Temporal's own and says nothing of the call. (An attempt cut by a heartbeat timeout or a
+  // worker's shutdown may fail with a stage's own failure: that one is cleaned like any other.)
+  if (err instanceof CancelledFailure) return err;
   const app = err instanceof ApplicationFailure ? err : undefined;
   const type = app?.type ?? (err as Error)?.name ?? 'Error';
   const message = (err as Error)?.message ?? String(err);
@@ -92,7 +73,7 @@ async function keep(db: Db, key: Required<StageCall>, err: unknown): Promise<unk
   }
   return ApplicationFailure.create({
     type,
-    message: temporalMessage(key.stage, type, message, context),
+    message: safeMessage(key.stage, type, message, context),
     nonRetryable: app?.nonRetryable ?? false,
     details: [],
   });

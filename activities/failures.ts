@@ -56,6 +56,11 @@ export async function writeCallFailure(
   if (!cancelled) {
     await tx.update(fileDistribution).set({ failedStage: stage }).where(eq(fileDistribution.callId, callId));
   }
+  // The call's stopped: a failed request kept for it (activities/failedRequest.ts) has been read or never will
+  // be (a call found lost or terminated by the batch's reconcile).
+  await tx
+    .delete(failedRequest)
+    .where(and(eq(failedRequest.batchId, batchId), eq(failedRequest.callId, callId)));
   await recordOutcomes(
     tx,
     stoppedAt(
@@ -119,10 +124,7 @@ export function createFailureActivities({ db }: { db: Db }) {
         attempt,
         audioName: row?.audioName ?? null,
       };
-      await db.transaction(async (tx) => {
-        await writeCallFailure(tx, full);
-        await tx.delete(failedRequest).where(which);
-      });
+      await db.transaction((tx) => writeCallFailure(tx, full));
     },
   };
 }

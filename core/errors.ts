@@ -52,6 +52,24 @@ export function stageFailure(
   });
 }
 
+/** Failure types whose message is built from ids, URLs and codes only, never from what was sent or heard. */
+const SAFE_MESSAGE_TYPES: ReadonlySet<string> = new Set([
+  'connection',
+  'timeout',
+  'rate_limited',
+  'missing_data',
+]);
+
+/**
+ * A failure's message as it may leave the database (Temporal's history, the worker's log): no request, no
+ * server answer, no text of the call. The full message and the request stay in the failure log.
+ */
+export function safeMessage(stage: string, type: string, message: string, context: FailureContext): string {
+  if (context.publicMessage) return context.publicMessage;
+  if (SAFE_MESSAGE_TYPES.has(type)) return message;
+  return `${type} at ${stage}: the reason and the request are in the call's failure log`;
+}
+
 /** Reads the FailureContext back from an ApplicationFailure (or anything else: then it is empty). */
 export function failureContext(err: unknown): FailureContext {
   if (err instanceof ApplicationFailure) {

@@ -1,5 +1,6 @@
 // One stage attempt, observed: a log line with its ids when it ends and the pipeline metrics (duration,
 // in flight per node, failures by error class). For activities; knows nothing of Temporal itself.
+import { failureContext, safeMessage } from './errors.js';
 import { type Logger, type WorkContext, workLogger } from './logger.js';
 import type { PipelineMetrics } from './metrics.js';
 
@@ -35,7 +36,14 @@ export async function instrumentStage<T>(
   } catch (err) {
     const errorType = errorClass(err);
     end?.({ ok: false, errorType });
-    log?.warn({ ...fields(), error_type: errorType, err }, 'stage attempt failed');
+    // Not the error itself: its details carry the request (a transcript, a file name) and the server's answer.
+    const message = safeMessage(
+      attempt.stage,
+      errorType,
+      (err as Error)?.message ?? String(err),
+      failureContext(err),
+    );
+    log?.warn({ ...fields(), error_type: errorType, error: message }, 'stage attempt failed');
     throw err;
   }
 }

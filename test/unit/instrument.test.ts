@@ -23,7 +23,16 @@ describe('instrumentStage', () => {
       attempt: 2,
     };
     assert.equal(await instrumentStage({ logger, metrics }, attempt, async () => 'ok'), 'ok');
-    const failure = ApplicationFailure.create({ type: 'server_error', message: 'HTTP 503' });
+    const failure = ApplicationFailure.create({
+      type: 'server_error',
+      message: 'http://gpu-1/v1/audio/transcriptions answered 503: {"error":"no room for jane-doe.wav"}',
+      details: [
+        {
+          inputPayload: { file: 'jane-doe.wav' },
+          publicMessage: 'http://gpu-1/v1/audio/transcriptions answered 503',
+        },
+      ],
+    });
     await assert.rejects(
       instrumentStage({ logger, metrics }, attempt, async () => {
         throw failure;
@@ -46,6 +55,9 @@ describe('instrumentStage', () => {
         ['warn', 4, 11, 'stt', 'cofi/batch-4/call-11', 'gpu-1', 2, 'server_error'],
       ],
     );
+    // The log line names the failure without the request or the server's answer (they quote the file).
+    assert.equal(lines[1]!.error, 'http://gpu-1/v1/audio/transcriptions answered 503');
+    assert.doesNotMatch(JSON.stringify(lines), /jane-doe/);
     const text = await metrics.registry.metrics();
     assert.match(text, /cofi_stage_attempt_failures_total\{stage="stt",error_type="server_error"\} 1/);
     assert.match(text, /cofi_stage_duration_seconds_count\{stage="stt",node="gpu-1",outcome="ok"\} 1/);
