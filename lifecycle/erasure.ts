@@ -9,8 +9,8 @@
 //                     contact centre's (agentId, team, direction) kept: the agent is the client's employee, and
 //                     per-agent counts stay true like the batch's
 //   lidResult, transcript, analysis, auditAnswer, fileDistribution   deleted (results, per-call distribution)
-//   resultVersion, answerOverride, answerReview, callReview   deleted (earlier results; reviews, whose reasons
-//                     may quote the call; the call leaves the agreement figures)
+//   resultVersion, answerOverride, answerReview, callReview, reviewVerdict   deleted (earlier results;
+//                     reviews, whose reasons may quote the call; the call leaves the agreement figures)
 //   failedRequest     deleted (a stage's failed request waiting for the failure log; normally gone already)
 //   processing_logs   kept for failure counts (id, stage, status, error class, times); name, message, payload
 //                     blanked (an LLM stage's payload is the transcript)
@@ -50,6 +50,7 @@ import {
   lidResult,
   processingLogs,
   resultVersion,
+  reviewVerdict,
   stageOutcome,
   transcript,
 } from '../drizzle/schema/index.js';
@@ -333,6 +334,7 @@ async function eraseOne(
     ['answerOverride', answerOverride],
     ['answerReview', answerReview],
     ['callReview', callReview],
+    ['reviewVerdict', reviewVerdict],
     ['failedRequest', failedRequest],
   ] as const) {
     deleted[name] = affected(await tx.delete(table).where(eq(table.callId, id)));

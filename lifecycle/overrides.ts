@@ -30,6 +30,7 @@ import {
   callLock,
   callReview,
   type OverrideKind,
+  reviewVerdict,
 } from '../drizzle/schema/index.js';
 import { Refusal } from './admission.js';
 
@@ -88,6 +89,44 @@ async function lockForReview(tx: Tx, callId: number) {
       `call ${callId} is being processed by batch ${held.batchId}: review it when that batch has finished`,
     );
   return row;
+}
+
+/**
+ * Keeps what the reviewer saw and decided at this action: every answer of the call as it now stands (the AI's
+ * answer and the effective one), dated by the action. Agreement counts these rows (api/queries/review.ts).
+ */
+async function recordVerdicts(
+  tx: Tx,
+  row: { id: number; processId: number },
+  kind: 'override' | 'confirm' | 'mark',
+  who: Reviewer,
+  at: Date,
+) {
+  const [answers, reviews] = await Promise.all([
+    tx
+      .select({ questionId: auditAnswer.questionId, answer: auditAnswer.answer, code: auditQuestion.code })
+      .from(auditAnswer)
+      .innerJoin(auditQuestion, eq(auditQuestion.id, auditAnswer.questionId))
+      .where(eq(auditAnswer.callId, row.id)),
+    tx.select().from(answerReview).where(eq(answerReview.callId, row.id)),
+  ]);
+  const aiOf = new Map(
+    reviews.map((r) => [r.questionId, r.aiChanged ? (r.newAiAnswer ?? r.aiAnswer) : r.aiAnswer]),
+  );
+  if (answers.length === 0) return;
+  await tx.insert(reviewVerdict).values(
+    answers.map((a) => ({
+      callId: row.id,
+      processId: row.processId,
+      questionId: a.questionId,
+      code: a.code,
+      aiAnswer: aiOf.get(a.questionId) ?? a.answer,
+      answer: a.answer,
+      kind,
+      keyName: who.keyName,
+      at,
+    })),
+  );
 }
 
 async function markReviewedIn(tx: Tx, callId: number, who: Reviewer, at: Date) {
@@ -164,6 +203,7 @@ export async function overrideAnswer(
           },
         });
     await markReviewedIn(tx, input.callId, input.by, at);
+    await recordVerdicts(tx, row, 'override', input.by, at);
     const values = {
       callId: input.callId,
       questionId: input.questionId,
@@ -213,6 +253,7 @@ export async function confirmAnswer(
         `question ${input.questionId} of call ${input.callId} is not flagged "AI answer changed since review": nothing to confirm`,
       );
     const aiAnswer = review.aiChanged ? (review.newAiAnswer ?? review.aiAnswer) : review.aiAnswer;
+    const at = new Date();
     const where = and(eq(answerReview.callId, input.callId), eq(answerReview.questionId, input.questionId));
     if (review.notCarried) await tx.delete(answerReview).where(where);
     else
@@ -234,8 +275,9 @@ export async function confirmAnswer(
         : reason,
       keyName: input.by.keyName,
       role: input.by.role,
-      at: new Date(),
+      at,
     };
+    await recordVerdicts(tx, row, 'confirm', input.by, at);
     const [inserted] = await tx.insert(answerOverride).values(values).$returningId();
     return { id: inserted?.id ?? 0, ...values };
   });
@@ -251,7 +293,9 @@ export async function markReviewed(
     const row = await lockForReview(tx, callId);
     if (row.auditScore === null)
       throw new Refusal('conflict', `call ${callId} has no answers yet: there is nothing to review`);
-    await markReviewedIn(tx, callId, by, new Date());
+    const at = new Date();
+    await markReviewedIn(tx, callId, by, at);
+    await recordVerdicts(tx, row, 'mark', by, at);
     const [mark] = await tx.select().from(callReview).where(eq(callReview.callId, callId));
     return { reviewed_at: mark?.reviewedAt ?? new Date(), reviewed_by: mark?.reviewedBy ?? by.keyName };
   });

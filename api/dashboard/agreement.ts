@@ -21,7 +21,7 @@ export function agreementShell(shell: Shell): Html {
     scripts: SCRIPTS,
     main: html`<section class="card">
   <h2>Agreement: how often reviewers overturned the AI</h2>
-  <p class="muted">A reviewed call is one a reviewer overrode an answer of, or marked reviewed; each of its answers is a reviewed answer. An answer is overturned when the reviewer's answer differs from the AI's (an override set back to the AI's answer is agreement). Rate = overturned / reviewed. Weeks start on Monday (UTC) and count a call in the week of its first review.</p>
+  <p class="muted">A reviewed answer is one a reviewer saw when overriding, confirming or marking the call reviewed (each action keeps every answer shown; the latest counts). An answer is overturned when the reviewer's answer differs from the AI's (an override set back to the AI's answer is agreement). Rate = overturned / reviewed. Weeks start on Monday (UTC) and count an answer in the week of the action.</p>
   <div id="agreement" data-src="/ui/f/agreement"><p class="muted">loading…</p></div>
 </section>`,
   });

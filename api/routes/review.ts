@@ -137,12 +137,9 @@ const reviewSchema = z
         ai_changed: z.boolean(),
         new_ai_answer: z.string().nullable(),
         ai_changed_batch_id: z.number().int().nullable(),
-        not_carried: z
-          .string()
-          .nullable()
-          .openapi({
-            description: 'why the verdict could not be carried to the current questionnaire version',
-          }),
+        not_carried: z.string().nullable().openapi({
+          description: 'why the verdict could not be carried to the current questionnaire version',
+        }),
       }),
     ),
     history: z.array(historySchema),
@@ -189,6 +186,16 @@ const agreementSchema = z
         process_id: z.number().int(),
       }),
     ),
+    question_weeks: z
+      .array(
+        z.object({
+          ...agreementRow,
+          week: z.string().openapi({ description: 'Monday of the week (UTC)' }),
+          process_id: z.number().int(),
+          code: z.string(),
+        }),
+      )
+      .openapi({ description: 'per question over time: the weekly figures of each question' }),
   })
   .openapi('Agreement');
 

@@ -1,13 +1,22 @@
 // GET /reports/agreement on the real MariaDB: how often reviewers overturned the AI, per process, per question
 // and per week. Other tests share the database, so the figures are checked as differences from before: three
 // reviewed calls (one overturned answer, one marked reviewed without a change, one overridden and set back to
-// the AI's answer) and one call nobody reviewed. An erased call leaves the figures; bad filters are 422s.
+// the AI's answer) and one call nobody reviewed. An erased call leaves the figures; bad filters are 422s. What
+// counts is what a reviewer saw at the action (reviewVerdict): an answer written after it is not reviewed, a
+// later action is filed under its own week, and the figures stay when retention expires the answers.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { hashKey } from '../../api/auth.js';
-import { answerOverride, answerReview, callReview } from '../../drizzle/schema/index.js';
+import {
+  answerOverride,
+  answerReview,
+  auditAnswer,
+  auditQuestion,
+  callReview,
+  reviewVerdict,
+} from '../../drizzle/schema/index.js';
 import { type ApiApp, openApiApp } from '../support/apiApp.js';
 import { type SeededBatch, seedFinishedBatch } from '../support/seed.js';
 
@@ -18,6 +27,7 @@ const OPERATOR = `ag-operator-${tag}`;
 
 let api: ApiApp;
 const seeds: SeededBatch[] = [];
+let extraQuestion: number | undefined;
 
 before(async () => {
   api = await openApiApp({
@@ -34,10 +44,11 @@ before(async () => {
 });
 after(async () => {
   for (const s of seeds) {
-    for (const t of [answerOverride, answerReview, callReview])
+    for (const t of [answerOverride, answerReview, callReview, reviewVerdict])
       await api.db.delete(t).where(eq(t.callId, s.okCallId));
     await s.cleanup();
   }
+  if (extraQuestion) await api.db.delete(auditQuestion).where(eq(auditQuestion.id, extraQuestion));
   await api?.stop();
 });
 
@@ -134,6 +145,65 @@ describe('agreement', () => {
     assert.deepEqual(
       [p1.reviewed_calls - p2.reviewed_calls, p1.reviewed - p2.reviewed, p1.overturned - p2.overturned],
       [1, 2, 1],
+    );
+  });
+
+  test('what counts is what the reviewer saw, dated by the action, and it survives the answers expiring', async () => {
+    const d = seeds[3]!.okCallId;
+    const before = process1(await report());
+    assert.equal((await send('POST', `/calls/${d}/review`, REVIEWER)).status, 200);
+    // The review happened three weeks ago (its verdicts and the call's review mark).
+    const past = new Date(Date.now() - 21 * 86_400_000);
+    await api.db.update(reviewVerdict).set({ at: past }).where(eq(reviewVerdict.callId, d));
+    await api.db.update(callReview).set({ reviewedAt: past }).where(eq(callReview.callId, d));
+    // A later reaudit answered a question nobody has looked at since.
+    const [q] = await api.db.insert(auditQuestion).values({
+      processId: 1,
+      versionId: 900_000 + Math.floor(Math.random() * 90_000),
+      position: 98,
+      code: `unseen_${tag.replace(/-/g, '_')}`,
+      text: 'A question added after the review?',
+      answerType: 'yes_no',
+      weight: 1,
+    });
+    extraQuestion = q.insertId;
+    await api.db
+      .insert(auditAnswer)
+      .values({ callId: d, questionId: q.insertId, answer: 'no', score: 0, maxScore: 1, model: 'sim' });
+    let now = await report();
+    assert.equal(process1(now).reviewed - before.reviewed, 2, 'the two answers shown, not the unseen one');
+    assert.ok(!now.questions.some((x) => x.code === `unseen_${tag.replace(/-/g, '_')}`));
+
+    // Today the reviewer overturns identity_verification: filed under this week, not the first review's.
+    const res = await send('POST', `/calls/${d}/answers/102/override`, REVIEWER, {
+      answer: 'yes',
+      reason: `later look ${tag}`,
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const today = new Date().toISOString().slice(0, 10);
+    const thisWeekOnly = await report(`process_id=1&from=${thisWeek()}&to=${today}`);
+    const pastOnly = await report(
+      `process_id=1&from=${past.toISOString().slice(0, 10)}&to=${past.toISOString().slice(0, 10)}`,
+    );
+    // The override saw three answers (the reaudit's included, now on the page); the mark, three weeks ago, two.
+    assert.ok(question(thisWeekOnly, 'identity_verification').overturned >= 1);
+    assert.deepEqual(
+      [process1(pastOnly).reviewed_calls >= 1, question(pastOnly, 'identity_verification').overturned],
+      [true, 0],
+    );
+    now = await report();
+    // Overall the latest verdict per answer counts: three reviewed answers of d, one overturned.
+    assert.deepEqual(
+      [process1(now).reviewed - before.reviewed, process1(now).overturned - before.overturned],
+      [3, 1],
+    );
+
+    // Retention expires the call's answers: who overrode what stays in the figures.
+    await api.db.delete(auditAnswer).where(and(eq(auditAnswer.callId, d)));
+    const expired = await report();
+    assert.deepEqual(
+      [process1(expired).reviewed, process1(expired).overturned],
+      [process1(now).reviewed, process1(now).overturned],
     );
   });
 
