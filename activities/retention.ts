@@ -10,6 +10,8 @@ import {
   type ProcessExpiry,
   type RunCounts,
   retentionOf,
+  sweepLeftoverFiles,
+  sweepSince,
 } from '../lifecycle/retention.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -52,9 +54,25 @@ export function createRetentionActivities({ db, audio }: Pick<ActivityDeps, 'db'
         },
       );
     },
-    /** Idempotent: only a running run is closed; a retry answers the same counts. */
+    /**
+     * Idempotent: only a running run is closed; a retry answers the same counts. First removes the files that
+     * erasures left behind (an erasure removes them after its commit; a failure there or a process that died
+     * leaves them, and no request can reach an erased call again). A sweep that fails records the run Failed
+     * naming it, so the next run looks back far enough to try again.
+     */
     async closeRetentionRun(input: CloseRetentionRunInput): Promise<ClosedRetentionRun> {
-      return closeRetentionRun(db, input);
+      let swept: string | null = null;
+      try {
+        await sweepLeftoverFiles({ db, audio }, { erased: true, since: await sweepSince(db, input.runId) });
+      } catch (err) {
+        swept = `leftover files of erased calls: ${(err as Error).message}`.slice(0, 500);
+      }
+      if (swept === null) return closeRetentionRun(db, input);
+      return closeRetentionRun(db, {
+        runId: input.runId,
+        status: 'Failed',
+        error: input.error ? `${input.error}; ${swept}` : swept,
+      });
     },
   };
 }

@@ -13,16 +13,18 @@
 //   answer      the auditAnswer rows (the call's score, a number, stays for reports)
 // and the same part of the call's earlier result versions (resultVersion.snapshot), which a reaudit kept.
 //
-// Idempotent and counted once: a page's deletes, its `<kind>ExpiredAt` marks and its count are one transaction,
-// and a page only takes calls not yet marked. Files go inside that transaction, after its last statement and
-// before the commit: a page whose statements fail has removed nothing, and is done again whole. Only a commit that
-// fails after the files went (or a worker killed in that instant) leaves files gone and calls unmarked: the retry
-// marks and counts those calls once, but their files, no longer there, are not in its file count. A call that a running batch holds (callLock), is still being
+// Idempotent and counted once: a page's deletes, its `<kind>ExpiredAt` marks, its count and the release of its
+// claims are one transaction, and a page only takes calls not yet marked. Files go after the commit: a page whose
+// statements or commit fail has removed nothing, and is done again whole. A failure while removing them (or a
+// worker killed then) leaves marked calls with files: each process's activity starts by sweeping the files of
+// calls marked since the last completed run (sweepLeftoverFiles), so a retry removes them; they were counted by
+// the page that marked them. The run's close sweeps erased calls' files the same way (an erasure removes them
+// after its commit). A call that a running batch holds (callLock), is still being
 // processed, or belongs to a batch that has not ended is skipped until a later run; the page claims its calls
 // in callLock first, as admission and erasure do, so no batch takes them while they expire.
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { and, eq, inArray, isNull, lt, notInArray, or, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, gte, inArray, isNull, lt, notInArray, or, type SQL, sql } from 'drizzle-orm';
 import type { AudioStore } from '../core/audioStore.js';
 import { BATCH_STATUSES, type CallStatus, isTerminal } from '../core/stages.js';
 import type { Db } from '../drizzle/client.js';
@@ -198,17 +200,19 @@ export async function expirePage(deps: { db: Db; audio: AudioStore }, p: PageInp
             items: sql`${retentionCount.items} + ${items}`,
           },
         });
-      if (p.kind === 'recording') for (const r of rows) await audio.removeCallFiles(r.storedPath);
     }
     if (claimed.length)
       await tx
         .delete(callLock)
         .where(and(inArray(callLock.callId, claimed), eq(callLock.batchId, RETENTION_CLAIM)));
-    return { calls: ids.length, items };
+    return { calls: ids.length, items, rows };
   });
+  // The files go after the commit: a page whose statements or commit fail has removed nothing. A failure here
+  // (or a worker killed now) leaves marked calls with files; the retry's sweep (sweepExpiredFiles) removes them.
+  if (p.kind === 'recording') for (const r of done.rows) await audio.removeCallFiles(r.storedPath);
   // A page that claimed nothing (every call was taken meanwhile) still moves on: those calls are skipped by the
   // next page's query, which leaves out held calls.
-  return { ...done, more: true };
+  return { calls: done.calls, items: done.items, more: true };
 }
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -280,6 +284,55 @@ function assertNever(x: never): never {
   throw new Error(`unexpected retention kind ${String(x)}`);
 }
 
+/** How far before the last completed run's start the sweeps look (a mark or erasure is timed before its commit). */
+const SWEEP_MARGIN_MS = DAY_MS;
+const SWEEP_PAGE = 500;
+
+/**
+ * Where the sweeps of run `runId` start: a day before the start of the last run that completed before it (that
+ * run's sweeps and pages left no file behind, or it would not have completed), or the beginning of time.
+ */
+export async function sweepSince(db: Db, runId: number): Promise<Date> {
+  const [last] = await db
+    .select({ startedAt: retentionRun.startedAt })
+    .from(retentionRun)
+    .where(and(eq(retentionRun.status, 'Completed'), lt(retentionRun.id, runId)))
+    .orderBy(desc(retentionRun.id))
+    .limit(1);
+  return last ? new Date(last.startedAt.getTime() - SWEEP_MARGIN_MS) : new Date(0);
+}
+
+/**
+ * Removes files left in the audio store by calls whose data is already gone from the database: calls whose
+ * recording expired since `since` (a page's files go after its commit, so a failure or a killed worker in between
+ * leaves them) of one process, or calls erased since `since` (an erasure's files go after its commit too).
+ * Idempotent: a call without files costs a directory read. Answers the files removed; they are not counted again
+ * (the page that marked a call counted its files).
+ */
+export async function sweepLeftoverFiles(
+  deps: { db: Db; audio: AudioStore },
+  which: { since: Date } & ({ expiredOf: number } | { erased: true }),
+): Promise<number> {
+  const { db, audio } = deps;
+  const where =
+    'expiredOf' in which
+      ? and(eq(call.processId, which.expiredOf), gte(call.recordingExpiredAt, which.since))
+      : and(eq(call.status, 'Erased'), gte(call.erasedAt, which.since));
+  let removed = 0;
+  let after = 0;
+  for (;;) {
+    const rows = await db
+      .select({ id: call.id, storedPath: call.storedPath })
+      .from(call)
+      .where(and(where, gt(call.id, after)))
+      .orderBy(call.id)
+      .limit(SWEEP_PAGE);
+    for (const r of rows) removed += (await audio.removeCallFiles(r.storedPath)).length;
+    if (rows.length < SWEEP_PAGE) return removed;
+    after = rows[rows.length - 1]!.id;
+  }
+}
+
 export type ProcessExpiry = { processId: number; calls: number; items: number };
 
 /**
@@ -292,6 +345,11 @@ export async function expireProcess(
   onPage: (page: PageResult & { kind: RetentionKind }) => void | Promise<void> = () => {},
 ): Promise<ProcessExpiry> {
   const total = { processId: input.processId, calls: 0, items: 0 };
+  // First the files an earlier attempt (or run) marked expired but did not get to remove.
+  await sweepLeftoverFiles(deps, {
+    expiredOf: input.processId,
+    since: await sweepSince(deps.db, input.runId),
+  });
   for (const kind of RETENTION_KINDS) {
     const days = input.retention[RETENTION_DAYS[kind]];
     if (days == null) continue;

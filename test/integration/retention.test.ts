@@ -376,6 +376,77 @@ describe('a run interrupted mid-way', () => {
   });
 });
 
+describe('files are removed only after the commit, and files left behind go with the next attempt', () => {
+  const G = base + 6;
+  const H = base + 7;
+  before(async () => {
+    await stack.db.insert(process).values([
+      { id: G, name: `retention ${tag} G` },
+      { id: H, name: `retention ${tag} H` },
+    ]);
+  });
+  after(async () => {
+    await stack.db.delete(processPolicy).where(inArray(processPolicy.processId, [G, H]));
+    await stack.db.delete(process).where(inArray(process.id, [G, H]));
+  });
+  const countsFor = async (runId: number, processId: number) =>
+    (await stack.db.select().from(retentionCount).where(eq(retentionCount.runId, runId)))
+      .filter((r) => r.processId === processId)
+      .map((r) => [r.kind, r.calls, r.items]);
+
+  test("a page whose last statement (its claims' release) fails removed no file: the retry removes and counts all", async () => {
+    await setPolicy(G, { recordingDays: 30 });
+    const g = await seedCalls(G, [40, 40, 40]);
+    // The release of the first page's claim on its first call fails once: that page rolls back whole.
+    const name = `fault_${tag}_release`;
+    await stack.database.pool.query(`CREATE TABLE ${name} (n INT NOT NULL) ENGINE=MEMORY`);
+    await stack.database.pool.query(`INSERT INTO ${name} VALUES (0)`);
+    await stack.database.pool.query(`
+      CREATE TRIGGER ${name} BEFORE DELETE ON callLock FOR EACH ROW
+      BEGIN
+        IF OLD.callId = ${g.ids[0]} AND OLD.batchId = 0 AND (SELECT n FROM ${name}) = 0 THEN
+          UPDATE ${name} SET n = 1;
+          SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected database fault';
+        END IF;
+      END`);
+    try {
+      const run = await runRetention(`release-fails-${tag}`, { pageSize: 2 });
+      const [[fired]] = (await stack.database.pool.query(`SELECT n FROM ${name}`)) as unknown as [
+        [{ n: number }],
+      ];
+      assert.equal(fired?.n, 1, 'the fault hit the run');
+      assert.equal(run.result.status, 'Completed');
+      // Every file counted: none went with the page that rolled back.
+      assert.deepEqual(await countsFor(run.result.runId, G), [['recording', 3, 6]]);
+      assert.deepEqual(await filesOf(g.batchId), []);
+    } finally {
+      await stack.database.pool.query(`DROP TRIGGER IF EXISTS ${name}`);
+      await stack.database.pool.query(`DROP TABLE IF EXISTS ${name}`);
+    }
+  });
+
+  test('files of a call marked but not removed (the worker died after the commit) and of an erased call go with the next run', async () => {
+    await setPolicy(H, { recordingDays: 30 });
+    const h = await seedCalls(H, [40, 40]);
+    // The first call's page committed (marked, counted by its run) and the worker died before removing files.
+    await stack.db.update(call).set({ recordingExpiredAt: new Date() }).where(eq(call.id, h.ids[0]!));
+    // An erasure committed and its files stayed (DELETE answered files_error, or the process died).
+    const erased = await seedCalls(H, [1]);
+    await stack.db
+      .update(call)
+      .set({ status: 'Erased', erasedAt: new Date(), audioName: `erased-${erased.ids[0]}` })
+      .where(eq(call.id, erased.ids[0]!));
+    assert.equal((await filesOf(h.batchId)).length, 4);
+    assert.equal((await filesOf(erased.batchId)).length, 2);
+    const run = await runRetention(`leftovers-${tag}`);
+    assert.equal(run.result.status, 'Completed');
+    assert.deepEqual(await filesOf(h.batchId), []);
+    assert.deepEqual(await filesOf(erased.batchId), [], "the erased call's files");
+    // Only the call this run marked is counted (the other one was counted by the run that marked it).
+    assert.deepEqual(await countsFor(run.result.runId, H), [['recording', 1, 2]]);
+  });
+});
+
 describe('a run that gives a process up', () => {
   test('the other processes finish, the run is Failed naming it, and the next run finishes it: totals exact', async () => {
     const E = base + 4;
