@@ -44,7 +44,10 @@ const UNPRINTABLE = /[\p{Cc}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/u;
 const ISO_8601 =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|z|[+-]\d{2}(?::?\d{2})?)$/;
 
-/** A short, printable excerpt of a refused value for an error message. */
+/**
+ * A short, printable excerpt of a refused file name for an error message. Never of a refused value: a reason is
+ * also stored (a daily sidecar's refusal is an event), and the value may be the customer's (a reference).
+ */
 const excerpt = (value: string, max = 40) =>
   JSON.stringify([...value.replace(new RegExp(UNPRINTABLE, 'gu'), '?')].slice(0, max).join(''));
 
@@ -53,16 +56,9 @@ function text(field: CallMetadataField, value: unknown, max: number): string {
   const trimmed = value.trim();
   if (trimmed === '') throw new CallMetadataError(field, 'must not be empty');
   if (UNPRINTABLE.test(trimmed) || trimmed.includes('\uFFFD'))
-    throw new CallMetadataError(
-      field,
-      `must be printable text (no control characters), got ${excerpt(trimmed)}`,
-    );
+    throw new CallMetadataError(field, 'must be printable text (no control characters)');
   const length = [...trimmed].length;
-  if (length > max)
-    throw new CallMetadataError(
-      field,
-      `must be at most ${max} characters, got ${length} (${excerpt(trimmed)}…)`,
-    );
+  if (length > max) throw new CallMetadataError(field, `must be at most ${max} characters, got ${length}`);
   return trimmed;
 }
 
@@ -81,7 +77,7 @@ export function parseCallStart(value: unknown, now: Date = new Date()): Date {
   if (!m)
     throw new CallMetadataError(
       field,
-      `must be an ISO 8601 date and time with a time zone, e.g. 2026-11-30T09:12:00Z or 2026-11-30T10:12:00+01:00, got ${excerpt(s)}`,
+      `must be an ISO 8601 date and time with a time zone, e.g. 2026-11-30T09:12:00Z or 2026-11-30T10:12:00+01:00`,
     );
   const [year, month, day, hour, minute, second = '0'] = m.slice(1, 7).map(Number) as number[];
   const calendar = new Date(Date.UTC(year!, month! - 1, day!));
@@ -93,18 +89,14 @@ export function parseCallStart(value: unknown, now: Date = new Date()): Date {
     minute! > 59 ||
     Number(second) > 59
   )
-    throw new CallMetadataError(field, `is not a real date and time: ${excerpt(s)}`);
+    throw new CallMetadataError(field, 'is not a real date and time');
   // Offsets as +01, +0100 or +01:00: Date reads only the last.
   const at = new Date(s.replace(/([+-]\d{2})(\d{2})$/, '$1:$2').replace(/([+-]\d{2})$/, '$1:00'));
-  if (Number.isNaN(at.getTime()))
-    throw new CallMetadataError(field, `is not a real date and time: ${excerpt(s)}`);
+  if (Number.isNaN(at.getTime())) throw new CallMetadataError(field, 'is not a real date and time');
   if (at < EARLIEST_CALL_START)
-    throw new CallMetadataError(
-      field,
-      `must not be before ${EARLIEST_CALL_START.toISOString()}, got ${excerpt(s)}`,
-    );
+    throw new CallMetadataError(field, `must not be before ${EARLIEST_CALL_START.toISOString()}`);
   if (at.getTime() > now.getTime() + CALL_START_LEEWAY_MS)
-    throw new CallMetadataError(field, `is more than a day in the future: ${excerpt(s)}`);
+    throw new CallMetadataError(field, 'is more than a day in the future');
   return at;
 }
 
@@ -146,7 +138,7 @@ export function parseCallMetadata(raw: unknown, now: Date = new Date()): CallMet
         if (!(CALL_DIRECTIONS as readonly unknown[]).includes(d))
           throw new CallMetadataError(
             'direction',
-            `must be one of ${CALL_DIRECTIONS.join(', ')}, got ${typeof value === 'string' ? excerpt(value) : typeOf(value)}`,
+            `must be one of ${CALL_DIRECTIONS.join(', ')}${typeof value === 'string' ? '' : `, got ${typeOf(value)}`}`,
           );
         out.direction = d as CallDirection;
         break;

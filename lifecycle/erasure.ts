@@ -14,13 +14,16 @@
 //   failedRequest     deleted (a stage's failed request waiting for the failure log; normally gone already)
 //   processing_logs   kept for failure counts (id, stage, status, error class, times); name, message, payload
 //                     blanked (an LLM stage's payload is the transcript)
-//   batchExecutionLog kept for the event timeline and the fleet's move counts; message blanked (names the file)
+//   batchExecutionLog kept for the event timeline and the fleet's move counts; message and metadata blanked
+//                     (they name the file; a metadata_refused event's reason names the refused field)
 //   stageOutcome      kept: the ledger every count is a GROUP BY over; reason cut to its error class
 //   reauditCall       kept: ids only, so a reaudit's call list still shows the call (as erased)
 //   callLock          none may exist: a held call is refused; the erasure's own claim is gone at commit
 //   accessLog         ids and paths only (targetId); the erasure adds its own row (one per call)
 //   erasedSource      added for a daily call: the sha256 and size of its recording, no call id (see below)
-// Outside the database: the audio store's files of the call (removed after the commit). Not cofi's to remove:
+// Outside the database: the audio store's files of the call, removed after the commit; one that cannot be removed
+// (or a process that dies first) is named in the answer (`files_error`), and the retention run's close sweeps the
+// files of calls erased since its last completed run (lifecycle/retention.ts sweepLeftoverFiles). Not cofi's to remove:
 // a daily batch's source file under DAILY_DIR (the store may hold a hard link to it; the source stays). So the
 // day's intake would find it again: the fingerprint in erasedSource keeps it out (erasedAmong).
 import { createHash } from 'node:crypto';
@@ -71,6 +74,8 @@ export type Erased = {
   deleted: Record<string, number>;
   blanked: Record<string, number>;
   files: string[];
+  /** Why the call's files could not be removed after the commit (the retention run's sweep removes them). */
+  filesError: string | null;
 };
 
 /** What an erasure needs: the database, the audio store, and DAILY_DIR (a daily call's source is fingerprinted). */
@@ -274,7 +279,7 @@ async function eraseRows(
         { call_ids: problems.map((p) => p.id) },
       );
 
-    const out: Omit<Erased, 'files'>[] = [];
+    const out: Omit<Erased, 'files' | 'filesError'>[] = [];
     for (const row of locked)
       out.push(await eraseOne(tx, row, batches.get(row.batchId)?.taskId ?? null, by, at));
     // The same recording erased twice (two calls of one file) keeps one fingerprint.
@@ -306,12 +311,24 @@ async function eraseRows(
       await tx.delete(callLock).where(and(eq(callLock.callId, row.id), eq(callLock.batchId, row.batchId)));
     return out;
   });
+  // The erasure is committed: a file that cannot go is reported, not a failure (a retry would find the call
+  // erased, or its reference gone); the retention run's close sweeps it.
   const erased: Erased[] = [];
   for (const r of results) {
     const row = rows.find((x) => x.id === r.tombstone.call_id)!;
-    erased.push({ ...r, files: await audio.removeCallFiles(row.storedPath) });
+    try {
+      erased.push({ ...r, files: await audio.removeCallFiles(row.storedPath), filesError: null });
+    } catch (err) {
+      erased.push({ ...r, files: [], filesError: fileProblem(err) });
+    }
   }
   return erased;
+}
+
+/** A file error for the answer: its code and the store-relative cause, never an absolute path. */
+function fileProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code ?? 'error';
+  return `the call's files could not be removed from the audio store (${code}); the next retention run removes them`;
 }
 
 /** One call's rows, inside the erasure's transaction (its call row locked and checked). */
@@ -321,7 +338,7 @@ async function eraseOne(
   taskId: string | null,
   by: string | null,
   at: Date,
-): Promise<Omit<Erased, 'files'>> {
+): Promise<Omit<Erased, 'files' | 'filesError'>> {
   const id = row.id;
   const deleted: Record<string, number> = {};
   for (const [name, table] of [
@@ -347,7 +364,10 @@ async function eraseOne(
       .where(eq(processingLogs.callId, String(id))),
   );
   blanked.batchExecutionLog = affected(
-    await tx.update(batchExecutionLog).set({ message: null }).where(eq(batchExecutionLog.callId, id)),
+    await tx
+      .update(batchExecutionLog)
+      .set({ message: null, metadata: null })
+      .where(eq(batchExecutionLog.callId, id)),
   );
   // `client_error: HTTP 400 …` keeps `client_error`; a reason without a message (`stt failed`) stays.
   blanked.stageOutcome = affected(
@@ -394,16 +414,17 @@ async function eraseOne(
 
 /**
  * Erases call `id` for the key named `by`. Every database change is one transaction; the files go after its
- * commit, so a crash in between leaves only files, which the next DELETE (answered 409, already erased)
- * removes. Refusals change nothing: unknown call, a call held by or belonging to a running batch, an erased one.
+ * commit, so a crash in between leaves only files, which the next DELETE (answered 409, already erased) or the
+ * retention run's sweep removes. Refusals change nothing: unknown call, a call held by or belonging to a running batch, an erased one.
  */
 export async function eraseCall(deps: ErasureDeps, id: number, by: string | null): Promise<Erased> {
   const { db, audio } = deps;
   const [row] = await db.select().from(call).where(eq(call.id, id));
   if (!row) throw new Refusal('not_found', `no call with id ${id}`);
   if (row.status === 'Erased') {
-    // Completes an erasure whose files outlived its commit; the database is not touched.
-    await audio.removeCallFiles(row.storedPath);
+    // Completes an erasure whose files outlived its commit; the database is not touched. Files that still
+    // cannot go are left to the retention run's sweep: the answer is the 409 either way.
+    await audio.removeCallFiles(row.storedPath).catch(() => []);
     const t = await tombstoneOf(db, row);
     throw new Refusal('conflict', `already erased: ${erasedDetail(t)}`, {
       erased_at: t.erased_at,

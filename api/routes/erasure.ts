@@ -45,6 +45,10 @@ const erasedSchema = tombstoneSchema
       .number()
       .int()
       .openapi({ description: 'files of the call removed from the audio store' }),
+    files_error: z.string().nullable().openapi({
+      description:
+        "why the call's files could not be removed (the erasure is committed; the next retention run removes them), or null",
+    }),
   })
   .openapi('CallErased');
 
@@ -102,6 +106,7 @@ const erasedBody = (erased: ErasedCall) => ({
   deleted: erased.deleted,
   blanked: erased.blanked,
   files_removed: erased.files.length,
+  files_error: erased.filesError,
 });
 
 export function erasureRoutes(deps: ApiDeps) {

@@ -4,7 +4,7 @@
 // refusals (erased already, running batch, unknown, read key, malformed id) change nothing.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { eq, gt, max, sql } from 'drizzle-orm';
@@ -12,6 +12,7 @@ import { hashKey } from '../../api/auth.js';
 import {
   type AccessLogRow,
   accessLog,
+  batchExecutionLog,
   batchStatus,
   call,
   callLock,
@@ -39,6 +40,9 @@ const PERSONAL = [
   'no identity check',
   'HTTP 400: bad audio',
   'broken-stt.wav',
+  // A daily sidecar's refusal (a metadata_refused event): the sidecar's name and the refused field's reason.
+  `${NAMES[0]}.json`,
+  'must be at most 128 characters',
 ];
 /** Tables allowed to keep rows of an erased call, besides its tombstone, and why (see lifecycle/erasure.ts). */
 const KEPT = new Set(['stageOutcome', 'processing_logs', 'batchExecutionLog', 'reauditCall']);
@@ -126,6 +130,21 @@ describe('erasing a finished call', () => {
   before(async () => {
     ok0 = await everythingOf(seed.okCallId);
     beforeFailed = await everythingOf(seed.failedCallId);
+    // The event a daily intake writes when the call's sidecar is refused (activities/daily.ts).
+    await api.db.insert(batchExecutionLog).values({
+      batchId: seed.batchId,
+      callId: seed.okCallId,
+      stage: 'ingest',
+      eventType: 'metadata_refused',
+      status: 'Warning',
+      message: `${NAMES[0]}.json: field customer_reference must be at most 128 characters, got 130`,
+      metadata: {
+        sidecar: `${NAMES[0]}.json`,
+        field: 'customer_reference',
+        reason: 'must be at most 128 characters, got 130',
+      },
+      eventKey: `test/erase-${tag}/ingest/metadata_refused/${seed.okCallId}`,
+    });
     trailFrom = await lastTrailId();
     for (const id of [seed.okCallId, seed.failedCallId]) {
       const { status, body } = await send('DELETE', `/calls/${id}`);
@@ -167,6 +186,7 @@ describe('erasing a finished call', () => {
       answerOverride: 0,
       answerReview: 0,
       callReview: 0,
+      reviewVerdict: 0,
       failedRequest: 0,
     });
     assert.equal(ok.files_removed, 3, 'the recording and its denoise and ivr copies');
@@ -200,7 +220,15 @@ describe('erasing a finished call', () => {
         assert.equal(row.error_type, 'client_error', 'the error class stays for failure statistics');
         assert.equal(row.stage_name, 'stt');
       }
-      for (const row of now['batchExecutionLog.callId'] ?? []) assert.equal(row.message, null);
+      for (const row of now['batchExecutionLog.callId'] ?? []) {
+        assert.equal(row.message, null);
+        assert.equal(row.metadata, null);
+      }
+      if (id === seed.okCallId)
+        assert.ok(
+          now['batchExecutionLog.callId']?.some((r) => r.eventType === 'metadata_refused'),
+          'the refusal event stays for the timeline',
+        );
       // Nothing personal anywhere in what is left, tombstone included.
       const text = JSON.stringify(now);
       for (const p of PERSONAL) assert.ok(!text.includes(p), `call ${id}: "${p}" is still in ${text}`);
@@ -603,5 +631,28 @@ describe('erasure by customer reference (POST /erasures)', () => {
     const [tomb] = await api.db.select().from(call).where(eq(call.id, one.callId));
     assert.equal(tomb!.customerReference, null);
     assert.equal((await post({ customer_reference: `${REF}-single` })).status, 404);
+  });
+
+  test('a file that cannot be removed after the commit: 200 naming it in files_error, the erasure stands', async () => {
+    const one = await callWith(`${REF}-stuck`, 'Completed');
+    // An entry of the call's stem that rm cannot remove (a directory): removal fails after the commit.
+    const stuck = api.audio.resolve(path.join(`batch-${one.batchId}`, '00001.stuck'));
+    await mkdir(stuck);
+    try {
+      const { status, body } = await post({ customer_reference: `${REF}-stuck` });
+      assert.equal(status, 200, JSON.stringify(body));
+      const [erased] = body.calls as Json[];
+      assert.equal(erased?.status, 'Erased');
+      assert.match(String(erased?.files_error), /could not be removed .*\(ERR_FS_EISDIR|EISDIR|EPERM\)/);
+      assert.doesNotMatch(String(erased?.files_error), /\//, 'no path');
+      const [tomb] = await api.db.select().from(call).where(eq(call.id, one.callId));
+      assert.equal(tomb!.status, 'Erased');
+      // A clean erasure answers files_error null.
+      const clean = await callWith(`${REF}-clean`, 'Completed');
+      const ok = await send('DELETE', `/calls/${clean.callId}`);
+      assert.equal(ok.body.files_error, null);
+    } finally {
+      await rm(stuck, { recursive: true, force: true });
+    }
   });
 });
