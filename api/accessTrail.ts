@@ -43,14 +43,16 @@ const TRAILED: readonly Trailed[] = [
   // Before `/calls/{id}`, whose loose pattern would take them for a read of a call named `search`.
   { methods: GET, path: /^\/calls\/search$/, action: 'search', target: 'call' },
   { methods: GET, path: /^\/calls\/export\.csv$/, action: 'export', target: 'call' },
+  { methods: GET, path: /^\/ui\/f\/search$/, action: 'search', target: 'call' },
   { methods: GET, path: /^\/calls\/([^/]*)$/, action: 'read_call', target: 'call', id: (m) => m[1] },
   { methods: GET, path: /^\/calls\/([^/]*)\/audio$/, action: 'read_audio', target: 'call', id: (m) => m[1] },
   // The dashboard's call fragment shows the transcript and the answers (its player fragment shows neither).
   { methods: GET, path: /^\/ui\/f\/calls\/([^/]*)$/, action: 'read_call', target: 'call', id: (m) => m[1] },
-  // A batch's failure log carries the failed requests' payloads: an LLM stage's holds the transcript.
+  // A batch's failure log carries the failed requests' payloads: an LLM stage's holds the transcript (the API's,
+  // and the dashboard's fragment of it).
   {
     methods: GET,
-    path: /^\/batches\/([^/]*)\/failures$/,
+    path: /^(?:\/ui\/f)?\/batches\/([^/]*)\/failures$/,
     action: 'read_failures',
     target: 'batch',
     id: (m) => m[1],

@@ -143,11 +143,15 @@ describe('reads are recorded with the key that made them', () => {
   test("a batch's failure log (its payloads may hold transcript text) is a read_failures of the batch", async () => {
     const rows = await trailOf(async () => {
       assert.equal((await send('GET', `/batches/${seed.batchId}/failures`, bearer(READ))).status, 200);
+      assert.equal((await send('GET', `/ui/f/batches/${seed.batchId}/failures`, bearer(READ))).status, 200);
       assert.equal((await send('GET', `/batches/${seed.batchId}/events`, bearer(READ))).status, 200);
     });
     assert.deepEqual(
       rows.map((r) => [r.action, r.targetType, r.targetId, r.keyName, r.status]),
-      [['read_failures', 'batch', seed.batchId, READER, 200]],
+      [
+        ['read_failures', 'batch', seed.batchId, READER, 200],
+        ['read_failures', 'batch', seed.batchId, READER, 200],
+      ],
     );
   });
 
@@ -157,12 +161,14 @@ describe('reads are recorded with the key that made them', () => {
       const csv = await send('GET', `/calls/export.csv?batch_id=${seed.batchId}`, bearer(READ));
       assert.equal(csv.status, 200);
       await csv.res.text();
+      assert.equal((await send('GET', `/ui/f/search?batch_id=${seed.batchId}`, bearer(READ))).status, 200);
     });
     assert.deepEqual(
       rows.map((r) => [r.action, r.targetType, r.targetId, r.path, r.keyName, r.status]),
       [
         ['search', 'call', null, '/calls/search', READER, 200],
         ['export', 'call', null, '/calls/export.csv', READER, 200],
+        ['search', 'call', null, '/ui/f/search', READER, 200],
       ],
     );
   });
