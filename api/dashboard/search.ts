@@ -54,7 +54,6 @@ export function searchShell(shell: Shell): Html {
     ${field('call started to', html`<input type="date" name="started_to">`)}
     ${field('agent', html`<input type="text" name="agent_id" maxlength="64">`)}
     ${field('team', html`<input type="text" name="team" maxlength="64">`)}
-    ${field('customer reference', html`<input type="text" name="customer_reference" maxlength="128">`)}
     ${field('process', html`<input type="number" name="process_id" min="1" step="1">`)}
     ${field('batch', html`<input type="number" name="batch_id" min="1" step="1">`)}
     ${field('category', html`<input type="text" name="category" maxlength="128">`)}
