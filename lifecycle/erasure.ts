@@ -127,8 +127,10 @@ export async function fingerprintFile(file: string): Promise<{ sha256: string; b
 }
 
 /**
- * A daily call's recording as the intake would read it again: its source under DAILY_DIR, or (the source
- * moved away) the copy as received in the audio store. Null for an upload, or when neither is there.
+ * A daily call's recording as the intake would read it again: its source under DAILY_DIR. When the source moved
+ * away, the store's copy stands in (the kept original, else the stored recording): after audio redaction without
+ * keepOriginal that is the masked copy, which will not match the source should it come back. Null for an upload,
+ * or when neither is there.
  */
 async function sourceFingerprint(
   deps: ErasureDeps,
