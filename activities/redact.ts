@@ -15,7 +15,14 @@ import {
   redact,
 } from '../core/redaction/index.js';
 import type { Db } from '../drizzle/client.js';
-import { type CallRow, call, type TranscriptSegment, transcript } from '../drizzle/schema/index.js';
+import {
+  batchStatus,
+  type CallRow,
+  call,
+  type TranscriptSegment,
+  transcript,
+} from '../drizzle/schema/index.js';
+import { eventKey, logEvent } from '../lifecycle/events.js';
 import { loadProcessPolicy } from '../lifecycle/processPolicy.js';
 import { processedPath } from './audio.js';
 import { finishWithoutSpeech, loadCall, markStageDone, skipIfDone } from './calls.js';
@@ -60,6 +67,14 @@ export function redactTranscript(
           : `redaction has no rules for language "${lang}" (it has ${REDACTION_LANGUAGES.join(', ')}): the transcript is not sent to the LLMs`,
     });
   }
+  // The process's own list: a language it does not expect is treated as one without rules.
+  if (!policy.languages.includes(lang)) {
+    throw ApplicationFailure.create({
+      type: UNSUPPORTED_REDACTION_LANGUAGE,
+      nonRetryable: true,
+      message: `the process's redaction policy names the languages ${policy.languages.join(', ')}, not "${lang}": the transcript is not sent to the LLMs`,
+    });
+  }
   if (source.segments.length === 0) {
     const one = redact([{ text: source.text }], { language: lang, entities: policy.entities });
     return { text: one.segments[0]?.text ?? '', segments: [], entities: one.entities };
@@ -74,6 +89,30 @@ export function redactTranscript(
     segments: result.segments,
     entities: result.entities,
   };
+}
+
+/**
+ * A transcript redaction refused (its language has no rules, or the process does not expect it) keeps no text
+ * that could be served: GET /calls/{id}, the call page and the search read the stored text. Its segments keep
+ * their times with empty text; the unredacted text stays only as the original when the policy keeps originals
+ * (so a later reaudit of redact, once the language is supported, reads it). Idempotent.
+ */
+export async function withholdTranscript(
+  db: Db,
+  stored: TranscriptRow,
+  keepOriginal: boolean,
+): Promise<void> {
+  const source = sourceOf(stored);
+  const keep = keepOriginal && !source.redacted;
+  await db
+    .update(transcript)
+    .set({
+      text: '',
+      segments: stored.segments.map((s) => ({ ...s, text: '' })),
+      originalText: keep ? source.text : null,
+      originalSegments: keep ? source.segments : null,
+    })
+    .where(eq(transcript.callId, stored.callId));
 }
 
 /** Every file of the call in the audio store (`00001.mp3`, `00001.ivr.wav` …) but `keep`. */
@@ -119,7 +158,14 @@ export function createRedactActivities({ db, audio }: Pick<ActivityDeps, 'db' | 
       if (!stored) throw stageFailure('missing_data', `call ${callId} has no transcript (run stt first)`);
       const { redaction: policy } = await loadProcessPolicy(db, row.processId);
       const source = sourceOf(stored);
-      const result = redactTranscript(source, stored.lang ?? row.lang, policy);
+      let result: ReturnType<typeof redactTranscript>;
+      try {
+        result = redactTranscript(source, stored.lang ?? row.lang, policy);
+      } catch (err) {
+        if (err instanceof ApplicationFailure && err.type === UNSUPPORTED_REDACTION_LANGUAGE)
+          await withholdTranscript(db, stored, policy.keepOriginal);
+        throw err;
+      }
       // A re-run over redacted text keeps what the first run found (its spans are in the original text).
       const entities =
         source.redacted && stored.redactedEntities
@@ -127,10 +173,14 @@ export function createRedactActivities({ db, audio }: Pick<ActivityDeps, 'db' | 
           : result.entities;
 
       // The recording: silenced or beeped over every entity with a time (times are in the audio STT read,
-      // which is the stored recording: after an IVR cut, ivrOffset is already behind them).
-      const spans = maskSpans(result.entities.flatMap((e) => (e.time ? [e.time] : [])));
+      // which is the stored recording: after an IVR cut, ivrOffset is already behind them). Every entity, not
+      // only those this run found: an earlier run may have masked nothing (audio 'none'), and masking the
+      // masked copy again over the same spans changes nothing.
+      const spans = maskSpans(entities.flatMap((e) => (e.time ? [e.time] : [])));
       const masked = processedPath(row.storedPath, 'redact');
-      const action = policy.audio === 'none' || spans.length === 0 ? null : policy.audio;
+      // Retention removed the recording: there is nothing to mask; the transcript is still redacted.
+      const expired = row.recordingExpiredAt !== null;
+      const action = policy.audio === 'none' || spans.length === 0 || expired ? null : policy.audio;
       if (action) {
         const temporary = masked.replace(/\.wav$/, '.tmp.wav');
         await withHeartbeat((signal) =>
@@ -159,6 +209,27 @@ export function createRedactActivities({ db, audio }: Pick<ActivityDeps, 'db' | 
               originalPath: policy.keepOriginal ? (row.originalPath ?? row.storedPath) : row.originalPath,
             })
             .where(eq(call.id, callId));
+        if (expired && policy.audio !== 'none' && spans.length > 0) {
+          const [batch] = await tx
+            .select({ attempt: batchStatus.attempt })
+            .from(batchStatus)
+            .where(eq(batchStatus.id, batchId));
+          await logEvent(tx, {
+            batchId,
+            callId,
+            stage: 'redact',
+            eventType: 'audio_not_masked',
+            status: 'Complete',
+            message: `call ${callId}: its recording expired by retention, so only the transcript was redacted (${spans.length} span(s) not masked)`,
+            metadata: { callId, spans: spans.length, reason: 'recording_expired' },
+            eventKey: eventKey(
+              { batchId, attempt: batch?.attempt ?? 0 },
+              'redact',
+              'audio_not_masked',
+              callId,
+            ),
+          });
+        }
         await markStageDone(tx, { batchId, callId, stage: 'redact', last, startedAt });
       });
       if (action) await dropUnredacted(db, audio, await loadCall(db, callId), policy.keepOriginal);

@@ -60,7 +60,7 @@ export const uploadFields = z
       })
       .openapi({
         type: 'string',
-        description: `comma-separated, each at most once, of: ${AUDIT_STAGES.join(', ')} (distribute is always run); redact needs stt, llm1 and llm2 need redact; default all`,
+        description: `comma-separated, each at most once, of: ${AUDIT_STAGES.join(', ')} (distribute is always run, and redact with stt: a transcript is never stored unredacted); llm1 and llm2 need redact; default all`,
         pattern: `^\\s*${STAGE_LIST}?(\\s*,\\s*${STAGE_LIST})*\\s*$`,
         example: 'lid,stt',
       }),
@@ -76,7 +76,10 @@ export const uploadFields = z
   })
   .openapi('AuditUploadFields');
 
-/** `stages` as a comma-separated list; distribution is always part of an upload. */
+/**
+ * `stages` as a comma-separated list; distribution is always part of an upload, and redaction of every upload
+ * that transcribes (issue 16: STT's text is stored and served, so it is redacted before anything reads it).
+ */
 export function parseAuditStages(value: string | undefined): Stage[] {
   if (value === undefined || value.trim() === '') return [...AUDIT_STAGES];
   const names = value
@@ -88,7 +91,11 @@ export function parseAuditStages(value: string | undefined): Stage[] {
     throw new Error(`unknown stage(s): ${unknown.join(', ')}; known: ${AUDIT_STAGES.join(', ')}`);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice) throw new Error(`stage ${twice} is named twice`);
-  const stages = orderStages(['distribute', ...(names as Stage[])]);
+  const stages = orderStages<Stage>([
+    'distribute',
+    ...(names as Stage[]),
+    ...(names.includes('stt') ? (['redact'] as const) : []),
+  ]);
   const missing = missingInputs(stages);
   if (missing.length)
     throw new Error(`${missing.join('; ')}: include ${lackingStages(stages).join(', ')} in stages`);

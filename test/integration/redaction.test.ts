@@ -25,6 +25,7 @@ import {
   fileDistribution,
   processingLogs,
   processPolicy,
+  resultVersion,
   stageOutcome,
   transcript,
 } from '../../drizzle/schema/index.js';
@@ -69,11 +70,11 @@ const SPOKEN = [
 ];
 
 /** Uploads one 17 s recording whose simulated transcript is the PII call; returns its call row. */
-async function auditPiiCall(name = `pii-${randomUUID().slice(0, 8)}.wav`) {
+async function auditPiiCall(name = `pii-${randomUUID().slice(0, 8)}.wav`, expect = 'Completed') {
   const res = await uploadAudit(stack.app, auditForm([{ name, bytes: makeWav(17, 3) }]));
   assert.equal(res.status, 200, JSON.stringify(res.body));
   const { final } = await waitForBatch(stack.app, String(res.body.task_id));
-  assert.equal(final.status, 'Completed', JSON.stringify(final));
+  assert.equal(final.status, expect, JSON.stringify(final));
   const [row] = await stack.db
     .select()
     .from(call)
@@ -101,6 +102,14 @@ async function meanVolume(storedPath: string, from: number, seconds: number): Pr
   const m = /mean_volume: (-?[\d.]+|-inf) dB/.exec(stderr);
   assert.ok(m, stderr);
   return m[1] === '-inf' ? -Infinity : Number(m[1]);
+}
+
+/** The version a reaudit kept of a call's results before replacing them. */
+async function versionKept(callId: number, batchId: number) {
+  const rows = await stack.db.select().from(resultVersion).where(eq(resultVersion.callId, callId));
+  const kept = rows.find((r) => r.batchId === batchId);
+  assert.ok(kept, `a version of call ${callId} for reaudit ${batchId}`);
+  return kept.snapshot;
 }
 
 /** Everything the database holds about a call that could carry text, as one string. */
@@ -238,7 +247,7 @@ describe('redaction as a stage between STT and the LLMs', () => {
 
   test('keepOriginal keeps the unredacted transcript and recording beside the redacted ones', async () => {
     await setPolicy({ keepOriginal: true, audio: 'beep' });
-    const { row } = await auditPiiCall();
+    const { name, row } = await auditPiiCall();
     const [t] = await stack.db.select().from(transcript).where(eq(transcript.callId, row.id));
     assert.ok(t?.redactedAt);
     assert.ok(t.text.includes('[CARD]'));
@@ -252,6 +261,17 @@ describe('redaction as a stage between STT and the LLMs', () => {
     assert.ok((await meanVolume(row.originalPath, ...span)) > -40, 'the original is not silenced');
     // Beeped: not silent, but not the recording's tone either (a 1 kHz tone over it).
     assert.ok((await meanVolume(row.storedPath, ...span)) > -40, 'the beep is audible');
+
+    // A reaudit keeps the results it replaces as a version: the redacted transcript, never the original.
+    const res = await postReaudit(stack.app, { audio_names: [name], stages: ['llm2'] });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const { final } = await waitForBatch(stack.app, String(res.body.task_id));
+    assert.equal(final.status, 'Completed', JSON.stringify(final));
+    const snapshot = await versionKept(row.id, Number(res.body.batch_id));
+    assert.ok(String(snapshot.transcript?.text).includes('[CARD]'), 'the redacted text is kept');
+    assert.ok(!('originalText' in snapshot.transcript!) && !('originalSegments' in snapshot.transcript!));
+    for (const value of SPOKEN)
+      assert.ok(!JSON.stringify(snapshot).includes(value), `the version holds ${value}`);
   });
 
   test('a Spanish call is redacted with the Spanish rules', async () => {
@@ -285,6 +305,31 @@ describe('redaction as a stage between STT and the LLMs', () => {
     assert.equal(stack.sim.prompts().length, sentBefore, 'no LLM request');
     const [t] = await stack.db.select().from(transcript).where(eq(transcript.callId, row!.id));
     assert.equal(t?.redactedAt, null);
+    // What STT heard is not stored to be served: no text, the segments' times without theirs, no original.
+    assert.equal(t?.text, '');
+    assert.ok(t!.segments.length > 0, 'the segments stay');
+    assert.ok(
+      t!.segments.every((s) => s.text === '' && s.end >= s.start),
+      JSON.stringify(t!.segments),
+    );
+    assert.equal(t?.originalText, null, 'the default policy keeps no original');
+    const detail = await getJson(stack.app, `/calls/${row!.id}`);
+    assert.equal((detail.body.transcript as { text: string }).text, '');
+  });
+
+  test("a language the process's policy does not name fails at redact; the original only as the policy keeps it", async () => {
+    await setPolicy({ languages: ['en'], keepOriginal: true });
+    const { row } = await auditPiiCall(`pii-es-${randomUUID().slice(0, 8)}.wav`, 'Failed');
+    assert.equal(row.lang, 'es');
+    assert.equal(row.failedStage, 'redact');
+    assert.match(String(row.errorMessage), /policy names the languages en, not "es"/);
+    const [t] = await stack.db.select().from(transcript).where(eq(transcript.callId, row.id));
+    assert.equal(t?.redactedAt, null);
+    assert.equal(t?.text, '', 'nothing unredacted is served');
+    assert.ok(t!.segments.every((s) => s.text === ''));
+    assert.ok(t?.originalText?.includes(PII_VALUES.email), 'the kept original, as the policy asks');
+    const detail = await getJson(stack.app, `/calls/${row.id}`);
+    assert.ok(!JSON.stringify(detail.body).includes(PII_VALUES.email), 'and not served');
   });
 
   test('a policy without entity types passes the transcript through (marked as redacted)', async () => {
@@ -320,6 +365,55 @@ describe('redaction as a stage between STT and the LLMs', () => {
     );
   });
 
+  test('a reaudit of redact after the policy starts masking audio masks what the first run found', async () => {
+    await setPolicy({ audio: 'none' });
+    const first = await auditPiiCall();
+    assert.ok(!first.row.storedPath.includes('.redact.'), 'audio none: the recording is untouched');
+    await setPolicy(null);
+    const res = await postReaudit(stack.app, { audio_names: [first.name], stages: ['redact'] });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const { final } = await waitForBatch(stack.app, String(res.body.task_id));
+    assert.equal(final.status, 'Completed', JSON.stringify(final));
+    const [row] = await stack.db.select().from(call).where(eq(call.id, first.row.id));
+    assert.match(String(row?.storedPath), /\.redact\.wav$/, 'the stored recording is the masked copy now');
+    const [t] = await stack.db.select().from(transcript).where(eq(transcript.callId, first.row.id));
+    assert.deepEqual(
+      t?.redactedEntities?.map((e) => e.type),
+      ['card', 'email', 'phone'],
+    );
+    for (const e of t!.redactedEntities!) {
+      const volume = await meanVolume(row!.storedPath, e.time!.start, e.time!.end - e.time!.start);
+      assert.ok(volume < -80, `${e.type} ${JSON.stringify(e.time)} is silent: ${volume} dB`);
+    }
+    assert.ok((await meanVolume(row!.storedPath, 0.2, 1)) > -40, 'the greeting is not silenced');
+  });
+
+  test('redact on a call whose recording expired redacts the transcript and logs the audio it could not mask', async () => {
+    await setPolicy({ audio: 'none' });
+    const { name, row } = await auditPiiCall();
+    // Retention expired the recording: its files are gone.
+    await stack.audio.removeCallFiles(row.storedPath);
+    await stack.db.update(call).set({ recordingExpiredAt: new Date() }).where(eq(call.id, row.id));
+    await setPolicy(null);
+    const res = await postReaudit(stack.app, { audio_names: [name], stages: ['redact'] });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const { final } = await waitForBatch(stack.app, String(res.body.task_id));
+    assert.equal(final.status, 'Completed', JSON.stringify(final));
+    const [after] = await stack.db.select().from(call).where(eq(call.id, row.id));
+    assert.equal(after?.storedPath, row.storedPath, 'no masked copy of a recording that is gone');
+    const [t] = await stack.db.select().from(transcript).where(eq(transcript.callId, row.id));
+    assert.ok(t?.redactedAt && t.text.includes('[CARD]'), 'the transcript is redacted');
+    const events = await stack.db
+      .select()
+      .from(batchExecutionLog)
+      .where(eq(batchExecutionLog.batchId, Number(res.body.batch_id)));
+    const skipped = events.filter((e) => e.eventType === 'audio_not_masked');
+    assert.equal(skipped.length, 1, JSON.stringify(events.map((e) => e.eventType)));
+    assert.equal(skipped[0]?.stage, 'redact');
+    assert.equal(skipped[0]?.callId, row.id);
+    assert.match(String(skipped[0]?.message), /recording expired by retention.*3 span\(s\) not masked/);
+  });
+
   test('a reaudit of an LLM stage on a transcript never redacted runs redact first, then the LLM', async () => {
     // A call transcribed before the redact stage existed (or by a batch that ran without it).
     await setPolicy(null);
@@ -334,6 +428,11 @@ describe('redaction as a stage between STT and the LLMs', () => {
         segments: [{ id: 0, start: 0, end: 4, text: `my card number is ${PII_VALUES.card}` }],
       })
       .where(eq(transcript.callId, row.id));
+    // An answer of the unredacted transcript quoted the card number.
+    await stack.db
+      .update(auditAnswer)
+      .set({ evidence: `the caller read out ${PII_VALUES.card}` })
+      .where(eq(auditAnswer.callId, row.id));
     const asked = promptsMentioning(PII_VALUES.card).length;
     const res = await postReaudit(stack.app, { audio_names: [name], stages: ['llm2'] });
     assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -345,11 +444,18 @@ describe('redaction as a stage between STT and the LLMs', () => {
       .where(eq(batchStatus.id, Number(res.body.batch_id)));
     // llm1 reads the redacted transcript too: its analysis of the unredacted one is made again.
     assert.deepEqual(batch?.stages, ['redact', 'llm1', 'llm2']);
-    assert.deepEqual((batch?.details as { redactFirst?: number[] }).redactFirst, [row.id]);
+    assert.deepEqual((batch?.details as { redactFirst?: number[] } | undefined)?.redactFirst, [row.id]);
     const [after] = await stack.db.select().from(transcript).where(eq(transcript.callId, row.id));
     assert.ok(after?.redactedAt, 'redacted now');
     assert.doesNotMatch(after!.text, new RegExp(PII_VALUES.card));
     assert.equal(promptsMentioning(PII_VALUES.card).length, asked, 'no LLM was sent the card number');
+    // The version of the replaced results holds no text of the unredacted transcript, and evidence redacted.
+    const snapshot = await versionKept(row.id, Number(res.body.batch_id));
+    assert.equal(snapshot.transcript?.text, null);
+    assert.equal(snapshot.transcript?.segments, null);
+    assert.ok(snapshot.answers.length > 0);
+    for (const a of snapshot.answers) assert.equal(a.evidence, 'the caller read out [CARD]');
+    assert.ok(!JSON.stringify(snapshot).includes(PII_VALUES.card), 'the version holds the card number');
     await stack.db.update(transcript).set(kept!).where(eq(transcript.callId, row.id));
   });
 

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { redactTranscript } from '../../activities/redact.js';
+import { parseAuditStages } from '../../api/routes/audit.js';
 import { MASK_PAD_SEC, maskSpans, spanExpression } from '../../core/audio/mask.js';
 import { parseRedactionPolicy, type RedactionPolicy } from '../../core/redaction/index.js';
 import type { TranscriptSegment } from '../../drizzle/schema/index.js';
@@ -71,6 +72,19 @@ describe('redactTranscript', () => {
     }
   });
 
+  test("a language the process's policy does not name is refused like one without rules", () => {
+    assert.throws(
+      () => redactTranscript({ text, segments }, 'es', policy({ languages: ['en'] })),
+      (err: unknown) =>
+        err instanceof ApplicationFailure &&
+        err.nonRetryable &&
+        err.type === 'unsupported_language' &&
+        /policy names the languages en, not "es".*not sent to the LLMs/.test(err.message),
+    );
+    const ok = redactTranscript({ text, segments }, 'en', policy({ languages: ['en'] }));
+    assert.ok(ok.text.includes('[CARD]'), 'a named language is redacted');
+  });
+
   test('a transcript without segments is redacted as one piece of text', () => {
     const out = redactTranscript({ text: 'mail me at jane.doe@example.com', segments: [] }, 'en', policy());
     assert.equal(out.text, 'mail me at [EMAIL]');
@@ -102,5 +116,14 @@ describe('maskSpans', () => {
       ]),
       'between(t,1.000,2.500)+between(t,4.000,5.000)',
     );
+  });
+});
+
+describe("an upload's stages", () => {
+  test('stt brings redact with it: no upload stores a transcript redaction has not read', () => {
+    assert.deepEqual(parseAuditStages('lid,stt'), ['distribute', 'lid', 'stt', 'redact']);
+    assert.deepEqual(parseAuditStages('stt, lid, redact'), ['distribute', 'lid', 'stt', 'redact']);
+    assert.deepEqual(parseAuditStages('lid'), ['distribute', 'lid']);
+    assert.throws(() => parseAuditStages('redact'), /redact needs stt/);
   });
 });
