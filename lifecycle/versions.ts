@@ -69,13 +69,22 @@ export async function snapshotResults(
     const textOf = by(texts);
     const factsOf = by(facts);
     const lastOf = new Map(latest.map((r) => [r.callId, Number(r.version ?? 0)]));
-    const aiOf = new Map(reviews.map((r) => [`${r.callId}:${r.questionId}`, r.aiAnswer]));
+    // The AI's answer as it now stands: the newer one when a reaudit changed it since the review.
+    const aiOf = new Map(
+      reviews.map((r) => [
+        `${r.callId}:${r.questionId}`,
+        r.aiChanged ? (r.newAiAnswer ?? r.aiAnswer) : r.aiAnswer,
+      ]),
+    );
     for (const row of calls) {
       const lid = lidOf.get(row.id);
       const text = textOf.get(row.id);
       const fact = factsOf.get(row.id);
       const mine = answers.filter((a) => a.callId === row.id);
       if (!lid && !text && !fact && mine.length === 0) continue;
+      // Only results worth keeping: a call that failed before it was scored (a retry of a call that failed at
+      // stt, say) has a language at most, and a version of it would make the default diff call every answer new.
+      if (row.auditScore === null && row.status !== 'Completed') continue;
       const snapshot: VersionSnapshot = {
         lang: row.lang,
         auditScore: row.auditScore,
@@ -328,22 +337,27 @@ export type VersionDiff = {
   unchanged: number;
 };
 
-/** Which answers differ between two versions (a question only one of them answered counts as changed). */
+/**
+ * Which answers differ between two versions (a question only one of them answered counts as changed). Questions
+ * are matched by code: versions scored with different questionnaire versions ask the same question under new ids.
+ */
 export function diffVersions(callId: number, a: VersionFull, b: VersionFull): VersionDiff {
-  const before = new Map(a.answer_list.map((x) => [x.question_id, x]));
-  const after = new Map(b.answer_list.map((x) => [x.question_id, x]));
-  const ids = [...new Set([...before.keys(), ...after.keys()])].sort((x, y) => x - y);
+  const keyOf = (x: VersionAnswer) => x.code ?? `#${x.question_id}`;
+  const before = new Map(a.answer_list.map((x) => [keyOf(x), x]));
+  const after = new Map(b.answer_list.map((x) => [keyOf(x), x]));
+  // The newer version's order, then what only the older one asked.
+  const keys = [...new Set([...after.keys(), ...before.keys()])];
   const changed: AnswerChange[] = [];
   let unchanged = 0;
-  for (const id of ids) {
-    const x = before.get(id);
-    const y = after.get(id);
+  for (const key of keys) {
+    const x = before.get(key);
+    const y = after.get(key);
     if (x && y && x.answer === y.answer && x.score === y.score) {
       unchanged++;
       continue;
     }
     changed.push({
-      question_id: id,
+      question_id: y?.question_id ?? x?.question_id ?? 0,
       code: y?.code ?? x?.code ?? null,
       question: y?.question ?? x?.question ?? null,
       before: x?.answer ?? null,

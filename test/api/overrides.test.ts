@@ -16,10 +16,11 @@ import {
   auditQuestion,
   call,
   callReview,
+  lidResult,
   resultVersion,
 } from '../../drizzle/schema/index.js';
 import { reconcileReviews } from '../../lifecycle/overrides.js';
-import { snapshotResults } from '../../lifecycle/versions.js';
+import { diffVersions, snapshotResults, type VersionFull } from '../../lifecycle/versions.js';
 import { type ApiApp, openApiApp } from '../support/apiApp.js';
 import { type SeededBatch, seedFinishedBatch } from '../support/seed.js';
 
@@ -522,5 +523,112 @@ describe('overriding back to the AI answer', () => {
     );
     state = await stateOf(id);
     assert.equal(state.answers.find((a) => a.q === 101)?.a, 'no');
+  });
+});
+
+describe('versions of reviewed and failed calls', () => {
+  let batch: SeededBatch;
+  before(async () => {
+    batch = await seedFinishedBatch(api.db, api.audio, [`ov-ver-${tag}.wav`, `ov-ver-failed-${tag}.wav`]);
+  });
+  after(async () => {
+    for (const id of batch ? [batch.okCallId, batch.failedCallId] : []) {
+      for (const t of [answerOverride, answerReview, callReview, resultVersion])
+        await api.db.delete(t).where(eq(t.callId, id));
+      await api.db.delete(lidResult).where(eq(lidResult.callId, id));
+    }
+    await batch?.cleanup();
+  });
+
+  test('a kept version states the AI answer as it stands: the newer one when it changed since the review', async () => {
+    const id = batch.okCallId;
+    // The AI said no to identity; the reviewer says yes; a reaudit's AI now says yes too (flagged).
+    assert.equal((await override(id, 102, { answer: 'yes', reason: 'heard it' })).status, 200);
+    await api.db.transaction((tx) =>
+      reconcileReviews(tx, {
+        callId: id,
+        batchId: batch.batchId,
+        answers: [
+          { questionId: 101, answer: 'yes' },
+          { questionId: 102, answer: 'yes' },
+        ],
+      }),
+    );
+    const written = await api.db.transaction((tx) =>
+      snapshotResults(tx, { id: batch.batchId, taskId: `t-${tag}`, stages: ['llm2'] }, [id]),
+    );
+    assert.equal(written, 1);
+    const [v] = await api.db.select().from(resultVersion).where(eq(resultVersion.callId, id));
+    const kept = v?.snapshot.answers.find((a) => a.questionId === 102);
+    assert.deepEqual([kept?.answer, kept?.aiAnswer], ['yes', 'yes']);
+  });
+
+  test('a call that failed before it was scored keeps no version (its retry would diff every answer as new)', async () => {
+    const id = batch.failedCallId;
+    // It failed at stt, after language identification.
+    await api.db.insert(lidResult).values({
+      callId: id,
+      lang: 'en',
+      confidence: 0.9,
+      detectedRaw: 'english',
+      supported: true,
+      source: 'whisper',
+      gpuNode: 'node-a',
+    });
+    const written = await api.db.transaction((tx) =>
+      snapshotResults(tx, { id: batch.batchId, taskId: `t-${tag}`, stages: ['stt', 'llm1', 'llm2'] }, [id]),
+    );
+    assert.equal(written, 0);
+    assert.equal((await api.db.select().from(resultVersion).where(eq(resultVersion.callId, id))).length, 0);
+  });
+
+  test('the diff matches questions by code across questionnaire versions', () => {
+    const version = (n: number, answers: [number, string, string][]): VersionFull => ({
+      version: n,
+      current: false,
+      created_at: null,
+      replaced_at: null,
+      reason: '',
+      batch_id: null,
+      stages: [],
+      models: {},
+      prompt_versions: {},
+      questionnaire_version_id: n,
+      score: null,
+      answers: answers.length,
+      lang: 'en',
+      transcript: null,
+      analysis: null,
+      answer_list: answers.map(([question_id, code, answer]) => ({
+        question_id,
+        code,
+        question: code,
+        answer,
+        ai_answer: answer,
+        score: answer === 'yes' ? 1 : 0,
+        max_score: 1,
+      })),
+    });
+    // Version 2 of the questionnaire asks greeting and identity again under new ids, and close for the first time.
+    const diff = diffVersions(
+      1,
+      version(1, [
+        [1, 'greeting', 'yes'],
+        [2, 'identity', 'no'],
+      ]),
+      version(2, [
+        [11, 'greeting', 'yes'],
+        [12, 'identity', 'yes'],
+        [13, 'close', 'yes'],
+      ]),
+    );
+    assert.equal(diff.unchanged, 1);
+    assert.deepEqual(
+      diff.changed.map((c) => [c.question_id, c.code, c.before, c.after]),
+      [
+        [12, 'identity', 'no', 'yes'],
+        [13, 'close', null, 'yes'],
+      ],
+    );
   });
 });
