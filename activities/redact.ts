@@ -162,7 +162,13 @@ export function createRedactActivities({ db, audio }: Pick<ActivityDeps, 'db' | 
       try {
         result = redactTranscript(source, stored.lang ?? row.lang, policy);
       } catch (err) {
-        if (err instanceof ApplicationFailure && err.type === UNSUPPORTED_REDACTION_LANGUAGE)
+        // Only text redaction never read is withheld: a re-run refused by a narrowed policy keeps the text
+        // an earlier run redacted.
+        if (
+          err instanceof ApplicationFailure &&
+          err.type === UNSUPPORTED_REDACTION_LANGUAGE &&
+          stored.redactedAt === null
+        )
           await withholdTranscript(db, stored, policy.keepOriginal);
         throw err;
       }

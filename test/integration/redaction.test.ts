@@ -459,6 +459,48 @@ describe('redaction as a stage between STT and the LLMs', () => {
     await stack.db.update(transcript).set(kept!).where(eq(transcript.callId, row.id));
   });
 
+  test('a reaudit of redact over a batch is the backfill of transcripts stored before the stage', async () => {
+    await setPolicy(null);
+    const { row, batchId } = await auditPiiCall();
+    const [kept] = await stack.db.select().from(transcript).where(eq(transcript.callId, row.id));
+    const spoken = `my card number is ${PII_VALUES.card}`;
+    await stack.db
+      .update(transcript)
+      .set({
+        redactedAt: null,
+        redactedEntities: null,
+        text: spoken,
+        segments: [{ id: 0, start: 0, end: 4, text: spoken }],
+      })
+      .where(eq(transcript.callId, row.id));
+    const res = await postReaudit(stack.app, { batch_id: batchId, stages: ['redact'] });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(res.body.stages, ['redact', 'llm1', 'llm2']);
+    const { final } = await waitForBatch(stack.app, String(res.body.task_id));
+    assert.equal(final.status, 'Completed', JSON.stringify(final));
+    const [after] = await stack.db.select().from(transcript).where(eq(transcript.callId, row.id));
+    assert.ok(after?.redactedAt);
+    assert.equal(after?.text, 'my card number is [CARD]');
+    await stack.db.update(transcript).set(kept!).where(eq(transcript.callId, row.id));
+  });
+
+  test('a re-run refused by a narrowed policy keeps the text an earlier run redacted', async () => {
+    await setPolicy(null);
+    const { name, row } = await auditPiiCall();
+    const [before] = await stack.db.select().from(transcript).where(eq(transcript.callId, row.id));
+    await setPolicy({ languages: ['es'] });
+    const res = await postReaudit(stack.app, { audio_names: [name], stages: ['redact'] });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const { final } = await waitForBatch(stack.app, String(res.body.task_id));
+    assert.equal(final.status, 'Failed', JSON.stringify(final));
+    const [failed] = await stack.db.select().from(call).where(eq(call.id, row.id));
+    assert.equal(failed?.failedStage, 'redact');
+    const [after] = await stack.db.select().from(transcript).where(eq(transcript.callId, row.id));
+    assert.equal(after?.text, before?.text, 'the redacted text stays');
+    assert.ok(after?.text.includes('[CARD]'));
+    await setPolicy(null);
+  });
+
   test('an LLM stage itself refuses a transcript that has not been through redaction, naming why', async () => {
     await setPolicy(null);
     const { row } = await auditPiiCall();
