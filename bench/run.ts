@@ -12,6 +12,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
 import { ops } from '../chaos/processes.js';
+import { AUDIT_STAGES } from '../core/stages.js';
 import { makeWav } from '../test/support/audio.js';
 import { auditForm, uploadAudit, waitForBatch } from '../test/support/http.js';
 import { type Stack, startStack } from '../test/support/stack.js';
@@ -187,7 +188,8 @@ async function main() {
         {
           batchId: d.batchId,
           attempt: 1,
-          stages: ['lid', 'stt', 'llm1', 'llm2'],
+          // The audit's stages after distribution, one at a time (redact among them: the LLMs read only its output).
+          stages: AUDIT_STAGES.filter((st) => st !== 'distribute'),
           ...batchSettings(stack.config),
           window: 200,
         },
