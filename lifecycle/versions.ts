@@ -90,7 +90,11 @@ export async function snapshotResults(
         auditScore: row.auditScore,
         lid: lid ? strip(lid) : null,
         transcript: text ? keptTranscript(text) : null,
-        analysis: fact ? strip(fact) : null,
+        analysis: fact
+          ? text && text.redactedAt === null
+            ? redactedAnalysis(fact, row.lang)
+            : strip(fact)
+          : null,
         answers: mine.map((a) => {
           // With when it was written (the JSON keeps it; resultsAt reads it back).
           const kept: VersionSnapshot['answers'][number] & { createdAt: string } = {
@@ -159,6 +163,15 @@ function keptTranscript(row: typeof transcript.$inferSelect): Record<string, unk
 function redactedEvidence(evidence: string | null, lang: string | null): string | null {
   if (evidence === null || !isRedactionLanguage(lang)) return null;
   return redact([{ text: evidence }], { language: lang }).segments[0]?.text ?? null;
+}
+
+/** llm1's analysis of a transcript that predates redaction: its free text run through redaction too. */
+function redactedAnalysis(row: typeof analysis.$inferSelect, lang: string | null): Record<string, unknown> {
+  return {
+    ...strip(row),
+    summary: redactedEvidence(row.summary, lang),
+    keyFacts: row.keyFacts?.map((f) => redactedEvidence(f, lang)) ?? null,
+  };
 }
 
 /** A result row without its own keys and timestamps (the version row has those). */
