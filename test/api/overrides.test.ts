@@ -18,6 +18,7 @@ import {
   callReview,
   lidResult,
   resultVersion,
+  reviewVerdict,
 } from '../../drizzle/schema/index.js';
 import { reconcileReviews } from '../../lifecycle/overrides.js';
 import { diffVersions, snapshotResults, type VersionFull } from '../../lifecycle/versions.js';
@@ -52,6 +53,7 @@ after(async () => {
       await api.db.delete(answerOverride).where(eq(answerOverride.callId, id));
       await api.db.delete(answerReview).where(eq(answerReview.callId, id));
       await api.db.delete(callReview).where(eq(callReview.callId, id));
+      await api.db.delete(reviewVerdict).where(eq(reviewVerdict.callId, id));
     }
     await s?.cleanup();
   }
@@ -341,7 +343,7 @@ describe('an override and a critical question', () => {
   after(async () => {
     const id = critical?.okCallId;
     if (id)
-      for (const t of [answerOverride, answerReview, callReview])
+      for (const t of [answerOverride, answerReview, callReview, reviewVerdict])
         await api.db.delete(t).where(eq(t.callId, id));
     await critical?.cleanup();
     if (questionId) await api.db.delete(auditQuestion).where(eq(auditQuestion.id, questionId));
@@ -407,7 +409,7 @@ describe('a reaudit with a new questionnaire version', () => {
   after(async () => {
     const id = batch?.okCallId;
     if (id)
-      for (const t of [answerOverride, answerReview, callReview])
+      for (const t of [answerOverride, answerReview, callReview, reviewVerdict])
         await api.db.delete(t).where(eq(t.callId, id));
     await batch?.cleanup();
     for (const qid of Object.values(q)) await api.db.delete(auditQuestion).where(eq(auditQuestion.id, qid));
@@ -533,7 +535,7 @@ describe('versions of reviewed and failed calls', () => {
   });
   after(async () => {
     for (const id of batch ? [batch.okCallId, batch.failedCallId] : []) {
-      for (const t of [answerOverride, answerReview, callReview, resultVersion])
+      for (const t of [answerOverride, answerReview, callReview, reviewVerdict, resultVersion])
         await api.db.delete(t).where(eq(t.callId, id));
       await api.db.delete(lidResult).where(eq(lidResult.callId, id));
     }

@@ -15,6 +15,7 @@ import {
   call,
   callReview,
   resultVersion,
+  reviewVerdict,
 } from '../../drizzle/schema/index.js';
 import { reconcileReviews } from '../../lifecycle/overrides.js';
 import { snapshotResults } from '../../lifecycle/versions.js';
@@ -57,7 +58,7 @@ describe('reviewing a call in the dashboard', { skip }, () => {
   after(async () => {
     await browser?.close();
     await server?.close();
-    for (const t of [answerOverride, answerReview, callReview, resultVersion])
+    for (const t of [answerOverride, answerReview, callReview, reviewVerdict, resultVersion])
       await api?.db.delete(t).where(eq(t.callId, id));
     await seed?.cleanup();
     await api?.stop();
@@ -187,6 +188,31 @@ describe('reviewing a call in the dashboard', { skip }, () => {
       state: 'attached',
     });
     await screenshot(page, 'review-5-agreement');
+    assert.deepEqual(problems, []);
+  });
+
+  test('a reaudit scored with a questionnaire version without the overridden question flags it "not carried"', async () => {
+    // What llm2 does with a questionnaire version that no longer asks identity_verification: its answer goes,
+    // the new answers are written, and the reviewer's verdict on identity cannot apply.
+    await api.db.delete(auditAnswer).where(and(eq(auditAnswer.callId, id), eq(auditAnswer.questionId, 102)));
+    await api.db.transaction((tx) =>
+      reconcileReviews(tx, {
+        callId: id,
+        batchId: seed.batchId,
+        answers: [{ questionId: 101, answer: 'no' }],
+      }),
+    );
+    await page.goto(`${server.url}/ui/calls/${id}`);
+    await page.waitForSelector('[data-not-carried="1"]');
+    assert.match(
+      (await page.textContent('[data-not-carried]')) ?? '',
+      /override\(s\) not carried: question changed.*identity_verification/s,
+    );
+    await page.locator('#review').scrollIntoViewIfNeeded();
+    await screenshot(page, 'review-6-override-not-carried');
+    await page.click('[data-not-carried-question="102"] [data-acknowledge]');
+    await page.waitForSelector('[data-result=review].ok');
+    await page.waitForSelector('[data-not-carried]', { state: 'detached' });
     assert.deepEqual(problems, []);
   });
 });
