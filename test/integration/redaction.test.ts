@@ -433,6 +433,10 @@ describe('redaction as a stage between STT and the LLMs', () => {
       .update(auditAnswer)
       .set({ evidence: `the caller read out ${PII_VALUES.card}` })
       .where(eq(auditAnswer.callId, row.id));
+    await stack.db
+      .update(analysis)
+      .set({ summary: `paid with card ${PII_VALUES.card}`, keyFacts: [`card ${PII_VALUES.card}`] })
+      .where(eq(analysis.callId, row.id));
     const asked = promptsMentioning(PII_VALUES.card).length;
     const res = await postReaudit(stack.app, { audio_names: [name], stages: ['llm2'] });
     assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -455,6 +459,12 @@ describe('redaction as a stage between STT and the LLMs', () => {
     assert.equal(snapshot.transcript?.segments, null);
     assert.ok(snapshot.answers.length > 0);
     for (const a of snapshot.answers) assert.equal(a.evidence, 'the caller read out [CARD]');
+    assert.equal(
+      snapshot.analysis?.summary,
+      'paid with card [CARD]',
+      'the analysis of the unredacted text too',
+    );
+    assert.deepEqual(snapshot.analysis?.keyFacts, ['card [CARD]']);
     assert.ok(!JSON.stringify(snapshot).includes(PII_VALUES.card), 'the version holds the card number');
     await stack.db.update(transcript).set(kept!).where(eq(transcript.callId, row.id));
   });
