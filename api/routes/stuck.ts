@@ -12,13 +12,11 @@ export const stuckCallSchema = z
     call_id: z.number().int(),
     audio_name: z.string(),
     stage: z.enum(STAGES),
-    since: z
-      .string()
-      .openapi({
-        format: 'date-time',
-        description:
-          "when its previous stage in the batch ended (no stage done yet: when it joined the batch, the later of its admission and the batch attempt's start)",
-      }),
+    since: z.string().openapi({
+      format: 'date-time',
+      description:
+        "when its previous stage in the batch ended (no stage done yet: when it joined the batch, the later of its admission and the batch attempt's start)",
+    }),
     seconds: z.number().int().openapi({ description: 'time in the stage so far' }),
     median_seconds: z
       .number()
