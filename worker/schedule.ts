@@ -1,7 +1,12 @@
 // The Temporal Schedules that run the daily batch (DAILY_CRON) and the retention run (RETENTION_CRON); created or
 // updated at worker start. The daily one's action is `scheduledDay`, which takes the date from the time the action was due, so a run that starts late (after an
 // outage) still processes its own day; BUFFER_ALL queues every due day behind the one running, in order.
-import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
+import {
+  type Client,
+  ScheduleAlreadyRunning,
+  type ScheduleOptions,
+  ScheduleOverlapPolicy,
+} from '@temporalio/client';
 import type { Config } from '../core/config.js';
 import { mainQueue } from '../core/fleet.js';
 import { BATCH_WORKFLOW_TASK_TIMEOUT, batchSettings, workflowIds } from '../workflows/definitions.js';
@@ -39,19 +44,7 @@ export function dailyScheduleOptions(config: Config) {
 
 export async function ensureDailySchedule(client: Client, config: Config): Promise<string | null> {
   if (!config.DAILY_CRON.trim()) return null;
-  const options = dailyScheduleOptions(config);
-  try {
-    await client.schedule.create(options);
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await client.schedule.getHandle(options.scheduleId).update((previous) => ({
-      ...previous,
-      spec: options.spec,
-      action: options.action,
-      policies: { ...previous.policies, ...options.policies },
-    }));
-  }
-  return options.scheduleId;
+  return ensureSchedule(client, dailyScheduleOptions(config));
 }
 
 export const retentionScheduleId = (prefix: string) => `${prefix}-retention`;
@@ -81,7 +74,11 @@ export async function ensureRetentionSchedule(
   config: Pick<Config, 'RETENTION_CRON' | 'COFI_TASK_QUEUE'>,
 ): Promise<string | null> {
   if (!config.RETENTION_CRON.trim()) return null;
-  const options = retentionScheduleOptions(config);
+  return ensureSchedule(client, retentionScheduleOptions(config));
+}
+
+/** Creates a schedule, or brings an existing one's spec, action and policies to `options` (a changed setting). */
+async function ensureSchedule(client: Client, options: ScheduleOptions): Promise<string> {
   try {
     await client.schedule.create(options);
   } catch (err) {
