@@ -4,16 +4,17 @@
 // version's questions and stored answers (critical rule included). A process of the test's own is used, so
 // other tests' process 1 is never changed; its rows stay, as every integration test's do.
 import assert from 'node:assert/strict';
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { eq, inArray } from 'drizzle-orm';
 import { type Question, scoreQuestionnaire } from '../../core/inference/questionnaire.js';
 import { auditAnswer, auditQuestion, call, process } from '../../drizzle/schema/index.js';
 import { makeWav } from '../support/audio.js';
 import { auditForm, uploadAudit, waitForBatch } from '../support/http.js';
+import { nameTag } from '../support/names.js';
 import { type Stack, startStack } from '../support/stack.js';
 
-const tag = randomUUID().slice(0, 8);
+const tag = nameTag();
 const P = 1_100_000_000 + randomInt(0, 400_000_000);
 
 let stack: Stack;

@@ -4,7 +4,6 @@
 // nothing; a reaudit can re-run redaction; an LLM stage refuses a transcript redaction has not been through.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -34,6 +33,7 @@ import { workflowIds } from '../../workflows/definitions.js';
 import { makeWav } from '../support/audio.js';
 import { recordHistory } from '../support/histories.js';
 import { auditForm, getJson, postReaudit, uploadAudit, waitForBatch } from '../support/http.js';
+import { nameTag } from '../support/names.js';
 import { type Stack, startStack } from '../support/stack.js';
 
 const run = promisify(execFile);
@@ -70,7 +70,7 @@ const SPOKEN = [
 ];
 
 /** Uploads one 17 s recording whose simulated transcript is the PII call; returns its call row. */
-async function auditPiiCall(name = `pii-${randomUUID().slice(0, 8)}.wav`, expect = 'Completed') {
+async function auditPiiCall(name = `pii-${nameTag()}.wav`, expect = 'Completed') {
   const res = await uploadAudit(stack.app, auditForm([{ name, bytes: makeWav(17, 3) }]));
   assert.equal(res.status, 200, JSON.stringify(res.body));
   const { final } = await waitForBatch(stack.app, String(res.body.task_id));
@@ -276,7 +276,7 @@ describe('redaction as a stage between STT and the LLMs', () => {
 
   test('a Spanish call is redacted with the Spanish rules', async () => {
     await setPolicy(null);
-    const { row } = await auditPiiCall(`pii-es-${randomUUID().slice(0, 8)}.wav`);
+    const { row } = await auditPiiCall(`pii-es-${nameTag()}.wav`);
     const [t] = await stack.db.select().from(transcript).where(eq(transcript.callId, row.id));
     assert.equal(t?.lang, 'es');
     assert.deepEqual(
@@ -289,7 +289,7 @@ describe('redaction as a stage between STT and the LLMs', () => {
 
   test('a language redaction has no rules for fails the call at redact, and nothing reaches an LLM', async () => {
     await setPolicy(null);
-    const name = `call-fr-${randomUUID().slice(0, 8)}.wav`;
+    const name = `call-fr-${nameTag()}.wav`;
     const sentBefore = stack.sim.prompts().length;
     const res = await uploadAudit(stack.app, auditForm([{ name, bytes: makeWav(8, 5) }]));
     assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -319,7 +319,7 @@ describe('redaction as a stage between STT and the LLMs', () => {
 
   test("a language the process's policy does not name fails at redact; the original only as the policy keeps it", async () => {
     await setPolicy({ languages: ['en'], keepOriginal: true });
-    const { row } = await auditPiiCall(`pii-es-${randomUUID().slice(0, 8)}.wav`, 'Failed');
+    const { row } = await auditPiiCall(`pii-es-${nameTag()}.wav`, 'Failed');
     assert.equal(row.lang, 'es');
     assert.equal(row.failedStage, 'redact');
     assert.match(String(row.errorMessage), /policy names the languages en, not "es"/);
