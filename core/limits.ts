@@ -40,3 +40,10 @@ export function batchRunSignalBound(runEvents: number, window: number): number {
   // and a workflow task's 3 shared with others): at most runEvents / 4 of them, plus the inherited window.
   return Math.floor(runEvents / 4) + window;
 }
+
+/**
+ * The most calls one reaudit admits from a whole batch or a retry of its failed calls: they are locked and
+ * linked in one transaction, and one batch workflow's history and signals stay bounded. A whole-batch reaudit
+ * beyond it is refused (reaudit by call ids in parts); a retry is split into reaudits of at most this many.
+ */
+export const MAX_BATCH_REAUDIT_CALLS = 10_000;

@@ -1,7 +1,9 @@
 // Retrying a batch's failed calls: the ledger says which of its calls failed in their latest run and at which
 // stage; each is re-run from that stage by a reaudit (one per stage, since a reaudit runs one stage list, and
 // one per MAX_RETRY_CALLS calls of a stage, the cap of a whole-batch reaudit).
+
 import { eq, inArray } from 'drizzle-orm';
+import { MAX_BATCH_REAUDIT_CALLS } from '../core/limits.js';
 import { REAUDIT_STAGES, type ReauditStage, STAGES, type Stage } from '../core/stages.js';
 import { type BatchRow, batchStatus, call, stageOutcome } from '../drizzle/schema/index.js';
 import { admitReaudit, type LifecycleDeps, type ReauditAdmitted, Refusal } from './admission.js';
@@ -17,13 +19,8 @@ export type FailedCall = {
 };
 
 const CHUNK = 1000;
-/**
- * The most calls one retry reaudit admits: the cap of a whole-batch reaudit (MAX_BATCH_REAUDIT_CALLS in
- * api/routes/reaudit.ts), which keeps one batch workflow's history and signals bounded. A stage with more failed
- * calls is retried by several reaudits of at most this many calls each, so "retry the failed calls of batch N"
- * works on any day in one request.
- */
-export const MAX_RETRY_CALLS = 10_000;
+/** The most calls one retry reaudit admits: the cap of a whole-batch reaudit (core/limits.ts). */
+export const MAX_RETRY_CALLS = MAX_BATCH_REAUDIT_CALLS;
 const order = (stage: Stage) => STAGES.indexOf(stage);
 
 /**

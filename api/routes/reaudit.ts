@@ -1,7 +1,9 @@
 // POST /reaudit (calls by audio name, by id, or a whole batch), POST /batches/{id}/retry-failed,
 // GET /reaudit/status/{task_id}, POST /reaudit/{task_id}/cancel.
+
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, eq, inArray, ne } from 'drizzle-orm';
+import { MAX_BATCH_REAUDIT_CALLS } from '../../core/limits.js';
 import { sameNamePair } from '../../core/names.js';
 import { REAUDIT_STAGES } from '../../core/stages.js';
 import { batchExecutionLog, batchStatus, call } from '../../drizzle/schema/index.js';
@@ -16,8 +18,6 @@ import { deadlineOf } from '../protections.js';
 import { statusSchema, taskParams } from '../schemas.js';
 
 export const MAX_REAUDIT_CALLS = 1000;
-/** A whole batch's calls are locked and linked in one transaction: beyond this, reaudit it by call ids. */
-export const MAX_BATCH_REAUDIT_CALLS = 10_000;
 
 const TARGETS = ['audio_names', 'call_ids', 'batch_id'] as const;
 
